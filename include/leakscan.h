@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file leakscan.h
+ * leakscan: find what must never ship inside a build artifact.
+ *
+ * Typical use:
+ *   1. ls_compiler_new(); ls_compiler_add_builtin() and/or
+ *      ls_compiler_add_file() / ls_compiler_add_mem(); ls_compiler_finish()
+ *      gives an immutable ls_rules.
+ *   2. Per thread: ls_scanner_new(rules), ls_scanner_set_param(),
+ *      ls_scanner_set_callback().
+ *   3. ls_scanner_scan_path() / ls_scanner_scan_fd() / ls_scanner_scan_mem();
+ *      findings arrive on the callback, in input order.
+ *   4. ls_scanner_free(); once every scanner is gone, ls_rules_free().
+ *
+ * Reporters (ls_reporter_*) turn findings into text, JSON, JSONL or SARIF
+ * through a caller-supplied write function.
+ *
+ * The library has no global state, spawns no threads, never prints and
+ * never exits. Every function that can fail returns an ls_status.
+ */
+#ifndef LEAKSCAN_H
+#define LEAKSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define LS_API __attribute__((visibility("default")))
+#else
+#define LS_API
+#endif
+
+/** API version; the shared library's soname is derived from these. */
+#define LS_API_VERSION_MAJOR 0
+#define LS_API_VERSION_MINOR 1
+
+/** Rule compiler; single use, spent by ls_compiler_finish(). */
+typedef struct ls_compiler ls_compiler;
+/** Compiled rules: immutable, shared by any number of threads. */
+typedef struct ls_rules ls_rules;
+/** Scanner: one per thread; not reentrant (not from its own callback). */
+typedef struct ls_scanner ls_scanner;
+/** Output writer for one report (text, json, jsonl, sarif, ...). */
+typedef struct ls_reporter ls_reporter;
+
+/** Status codes. Append only: values are never renumbered or reused. */
+typedef enum ls_status {
+	LS_OK = 0,
+	LS_ERR_NOMEM = -1,       /**< an allocation failed */
+	LS_ERR_INVALID_ARG = -2, /**< NULL or out-of-range argument */
+	LS_ERR_BAD_STATE = -3,   /**< e.g. a scanner called from its callback */
+	LS_ERR_IO = -4,          /**< a top-level input could not be read at all */
+	LS_ERR_RULES = -5,       /**< a rule or config file is invalid */
+	LS_ERR_ENGINE = -6,      /**< Hyperscan or PCRE2 failed */
+	LS_ERR_UNSUPPORTED = -7, /**< unknown format name or feature */
+	LS_ERR_ABORTED = -8      /**< the finding callback asked to stop */
+} ls_status;
+
+/** Finding categories (DESIGN.md). */
+typedef enum ls_category {
+	LS_CAT_SECRET = 0,
+	LS_CAT_INTERNAL_URL = 1,
+	LS_CAT_DEBUG_LOG = 2,
+	LS_CAT_SOURCE_EXPOSURE = 3,
+	LS_CAT_SENSITIVE_FILE = 4,
+	LS_CAT_DEBUG_INFO = 5
+} ls_category;
+
+/** Severities, ordered: a larger value is more severe. */
+typedef enum ls_severity {
+	LS_SEV_INFO = 0,     /**< score < 20 */
+	LS_SEV_LOW = 1,      /**< score >= 20 */
+	LS_SEV_MEDIUM = 2,   /**< score >= 40 */
+	LS_SEV_HIGH = 3,     /**< score >= 70 */
+	LS_SEV_CRITICAL = 4  /**< score >= 90 */
+} ls_severity;
+
+/**
+ * Scanner parameters, set with ls_scanner_set_param(). Every limit has a
+ * default, a minimum and a maximum (ls_param_bounds()). Crossing a limit
+ * produces an info finding of rule "limit-reached"; the scan goes on.
+ */
+typedef enum ls_param {
+	LS_PARAM_MAX_DEPTH = 0,        /**< nesting of archives and filters */
+	LS_PARAM_MAX_TOTAL_BYTES = 1,  /**< expanded bytes per top-level input */
+	LS_PARAM_MAX_RATIO = 2,        /**< expansion ratio of one filter */
+	LS_PARAM_MAX_MEMBER_BYTES = 3, /**< bytes held in memory for one member */
+	LS_PARAM_MAX_MEMBERS = 4,      /**< members per archive */
+	LS_PARAM_TIMEOUT_MS = 5,       /**< wall time per top-level input; 0 = none */
+	LS_PARAM_MIN_SEVERITY = 6,     /**< findings below are not delivered */
+	LS_PARAM_SHOW_SECRETS = 7,     /**< 1: match/secret unredacted */
+	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
+	LS_PARAM_COUNT_ = 9            /**< not a parameter; grows with the enum */
+} ls_param;
+
+/**
+ * One finding, as delivered to the callback. Every pointer is borrowed and
+ * valid only until the callback returns: copy what you keep. Fields are
+ * only ever appended.
+ */
+typedef struct ls_finding {
+	const char *rule;            /**< rule id, e.g. "github-pat-classic" */
+	const char *rule_name;       /**< human name of the rule */
+	ls_category category;
+	ls_severity severity;
+	int score;                   /**< 0..100 */
+	const char *const *path;     /**< input as given, then each nested member */
+	size_t path_count;
+	uint64_t offset;             /**< byte offset in the innermost member */
+	uint64_t line;               /**< 1-based; 0 = not meaningful */
+	uint64_t column;             /**< 1-based; 0 = not meaningful */
+	const char *match;           /**< matched text, redacted unless show-secrets */
+	size_t match_len;
+	const char *secret;          /**< captured secret; NULL unless show-secrets */
+	size_t secret_len;
+	const char *fingerprint;     /**< stable, location-independent id (hex) */
+	const char *const *reasons;  /**< short strings explaining the score */
+	size_t reasons_count;
+	const char *details_json;    /**< rule-specific JSON object, or NULL */
+	const char *message;         /**< human text for limit/damage findings, or NULL */
+} ls_finding;
+
+/** Finding callback. Return 0 to go on; non-zero stops with LS_ERR_ABORTED. */
+typedef int (*ls_finding_fn)(const ls_finding *f, void *user);
+
+/**
+ * Diagnostic callback for rule and config files: @p file and @p line
+ * (1-based, 0 if unknown) locate the problem, @p msg says what it is.
+ * Pointers are valid during the call only.
+ */
+typedef void (*ls_diag_fn)(const char *file, unsigned line, const char *msg,
+			   void *user);
+
+/** Output sink for reporters. Return 0 on success, non-zero on error. */
+typedef int (*ls_write_fn)(const void *buf, size_t len, void *user);
+
+/** Counters of one scan call, from ls_scanner_stats(). */
+typedef struct ls_scan_stats {
+	uint64_t bytes_read;       /**< bytes read from the input itself */
+	uint64_t bytes_scanned;    /**< expanded bytes pushed through the engine */
+	uint64_t members;          /**< members and files visited */
+	uint64_t findings;         /**< findings delivered */
+	uint64_t damaged;          /**< unreadable members */
+	uint64_t limits;           /**< limits crossed */
+	uint64_t bytes_skipped;    /**< bytes not scanned because of limits */
+} ls_scan_stats;
+
+/** Library version as 0xMMmmpp. */
+LS_API unsigned ls_version_number(void);
+/** Library version as "M.m.p"; static string. */
+LS_API const char *ls_version_string(void);
+/** A static, never NULL, description of @p st. */
+LS_API const char *ls_status_str(ls_status st);
+/** "secret", "internal-url", ...; NULL for an unknown value. */
+LS_API const char *ls_category_name(ls_category c);
+/** "info" ... "critical"; NULL for an unknown value. */
+LS_API const char *ls_severity_name(ls_severity s);
+/** Parses "info".."critical" (case-insensitive). */
+LS_API ls_status ls_severity_parse(const char *name, ls_severity *out);
+
+/**
+ * Creates a rule compiler. Ownership: the caller frees it with
+ * ls_compiler_free() unless ls_compiler_finish() consumed it.
+ */
+LS_API ls_status ls_compiler_new(ls_compiler **out);
+/** Routes file:line diagnostics to @p fn; without one they are dropped. */
+LS_API ls_status ls_compiler_set_diag(ls_compiler *c, ls_diag_fn fn, void *user);
+/** Adds the rules compiled into the library. */
+LS_API ls_status ls_compiler_add_builtin(ls_compiler *c);
+/**
+ * Adds a rule file (.yml/.yaml) or every rule file under a directory,
+ * in sorted order. Errors are reported through the diagnostic callback
+ * and make ls_compiler_finish() fail with LS_ERR_RULES.
+ */
+LS_API ls_status ls_compiler_add_path(ls_compiler *c, const char *path);
+/** Adds rules from memory; @p name labels diagnostics. The buffer is copied. */
+LS_API ls_status ls_compiler_add_mem(ls_compiler *c, const char *name,
+				     const void *buf, size_t len);
+/**
+ * Applies a config file (.leakscan.yaml): disabled rules, severity
+ * overrides, internal domains, marker strings, ignore entries.
+ */
+LS_API ls_status ls_compiler_add_config(ls_compiler *c, const char *path);
+/**
+ * Compiles everything added into immutable rules. @p c is consumed in all
+ * cases (do not free it afterwards). On success *out is owned by the caller.
+ */
+LS_API ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out);
+/** Frees an unfinished compiler; NULL is fine. */
+LS_API void ls_compiler_free(ls_compiler *c);
+
+/** Number of rules (content and path rules). */
+LS_API size_t ls_rules_count(const ls_rules *r);
+/** Describes rule @p i; pointers live as long as @p r. */
+LS_API ls_status ls_rules_get(const ls_rules *r, size_t i, const char **id,
+			      const char **name, ls_category *cat,
+			      ls_severity *sev);
+/**
+ * Runs every rule's examples and negative examples through the full
+ * engine (Hyperscan and PCRE2 and filters). Each failure is reported
+ * through @p fn (file is the rule's source file). Returns LS_OK when all
+ * pass, LS_ERR_RULES otherwise; *failures (may be NULL) gets the count.
+ */
+LS_API ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user,
+			       size_t *failures, size_t *examples);
+/** Frees rules; no scanner made from them may be in use. NULL is fine. */
+LS_API void ls_rules_free(ls_rules *r);
+
+/**
+ * Creates a scanner over @p r, which must outlive it. One per thread.
+ * Ownership: the caller frees it with ls_scanner_free().
+ */
+LS_API ls_status ls_scanner_new(const ls_rules *r, ls_scanner **out);
+/** Sets a parameter; LS_ERR_INVALID_ARG when out of ls_param_bounds(). */
+LS_API ls_status ls_scanner_set_param(ls_scanner *s, ls_param p, int64_t v);
+/** Reads a parameter's current value. */
+LS_API ls_status ls_scanner_get_param(const ls_scanner *s, ls_param p, int64_t *v);
+/** Bounds and default of @p p; any out pointer may be NULL. */
+LS_API ls_status ls_param_bounds(ls_param p, int64_t *min, int64_t *max,
+				 int64_t *dflt);
+/** Sets the finding callback. */
+LS_API ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user);
+/**
+ * Scans a file or a directory (recursively, sorted; symbolic links are
+ * reported, never followed). "-" reads standard input. Returns LS_ERR_IO
+ * when the input could not be read at all; damage inside it is a finding.
+ */
+LS_API ls_status ls_scanner_scan_path(ls_scanner *s, const char *path);
+/** Scans an open descriptor, labelled @p label. The fd stays open. */
+LS_API ls_status ls_scanner_scan_fd(ls_scanner *s, int fd, const char *label);
+/** Scans a buffer, labelled @p label. The buffer is not kept. */
+LS_API ls_status ls_scanner_scan_mem(ls_scanner *s, const void *buf, size_t len,
+				     const char *label);
+/** Counters of the last scan call. */
+LS_API ls_status ls_scanner_stats(const ls_scanner *s, ls_scan_stats *out);
+/** Message of the last failed call on @p s; valid until the next call. */
+LS_API const char *ls_scanner_last_error(const ls_scanner *s);
+/** Frees a scanner; NULL is fine. */
+LS_API void ls_scanner_free(ls_scanner *s);
+
+/** Reporter options, bit flags. */
+#define LS_REPORT_COLOR 0x1u        /**< ANSI colour in text output */
+#define LS_REPORT_SHOW_SECRETS 0x2u /**< findings carry secrets: print them */
+#define LS_REPORT_QUIET 0x4u        /**< text: summary only when there is something */
+
+/**
+ * Creates a reporter writing format @p format ("text", "json", "jsonl",
+ * "sarif") to @p w. @p rules (may be NULL) describes rules in SARIF.
+ * LS_ERR_UNSUPPORTED for an unknown format. Ownership: the caller frees
+ * it with ls_reporter_free(). Findings are buffered only where the format
+ * needs it (text groups by input, json wraps an array).
+ */
+LS_API ls_status ls_reporter_new(const char *format, unsigned flags,
+				 const ls_rules *rules, ls_write_fn w,
+				 void *user, ls_reporter **out);
+/** Adds a finding; it is copied. */
+LS_API ls_status ls_reporter_add(ls_reporter *rep, const ls_finding *f);
+/** Records the outcome of one top-level input for the summary. */
+LS_API ls_status ls_reporter_input(ls_reporter *rep, const char *path,
+				   ls_status st, const ls_scan_stats *stats);
+/** Writes what remains (grouped text, closing brackets, summary). */
+LS_API ls_status ls_reporter_finish(ls_reporter *rep);
+/** Frees a reporter; NULL is fine. */
+LS_API void ls_reporter_free(ls_reporter *rep);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LEAKSCAN_H */

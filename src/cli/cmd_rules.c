@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * leakscan rules list | check DIR... | test: list the rules, lint rule
+ * files (file:line diagnostics, exit 2 on any), run every example.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/escape.h"
+
+static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "no-default-rules", no_argument, NULL, 'N' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->no_config = true;
+	o->rule_dirs = lsi_calloc((size_t)argc + 1, sizeof(char *));
+	if (!o->rule_dirs)
+		return -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->rule_dirs[o->rule_dir_count++] = optarg;
+			break;
+		case 'N':
+			o->no_default = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'h':
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int rules_list(struct cli_rules_opts *o)
+{
+	ls_status st;
+	ls_rules *r = cli_compile(o, &st);
+	struct lsi_buf b;
+
+	if (!r)
+		return EXIT_USAGE;
+	lsi_buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < ls_rules_count(r); i++) {
+		const char *id, *name;
+		ls_category cat;
+		ls_severity sev;
+
+		ls_rules_get(r, i, &id, &name, &cat, &sev);
+		lsi_buf_printf(&b, "%-40s %-16s %-9s ", id, ls_category_name(cat),
+			       ls_severity_name(sev));
+		lsi_escape_term(&b, name, strlen(name));
+		lsi_buf_putc(&b, '\n');
+		fputs(lsi_buf_str(&b), stdout);
+		lsi_buf_reset(&b);
+	}
+	lsi_buf_fini(&b);
+	ls_rules_free(r);
+	return 0;
+}
+
+static int rules_test(struct cli_rules_opts *o)
+{
+	ls_status st;
+	ls_rules *r = cli_compile(o, &st);
+	size_t fails = 0, examples = 0;
+
+	if (!r)
+		return EXIT_USAGE;
+	st = ls_rules_test(r, cli_diag, NULL, &fails, &examples);
+	printf("%zu rules, %zu examples, %zu failures\n", ls_rules_count(r), examples, fails);
+	ls_rules_free(r);
+	if (st == LS_OK)
+		return 0;
+	if (st != LS_ERR_RULES)
+		cli_error("rules test: %s", ls_status_str(st));
+	return 1;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	struct cli_rules_opts o;
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int rc;
+
+	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		fputs("usage: leakscan rules list [--rules DIR] [--no-default-rules] [--config FILE]\n"
+		      "       leakscan rules check DIR...   lint rule files and run their examples\n"
+		      "       leakscan rules test [--rules DIR] [--no-default-rules]\n",
+		      sub ? stdout : stderr);
+		return sub ? 0 : EXIT_USAGE;
+	}
+	rc = parse_rules_opts(argc - 1, argv + 1, &o);
+	if (rc) {
+		lsi_free(o.rule_dirs);
+		return rc > 0 ? 0 : EXIT_USAGE;
+	}
+	if (strcmp(sub, "list") == 0) {
+		rc = rules_list(&o);
+	} else if (strcmp(sub, "test") == 0) {
+		rc = rules_test(&o);
+	} else if (strcmp(sub, "check") == 0) {
+		/* check DIR...: only the named files, compiled and tested. */
+		int first = optind + 1;
+
+		if (first >= argc) {
+			cli_error("rules check: name at least one rule file or directory");
+			rc = EXIT_USAGE;
+		} else {
+			o.no_default = true;
+			for (int i = first; i < argc; i++)
+				o.rule_dirs[o.rule_dir_count++] = argv[i];
+			rc = rules_test(&o);
+			if (rc)
+				rc = EXIT_USAGE;
+		}
+	} else {
+		cli_error("rules: unknown subcommand '%s'", sub);
+		rc = EXIT_USAGE;
+	}
+	lsi_free(o.rule_dirs);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by subcommands: error printing and rule compilation. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/buf.h"
+#include "util/escape.h"
+
+void cli_error(const char *fmt, ...)
+{
+	char raw[2048];
+	struct lsi_buf b;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	lsi_buf_init(&b, 16384);
+	lsi_buf_puts(&b, "leakscan: ");
+	lsi_escape_term(&b, raw, strlen(raw));
+	lsi_buf_putc(&b, '\n');
+	fputs(lsi_buf_str(&b), stderr);
+	lsi_buf_fini(&b);
+}
+
+void cli_diag(const char *file, unsigned line, const char *msg, void *user)
+{
+	(void)user;
+	if (line)
+		cli_error("%s:%u: %s", file, line, msg);
+	else
+		cli_error("%s: %s", file, msg);
+}
+
+ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
+{
+	ls_compiler *c = NULL;
+	ls_rules *r = NULL;
+
+	*st = ls_compiler_new(&c);
+	if (*st != LS_OK) {
+		cli_error("%s", ls_status_str(*st));
+		return NULL;
+	}
+	ls_compiler_set_diag(c, cli_diag, NULL);
+	if (!o->no_default)
+		ls_compiler_add_builtin(c);
+	for (size_t i = 0; i < o->rule_dir_count; i++)
+		ls_compiler_add_path(c, o->rule_dirs[i]);
+	if (o->config)
+		ls_compiler_add_config(c, o->config);
+	else if (!o->no_config && access(".leakscan.yaml", F_OK) == 0)
+		ls_compiler_add_config(c, ".leakscan.yaml");
+	*st = ls_compiler_finish(c, &r);
+	if (*st != LS_OK) {
+		cli_error("rules: %s", ls_status_str(*st));
+		return NULL;
+	}
+	return r;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Containers: formats that hold named members (tar today; zip, ar, ...
+ * behind the same table). A container pulls from one stream and hands
+ * out members one at a time, each with a stream of its data. Member
+ * names are labels only: nothing is ever created on disk.
+ */
+#ifndef LSI_CONTAINER_H
+#define LSI_CONTAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bstream.h"
+
+enum lsi_mtype { LSI_M_FILE, LSI_M_DIR, LSI_M_SYMLINK, LSI_M_HARDLINK, LSI_M_OTHER };
+
+/* One member; every pointer is borrowed and valid until the next next(). */
+struct lsi_member {
+	const char *name;           /* bytes as stored; may hold anything */
+	size_t name_len;
+	enum lsi_mtype type;
+	const char *link;           /* link target or NULL */
+	int64_t size;               /* bytes, -1 when unknown */
+	struct lsi_bstream *data;   /* file data (FILE only), else NULL */
+};
+
+struct lsi_climits {
+	uint64_t max_members;       /* per archive */
+	uint64_t max_member_bytes;  /* held in memory for one member */
+};
+
+struct lsi_container_ops {
+	const char *name;           /* "tar" */
+	size_t probe_len;           /* bytes probe() wants */
+	int (*probe)(const uint8_t *head, size_t n); /* 0 = not mine */
+	/* Takes ownership of @in. NULL on OOM. */
+	void *(*open)(struct lsi_bstream *in, const struct lsi_climits *lim);
+	/*
+	 * Next member into @m. LSI_RD_EOF at the end; DAMAGED with @msg when a
+	 * member cannot be read (calling next() again resumes where possible).
+	 */
+	enum lsi_rd (*next)(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]);
+	void (*close)(void *c);
+};
+
+/* The container whose probe accepts @head, or NULL. */
+const struct lsi_container_ops *lsi_container_sniff(const uint8_t *head, size_t n);
+/* Largest probe_len of any container or decoder: what the sniffer peeks. */
+#define LSI_SNIFF_LEN 512
+
+extern const struct lsi_container_ops lsi_container_tar;
+
+#endif

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tar reader: v7, ustar, pax extended headers (path, linkpath, size) and
+ * GNU long names. Streams member data zero-copy from the underlying
+ * stream. A header with a bad checksum is reported once, then the reader
+ * resynchronises on the next valid header.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "container.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define BLOCK 512
+#define MAX_META (1u << 20) /* pax / GNU long-name records held in memory */
+
+struct tar;
+
+struct tar_data {
+	struct lsi_bstream base;
+	struct tar *t;
+};
+
+struct tar {
+	struct lsi_bstream *in;
+	struct lsi_reader rd;
+	struct lsi_climits lim;
+	struct tar_data data;
+	uint64_t remaining;      /* unread bytes of the current member */
+	uint64_t padding;        /* bytes after it up to the block boundary */
+	uint64_t members;
+	bool resync;             /* skipping blocks after a bad header */
+	bool ended;
+	struct lsi_buf name, link, long_name, long_link, pax_path, pax_link;
+	bool have_pax_size;
+	uint64_t pax_size;
+	struct lsi_buf global_path; /* unused by us, but parsed for bounds */
+};
+
+static uint64_t octal(const uint8_t *p, size_t n, bool *ok)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	*ok = true;
+	if (n && (p[0] & 0x80)) {
+		/* GNU base-256 for sizes past 8 GiB. */
+		if (p[0] != 0x80) {
+			*ok = false;
+			return 0;
+		}
+		for (i = 1; i < n; i++) {
+			if (v >> 56) {
+				*ok = false;
+				return 0;
+			}
+			v = (v << 8) | p[i];
+		}
+		return v;
+	}
+	while (i < n && (p[i] == ' ' || p[i] == '\0'))
+		i++;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
+		if (v >> 60) {
+			*ok = false;
+			return 0;
+		}
+		v = v * 8 + (uint64_t)(p[i] - '0');
+	}
+	for (; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\0')
+			*ok = false;
+	return v;
+}
+
+static bool checksum_ok(const uint8_t *h)
+{
+	uint64_t want, us = 0;
+	int64_t ss = 0;
+	bool ok;
+
+	want = octal(h + 148, 8, &ok);
+	if (!ok)
+		return false;
+	for (int i = 0; i < BLOCK; i++) {
+		uint8_t c = (i >= 148 && i < 156) ? ' ' : h[i];
+
+		us += c;
+		ss += (int8_t)c;
+	}
+	/* Some old writers summed signed chars. */
+	return want == us || (int64_t)want == ss;
+}
+
+static bool all_zero(const uint8_t *h)
+{
+	for (int i = 0; i < BLOCK; i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
+static int tar_probe(const uint8_t *h, size_t n)
+{
+	if (n < BLOCK)
+		return 0;
+	if (memcmp(h + 257, "ustar", 5) == 0 && checksum_ok(h))
+		return 100;
+	/* v7 tar: no magic; a valid checksum and a name are the evidence. */
+	if (h[0] && checksum_ok(h) && !all_zero(h + 148 - 8))
+		return 50;
+	return 0;
+}
+
+static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct tar *t = ((struct tar_data *)bs)->t;
+	enum lsi_rd st;
+
+	if (t->remaining == 0)
+		return LSI_RD_EOF;
+	st = lsi_reader_next(&t->rd, t->remaining > SIZE_MAX ? SIZE_MAX : (size_t)t->remaining,
+			     buf, len);
+	if (st == LSI_RD_EOF) {
+		lsi_bstream_fail(bs, "tar member truncated: %" PRIu64 " bytes missing",
+				 t->remaining);
+		t->remaining = 0;
+		t->ended = true;
+		return LSI_RD_DAMAGED;
+	}
+	if (st != LSI_RD_OK) {
+		memcpy(bs->msg, t->in->msg, sizeof(bs->msg));
+		t->ended = true;
+		return st;
+	}
+	t->remaining -= *len;
+	return LSI_RD_OK;
+}
+
+static void data_close(struct lsi_bstream *bs)
+{
+	(void)bs; /* owned by the tar */
+}
+
+static const struct lsi_bstream_ops data_ops = { data_read, data_close };
+
+static void *tar_open(struct lsi_bstream *in, const struct lsi_climits *lim)
+{
+	struct tar *t = lsi_calloc(1, sizeof(*t));
+
+	if (!t) {
+		lsi_bstream_close(in);
+		return NULL;
+	}
+	t->in = in;
+	t->lim = *lim;
+	lsi_reader_init(&t->rd, in);
+	t->data.base.ops = &data_ops;
+	t->data.t = t;
+	lsi_buf_init(&t->name, MAX_META);
+	lsi_buf_init(&t->link, MAX_META);
+	lsi_buf_init(&t->long_name, MAX_META);
+	lsi_buf_init(&t->long_link, MAX_META);
+	lsi_buf_init(&t->pax_path, MAX_META);
+	lsi_buf_init(&t->pax_link, MAX_META);
+	lsi_buf_init(&t->global_path, MAX_META);
+	return t;
+}
+
+static void tar_close(void *c)
+{
+	struct tar *t = c;
+
+	if (!t)
+		return;
+	lsi_buf_fini(&t->name);
+	lsi_buf_fini(&t->link);
+	lsi_buf_fini(&t->long_name);
+	lsi_buf_fini(&t->long_link);
+	lsi_buf_fini(&t->pax_path);
+	lsi_buf_fini(&t->pax_link);
+	lsi_buf_fini(&t->global_path);
+	lsi_bstream_close(t->in);
+	lsi_free(t);
+}
+
+/* Reads a metadata member's body (pax, GNU long name) into @b. */
+static enum lsi_rd read_meta(struct tar *t, uint64_t size, struct lsi_buf *b, char *msg)
+{
+	enum lsi_rd st;
+	uint64_t pad = (BLOCK - size % BLOCK) % BLOCK;
+
+	lsi_buf_reset(b);
+	if (size > MAX_META) {
+		snprintf(msg, LSI_MSG_LEN, "tar metadata record of %" PRIu64 " bytes is too large",
+			 size);
+		st = lsi_reader_skip(&t->rd, size + pad);
+		return st == LSI_RD_OK ? LSI_RD_DAMAGED : st;
+	}
+	while (size) {
+		const uint8_t *p;
+		size_t n;
+
+		st = lsi_reader_next(&t->rd, (size_t)size, &p, &n);
+		if (st != LSI_RD_OK)
+			return st == LSI_RD_EOF ? LSI_RD_DAMAGED : st;
+		if (!lsi_buf_append(b, p, n))
+			return LSI_RD_NOMEM;
+		size -= n;
+	}
+	st = lsi_reader_skip(&t->rd, pad);
+	return st;
+}
+
+/* Parses pax records "LEN key=value\n" for the keys we use. */
+static void parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
+{
+	const char *p = (const char *)b->data, *end = p + b->len;
+
+	while (p && p < end) {
+		uint64_t len = 0;
+		const char *q = p, *kv, *eq, *rec_end;
+
+		while (q < end && *q >= '0' && *q <= '9' && len < MAX_META)
+			len = len * 10 + (uint64_t)(*q++ - '0');
+		if (q >= end || *q != ' ' || len == 0 || len > (uint64_t)(end - p))
+			return;
+		kv = q + 1;
+		rec_end = p + len - 1; /* the '\n' */
+		if (rec_end < kv || *rec_end != '\n')
+			return;
+		eq = memchr(kv, '=', (size_t)(rec_end - kv));
+		if (eq && !global) {
+			size_t klen = (size_t)(eq - kv), vlen = (size_t)(rec_end - eq - 1);
+
+			if (klen == 4 && memcmp(kv, "path", 4) == 0) {
+				lsi_buf_reset(&t->pax_path);
+				lsi_buf_append(&t->pax_path, eq + 1, vlen);
+			} else if (klen == 8 && memcmp(kv, "linkpath", 8) == 0) {
+				lsi_buf_reset(&t->pax_link);
+				lsi_buf_append(&t->pax_link, eq + 1, vlen);
+			} else if (klen == 4 && memcmp(kv, "size", 4) == 0) {
+				uint64_t v = 0;
+				bool ok = vlen > 0 && vlen < 20;
+
+				for (size_t i = 0; ok && i < vlen; i++) {
+					char c = eq[1 + i];
+
+					if (c < '0' || c > '9')
+						ok = false;
+					else
+						v = v * 10 + (uint64_t)(c - '0');
+				}
+				if (ok) {
+					t->have_pax_size = true;
+					t->pax_size = v;
+				}
+			}
+		}
+		p += len;
+	}
+}
+
+static size_t field_len(const uint8_t *p, size_t max)
+{
+	const uint8_t *z = memchr(p, 0, max);
+
+	return z ? (size_t)(z - p) : max;
+}
+
+static void clear_pending(struct tar *t)
+{
+	lsi_buf_reset(&t->long_name);
+	lsi_buf_reset(&t->long_link);
+	lsi_buf_reset(&t->pax_path);
+	lsi_buf_reset(&t->pax_link);
+	t->have_pax_size = false;
+}
+
+static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
+{
+	struct tar *t = c;
+	uint8_t h[BLOCK];
+	enum lsi_rd st;
+
+	memset(m, 0, sizeof(*m));
+	if (t->ended)
+		return LSI_RD_EOF;
+	/* Skip what the caller did not read of the previous member. */
+	st = lsi_reader_skip(&t->rd, t->remaining + t->padding);
+	t->remaining = t->padding = 0;
+	if (st != LSI_RD_OK) {
+		t->ended = true;
+		if (st == LSI_RD_DAMAGED)
+			snprintf(msg, LSI_MSG_LEN, "tar archive truncated inside a member");
+		else if (st != LSI_RD_EOF)
+			memcpy(msg, t->in->msg, LSI_MSG_LEN);
+		return st;
+	}
+	for (;;) {
+		uint64_t size;
+		bool ok;
+		char type;
+
+		st = lsi_reader_read(&t->rd, h, BLOCK);
+		if (st == LSI_RD_EOF) {
+			t->ended = true;
+			return LSI_RD_EOF;
+		}
+		if (st != LSI_RD_OK) {
+			t->ended = true;
+			if (st == LSI_RD_DAMAGED)
+				snprintf(msg, LSI_MSG_LEN,
+					 "tar archive truncated inside a header at offset %" PRIu64,
+					 t->rd.consumed);
+			else
+				memcpy(msg, t->in->msg, LSI_MSG_LEN);
+			return st;
+		}
+		if (all_zero(h)) {
+			/* End-of-archive marker; anything after it is padding. */
+			t->ended = true;
+			return LSI_RD_EOF;
+		}
+		if (!checksum_ok(h)) {
+			if (t->resync)
+				continue;
+			t->resync = true;
+			clear_pending(t);
+			snprintf(msg, LSI_MSG_LEN, "bad tar header checksum at offset %" PRIu64
+				 "; skipping to the next valid header", t->rd.consumed - BLOCK);
+			return LSI_RD_DAMAGED;
+		}
+		t->resync = false;
+		size = octal(h + 124, 12, &ok);
+		if (!ok) {
+			snprintf(msg, LSI_MSG_LEN, "bad size field in tar header at offset %" PRIu64,
+				 t->rd.consumed - BLOCK);
+			t->ended = true;
+			return LSI_RD_DAMAGED;
+		}
+		type = (char)h[156];
+		if (type == 'x' || type == 'g') {
+			st = read_meta(t, size, type == 'x' ? &t->name : &t->global_path, msg);
+			if (st != LSI_RD_OK) {
+				t->ended = st != LSI_RD_DAMAGED || !msg[0];
+				if (!msg[0])
+					snprintf(msg, LSI_MSG_LEN, "tar archive truncated in a pax header");
+				return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
+			}
+			parse_pax(t, type == 'x' ? &t->name : &t->global_path, type == 'g');
+			continue;
+		}
+		if (type == 'L' || type == 'K') {
+			struct lsi_buf *b = type == 'L' ? &t->long_name : &t->long_link;
+
+			st = read_meta(t, size, b, msg);
+			if (st != LSI_RD_OK) {
+				t->ended = st != LSI_RD_DAMAGED || !msg[0];
+				if (!msg[0])
+					snprintf(msg, LSI_MSG_LEN, "tar archive truncated in a long name");
+				return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
+			}
+			/* The stored name includes its terminating NUL. */
+			b->len = field_len(b->data ? b->data : (const uint8_t *)"", b->len);
+			continue;
+		}
+		if (t->have_pax_size)
+			size = t->pax_size;
+		if (++t->members > t->lim.max_members && t->lim.max_members) {
+			snprintf(msg, LSI_MSG_LEN, "max-members: more than %" PRIu64 " members",
+				 t->lim.max_members);
+			t->ended = true;
+			return LSI_RD_LIMIT;
+		}
+		/* Name: pax path > GNU long name > ustar prefix/name. */
+		lsi_buf_reset(&t->name);
+		if (t->pax_path.len) {
+			lsi_buf_append(&t->name, t->pax_path.data, t->pax_path.len);
+		} else if (t->long_name.len) {
+			lsi_buf_append(&t->name, t->long_name.data, t->long_name.len);
+		} else {
+			size_t pl = memcmp(h + 257, "ustar\0", 6) == 0 ? field_len(h + 345, 155) : 0;
+
+			if (pl) {
+				lsi_buf_append(&t->name, h + 345, pl);
+				lsi_buf_putc(&t->name, '/');
+			}
+			lsi_buf_append(&t->name, h, field_len(h, 100));
+		}
+		lsi_buf_reset(&t->link);
+		if (t->pax_link.len)
+			lsi_buf_append(&t->link, t->pax_link.data, t->pax_link.len);
+		else if (t->long_link.len)
+			lsi_buf_append(&t->link, t->long_link.data, t->long_link.len);
+		else
+			lsi_buf_append(&t->link, h + 157, field_len(h + 157, 100));
+		clear_pending(t);
+		m->name = lsi_buf_str(&t->name);
+		m->name_len = t->name.len;
+		m->size = (int64_t)size;
+		switch (type) {
+		case '0': case '\0': case '7':
+			m->type = LSI_M_FILE;
+			break;
+		case '1':
+			m->type = LSI_M_HARDLINK;
+			break;
+		case '2':
+			m->type = LSI_M_SYMLINK;
+			break;
+		case '5':
+			m->type = LSI_M_DIR;
+			break;
+		default:
+			m->type = LSI_M_OTHER;
+		}
+		if (m->type == LSI_M_SYMLINK || m->type == LSI_M_HARDLINK) {
+			m->link = lsi_buf_str(&t->link);
+			size = 0; /* links carry no data, whatever the header says */
+		}
+		t->remaining = size;
+		t->padding = (BLOCK - size % BLOCK) % BLOCK;
+		if (m->type == LSI_M_FILE) {
+			t->data.base.pos = 0;
+			t->data.base.msg[0] = '\0';
+			m->data = &t->data.base;
+		}
+		return LSI_RD_OK;
+	}
+}
+
+const struct lsi_container_ops lsi_container_tar = {
+	"tar", BLOCK, tar_probe, tar_open, tar_next, tar_close,
+};

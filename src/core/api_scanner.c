@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ls_scanner_*: argument and state checks, per-input setup (deadline,
+ * budget), then walk/ or the pipeline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container/bstream.h"
+#include "core.h"
+#include "util/alloc.h"
+#include "walk/walk.h"
+
+#define READ_BLOCK (256u * 1024u)
+
+ls_status ls_scanner_new(const ls_rules *r, ls_scanner **out)
+{
+	ls_scanner *s;
+	ls_status st;
+
+	if (!r || !out)
+		return LS_ERR_INVALID_ARG;
+	*out = NULL;
+	if (!(s = lsi_calloc(1, sizeof(*s))))
+		return LS_ERR_NOMEM;
+	s->rules = r;
+	for (int i = 0; i < LS_PARAM_COUNT_; i++)
+		s->param[i] = lsi_params[i].dflt;
+	if ((st = lsi_matcher_new(r->engine, &s->matcher)) != LS_OK) {
+		lsi_free(s);
+		return st;
+	}
+	*out = s;
+	return LS_OK;
+}
+
+void ls_scanner_free(ls_scanner *s)
+{
+	if (!s)
+		return;
+	lsi_matcher_free(s->matcher);
+	lsi_free(s);
+}
+
+ls_status ls_scanner_set_param(ls_scanner *s, ls_param p, int64_t v)
+{
+	if (!s || (unsigned)p >= LS_PARAM_COUNT_)
+		return LS_ERR_INVALID_ARG;
+	if (s->busy)
+		return LS_ERR_BAD_STATE;
+	if (v < lsi_params[p].min || v > lsi_params[p].max)
+		return LS_ERR_INVALID_ARG;
+	s->param[p] = v;
+	return LS_OK;
+}
+
+ls_status ls_scanner_get_param(const ls_scanner *s, ls_param p, int64_t *v)
+{
+	if (!s || !v || (unsigned)p >= LS_PARAM_COUNT_)
+		return LS_ERR_INVALID_ARG;
+	*v = s->param[p];
+	return LS_OK;
+}
+
+ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user)
+{
+	if (!s)
+		return LS_ERR_INVALID_ARG;
+	if (s->busy)
+		return LS_ERR_BAD_STATE;
+	s->fn = fn;
+	s->user = user;
+	return LS_OK;
+}
+
+ls_status ls_scanner_stats(const ls_scanner *s, ls_scan_stats *out)
+{
+	if (!s || !out)
+		return LS_ERR_INVALID_ARG;
+	*out = s->stats;
+	return LS_OK;
+}
+
+const char *ls_scanner_last_error(const ls_scanner *s)
+{
+	return s ? s->error : "invalid scanner";
+}
+
+static ls_status begin(ls_scanner *s)
+{
+	if (s->busy)
+		return LS_ERR_BAD_STATE;
+	s->busy = true;
+	s->error[0] = '\0';
+	memset(&s->stats, 0, sizeof(s->stats));
+	s->total_bytes = 0;
+	s->timed_out = false;
+	s->aborted = false;
+	s->nomem = false;
+	s->deadline_ms = s->param[LS_PARAM_TIMEOUT_MS]
+				 ? lsi_now_ms() + (uint64_t)s->param[LS_PARAM_TIMEOUT_MS]
+				 : 0;
+	return LS_OK;
+}
+
+static ls_status end(ls_scanner *s, ls_status st)
+{
+	s->busy = false;
+	if (st != LS_OK && !s->error[0])
+		lsi_scanner_set_error(s, "%s", ls_status_str(st));
+	return st;
+}
+
+/* Scans an open fd whose bytes are @size long (-1 unknown). */
+static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t size)
+{
+	struct lsi_bstream *in = lsi_bstream_fd(fd, READ_BLOCK);
+	ls_status st;
+
+	if (!in)
+		return LS_ERR_NOMEM;
+	st = lsi_pipeline_scan_stream(s, in, label, size);
+	return st;
+}
+
+ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const char *label,
+			   bool top)
+{
+	/* Links met while walking are never followed; one the user named is. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
+	struct stat sb;
+	ls_status st;
+	char c;
+
+	if (fd < 0) {
+		lsi_scanner_set_error(s, "%s: %s", label, strerror(errno));
+		return LS_ERR_IO;
+	}
+	if (fstat(fd, &sb) != 0 || !(S_ISREG(sb.st_mode) || (top && S_ISFIFO(sb.st_mode)))) {
+		close(fd);
+		lsi_scanner_set_error(s, "%s: not a regular file", label);
+		return LS_ERR_IO;
+	}
+	/* A file that cannot be read at all is an input error, not damage. */
+	if (S_ISREG(sb.st_mode) && pread(fd, &c, 1, 0) < 0) {
+		lsi_scanner_set_error(s, "%s: %s", label, strerror(errno));
+		close(fd);
+		return LS_ERR_IO;
+	}
+	st = scan_fd_sized(s, fd, label, S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
+	if (S_ISREG(sb.st_mode))
+		s->stats.bytes_read += (uint64_t)sb.st_size;
+	close(fd);
+	return st;
+}
+
+ls_status ls_scanner_scan_path(ls_scanner *s, const char *path)
+{
+	ls_status st;
+	struct stat sb;
+
+	if (!s || !path)
+		return LS_ERR_INVALID_ARG;
+	if ((st = begin(s)) != LS_OK)
+		return st;
+	if (strcmp(path, "-") == 0) {
+		st = scan_fd_sized(s, STDIN_FILENO, "-", -1);
+		return end(s, st);
+	}
+	if (lstat(path, &sb) != 0) {
+		lsi_scanner_set_error(s, "%s: %s", path, strerror(errno));
+		return end(s, LS_ERR_IO);
+	}
+	if (S_ISDIR(sb.st_mode) || (S_ISLNK(sb.st_mode) && stat(path, &sb) == 0 &&
+				    S_ISDIR(sb.st_mode)))
+		st = lsi_walk_dir(s, path);
+	else if (S_ISLNK(sb.st_mode) || S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode))
+		st = lsi_scan_file_at(s, AT_FDCWD, path, path, true);
+	else {
+		lsi_scanner_set_error(s, "%s: not a regular file or directory", path);
+		st = LS_ERR_IO;
+	}
+	return end(s, st);
+}
+
+ls_status ls_scanner_scan_fd(ls_scanner *s, int fd, const char *label)
+{
+	ls_status st;
+
+	if (!s || fd < 0 || !label)
+		return LS_ERR_INVALID_ARG;
+	if ((st = begin(s)) != LS_OK)
+		return st;
+	return end(s, scan_fd_sized(s, fd, label, -1));
+}
+
+ls_status ls_scanner_scan_mem(ls_scanner *s, const void *buf, size_t len, const char *label)
+{
+	struct lsi_bstream *in;
+	ls_status st;
+
+	if (!s || (!buf && len) || !label)
+		return LS_ERR_INVALID_ARG;
+	if ((st = begin(s)) != LS_OK)
+		return st;
+	if (!(in = lsi_bstream_mem(buf ? buf : "", len, READ_BLOCK)))
+		return end(s, LS_ERR_NOMEM);
+	s->stats.bytes_read = len;
+	st = lsi_pipeline_scan_stream(s, in, label, (int64_t)len);
+	return end(s, st);
+}

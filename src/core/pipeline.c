@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The pipeline: the one place that turns pulled container and decoder
+ * bytes into pushes to the engine. Each stream is sniffed by its first
+ * bytes: a decoder wraps it, a container splits it into members (each
+ * sniffed again, to --max-depth), anything else is data for the engine.
+ * Damage and limits become findings and the scan goes on.
+ */
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "container/container.h"
+#include "core.h"
+#include "decode/decode.h"
+#include "rank/rank.h"
+#include "report/redact.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+extern const int64_t lsi_ratio_floor;
+
+uint64_t lsi_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void lsi_scanner_set_error(ls_scanner *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+}
+
+static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
+{
+	const struct lsi_ruleset *rs = &s->rules->rs;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!rs->ignore_count)
+		return false;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	for (size_t i = 0; i < rs->ignore_count; i++) {
+		const struct lsi_ignore *ig = &rs->ignores[i];
+
+		if (ig->expires && strcmp(today, ig->expires) > 0)
+			continue;
+		if (ig->fingerprint && strcmp(ig->fingerprint, fp) != 0)
+			continue;
+		if (ig->rule && strcmp(ig->rule, rule) != 0)
+			continue;
+		if (ig->path_glob) {
+			/* Matched against the innermost member's name. */
+			const char *p = s->path_count ? s->path[s->path_count - 1] : "";
+
+			if (fnmatch(ig->path_glob, p, 0) != 0)
+				continue;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Delivers one finding: rank, filter, redact, call back. */
+static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
+		   ls_category cat, ls_severity base, const struct lsi_hit *h,
+		   const char *message)
+{
+	struct lsi_rank_in ri;
+	struct lsi_rank_out ro;
+	ls_finding f;
+	char fp[LSI_FINGERPRINT_LEN + 1];
+	struct lsi_buf match;
+	bool show = s->param[LS_PARAM_SHOW_SECRETS] != 0;
+	bool redact = h && h->captured && cat == LS_CAT_SECRET && !show;
+	int rc;
+
+	memset(&ri, 0, sizeof(ri));
+	ri.base = base;
+	ri.category = cat;
+	ri.verdict = h ? (int)h->verdict : 0;
+	ri.verdict_reason = h ? h->verdict_reason : "";
+	ri.path = s->path;
+	ri.path_count = s->path_count;
+	lsi_rank(&ri, &ro);
+	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY])
+		return 0;
+	if (h)
+		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
+	else {
+		struct lsi_buf key;
+
+		lsi_buf_init(&key, 1 << 20);
+		for (size_t i = 0; i < s->path_count; i++) {
+			lsi_buf_puts(&key, s->path[i]);
+			lsi_buf_putc(&key, '\n');
+		}
+		lsi_buf_puts(&key, message ? message : "");
+		lsi_fingerprint(rule_id, lsi_buf_str(&key), key.len, fp);
+		lsi_buf_fini(&key);
+	}
+	if (is_ignored(s, rule_id, fp))
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.rule = rule_id;
+	f.rule_name = rule_name;
+	f.category = cat;
+	f.severity = ro.severity;
+	f.score = ro.score;
+	f.path = s->path;
+	f.path_count = s->path_count;
+	f.fingerprint = fp;
+	f.reasons = ro.reasons;
+	f.reasons_count = ro.reasons_count;
+	f.message = message;
+	lsi_buf_init(&match, 4 * LSI_MATCH_MAX);
+	if (h) {
+		f.offset = h->start;
+		f.line = h->line;
+		f.column = h->column;
+		if (!lsi_redact(&match, (const char *)h->match, h->match_len, h->secret_off,
+				h->secret_len, redact)) {
+			/* Never drop a finding silently: fail the scan instead. */
+			lsi_buf_fini(&match);
+			s->nomem = true;
+			s->aborted = true;
+			return 1;
+		}
+		f.match = lsi_buf_str(&match);
+		f.match_len = match.len;
+		if (show && h->captured) {
+			f.secret = (const char *)h->secret;
+			f.secret_len = h->secret_len;
+		}
+	}
+	s->stats.findings++;
+	rc = s->fn ? s->fn(&f, s->user) : 0;
+	lsi_buf_fini(&match);
+	if (rc)
+		s->aborted = true;
+	return rc;
+}
+
+void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_category cat,
+		       const char *message)
+{
+	if (strcmp(rule, "limit-reached") == 0)
+		s->stats.limits++;
+	else if (strcmp(rule, "unreadable-member") == 0)
+		s->stats.damaged++;
+	deliver(s, rule, name, cat, LS_SEV_INFO, NULL, message);
+}
+
+static void note_limit(ls_scanner *s, const char *msg)
+{
+	lsi_pipeline_note(s, "limit-reached", "A scan limit was reached", LS_CAT_DEBUG_INFO, msg);
+}
+
+static void note_damage(ls_scanner *s, const char *msg)
+{
+	lsi_pipeline_note(s, "unreadable-member", "Member could not be read",
+			  LS_CAT_DEBUG_INFO, msg);
+}
+
+static int on_hit(const struct lsi_hit *h, void *user)
+{
+	ls_scanner *s = user;
+	const struct lsi_rule *r = &s->rules->rs.rules[h->rule];
+
+	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL);
+}
+
+static bool past_deadline(ls_scanner *s)
+{
+	if (!s->deadline_ms || s->timed_out)
+		return s->timed_out;
+	if (lsi_now_ms() > s->deadline_ms) {
+		char msg[128];
+
+		s->timed_out = true;
+		snprintf(msg, sizeof(msg), "timeout: scanning this input took over %" PRId64 " ms",
+			 s->param[LS_PARAM_TIMEOUT_MS]);
+		note_limit(s, msg);
+	}
+	return s->timed_out;
+}
+
+static void path_push(ls_scanner *s, const char *name)
+{
+	s->path[s->path_count++] = name;
+}
+
+/* Reports a stream outcome that is not OK/EOF. */
+static void note_rd(ls_scanner *s, enum lsi_rd st, const char *msg)
+{
+	if (st == LSI_RD_LIMIT)
+		note_limit(s, msg);
+	else if (st == LSI_RD_NOMEM)
+		note_damage(s, "out of memory while reading this member");
+	else
+		note_damage(s, msg && *msg ? msg : "read error");
+}
+
+/* Feeds a data stream to the engine. */
+static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint)
+{
+	struct lsi_mstream *ms;
+	ls_status st = lsi_mstream_open(s->matcher, on_hit, s, &ms);
+	uint64_t max = (uint64_t)s->param[LS_PARAM_MAX_FILE_BYTES], done = 0;
+
+	if (st != LS_OK)
+		return st;
+	s->stats.members++;
+	for (;;) {
+		const uint8_t *b;
+		size_t n;
+		enum lsi_rd rd;
+		bool last;
+
+		if (past_deadline(s))
+			break;
+		rd = lsi_bstream_read(in, &b, &n);
+		if (rd == LSI_RD_EOF)
+			break;
+		if (rd != LSI_RD_OK) {
+			/* Findings up to the damage first, then the damage. */
+			st = lsi_mstream_close(ms);
+			ms = NULL;
+			note_rd(s, rd, in->msg);
+			break;
+		}
+		if (max && done + n > max) {
+			char msg[160];
+
+			n = (size_t)(max - done);
+			st = lsi_mstream_push(ms, b, n, true);
+			lsi_mstream_close(ms);
+			ms = NULL;
+			snprintf(msg, sizeof(msg), "max-size: only the first %" PRIu64 " bytes were scanned",
+				 max);
+			note_limit(s, msg);
+			s->stats.bytes_scanned += n;
+			break;
+		}
+		done += n;
+		s->stats.bytes_scanned += n;
+		last = size_hint >= 0 && done == (uint64_t)size_hint;
+		st = lsi_mstream_push(ms, b, n, last);
+		if (st != LS_OK || last)
+			break;
+	}
+	if (ms) {
+		ls_status cst = lsi_mstream_close(ms);
+
+		if (st == LS_OK)
+			st = cst;
+	}
+	if (st == LS_ERR_ABORTED || s->aborted)
+		return LS_ERR_ABORTED;
+	return st;
+}
+
+static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, int64_t size_hint);
+
+static int on_path_hit(const struct lsi_hit *h, void *user)
+{
+	ls_scanner *s = user;
+	const struct lsi_rule *r = &s->rules->rs.rules[h->rule];
+	struct lsi_hit copy = *h;
+
+	copy.line = copy.column = 0;
+	return deliver(s, r->id, r->name, r->category, r->severity, &copy, NULL);
+}
+
+/* Runs path rules on the innermost path element. */
+static ls_status check_name(ls_scanner *s)
+{
+	const char *n = s->path[s->path_count - 1];
+
+	if (lsi_engine_match_path(s->rules->engine, s->matcher, n, strlen(n), on_path_hit, s))
+		return LS_ERR_ABORTED;
+	return LS_OK;
+}
+
+static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
+				struct lsi_bstream *in, int depth)
+{
+	struct lsi_climits lim = {
+		(uint64_t)s->param[LS_PARAM_MAX_MEMBERS],
+		(uint64_t)s->param[LS_PARAM_MAX_MEMBER_BYTES],
+	};
+	void *c = ops->open(in, &lim);
+	ls_status st = LS_OK;
+
+	if (!c)
+		return LS_ERR_NOMEM;
+	while (st == LS_OK && !past_deadline(s)) {
+		struct lsi_member m;
+		char msg[LSI_MSG_LEN] = "";
+		enum lsi_rd rd = ops->next(c, &m, msg);
+		char *name;
+
+		if (rd == LSI_RD_EOF)
+			break;
+		if (rd != LSI_RD_OK) {
+			note_rd(s, rd, msg);
+			if (rd == LSI_RD_NOMEM)
+				st = LS_ERR_NOMEM;
+			if (rd == LSI_RD_LIMIT || rd == LSI_RD_IO)
+				break;
+			continue;
+		}
+		/* A copy: NUL bytes inside stored names would cut the label short. */
+		name = lsi_strndup(m.name_len ? m.name : "", m.name_len);
+		if (!name) {
+			st = LS_ERR_NOMEM;
+			break;
+		}
+		for (size_t i = 0; i < m.name_len; i++)
+			if (!name[i])
+				name[i] = '?';
+		path_push(s, name);
+		st = check_name(s);
+		if (st == LS_OK && m.type == LSI_M_FILE && m.data) {
+			if (m.size >= 0 && s->param[LS_PARAM_MAX_FILE_BYTES] &&
+			    m.size > s->param[LS_PARAM_MAX_FILE_BYTES]) {
+				char lm[160];
+
+				snprintf(lm, sizeof(lm), "max-size: member of %" PRId64
+					 " bytes not scanned (limit %" PRId64 ")", m.size,
+					 s->param[LS_PARAM_MAX_FILE_BYTES]);
+				note_limit(s, lm);
+				s->stats.bytes_skipped += (uint64_t)m.size;
+			} else {
+				st = scan_stream(s, m.data, depth + 1, m.size);
+			}
+		}
+		s->path_count--;
+		lsi_free(name);
+	}
+	ops->close(c);
+	return st;
+}
+
+/*
+ * Sniffs @in and dispatches. Takes ownership of @in except for borrowed
+ * member streams, whose close is a no-op.
+ */
+static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, int64_t size_hint)
+{
+	const uint8_t *head;
+	size_t head_len;
+	enum lsi_rd rd;
+	const struct lsi_decoder_ops *dec;
+	const struct lsi_container_ops *cont;
+	ls_status st;
+	struct lsi_bstream *p = lsi_bstream_peek(in, LSI_SNIFF_LEN, &head, &head_len, &rd);
+
+	if (!p)
+		return LS_ERR_NOMEM;
+	if (rd != LSI_RD_OK && head_len == 0) {
+		note_rd(s, rd, p->msg);
+		lsi_bstream_close(p);
+		return rd == LSI_RD_NOMEM ? LS_ERR_NOMEM : LS_OK;
+	}
+	dec = lsi_decoder_sniff(head, head_len);
+	cont = dec ? NULL : lsi_container_sniff(head, head_len);
+	if ((dec || cont) && depth >= s->param[LS_PARAM_MAX_DEPTH]) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "max-depth: %s nested deeper than %" PRId64 " levels not opened",
+			 dec ? dec->name : cont->name, s->param[LS_PARAM_MAX_DEPTH]);
+		note_limit(s, msg);
+		if (size_hint > 0)
+			s->stats.bytes_skipped += (uint64_t)size_hint;
+		lsi_bstream_close(p);
+		return LS_OK;
+	}
+	if (dec) {
+		struct lsi_guard g = {
+			(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
+			&s->total_bytes, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
+		};
+		struct lsi_bstream *d = dec->open(p, &g);
+
+		if (!d)
+			return LS_ERR_NOMEM;
+		return scan_stream(s, d, depth + 1, -1);
+	}
+	if (cont) {
+		/* The container owns p from here. */
+		return scan_container(s, cont, p, depth);
+	}
+	st = scan_data(s, p, size_hint);
+	lsi_bstream_close(p);
+	return st;
+}
+
+ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const char *label,
+				   int64_t size_hint)
+{
+	ls_status st;
+
+	s->path_count = 0;
+	path_push(s, label);
+	st = check_name(s);
+	if (st == LS_OK)
+		st = scan_stream(s, in, 0, size_hint);
+	s->path_count = 0;
+	if (s->nomem)
+		return LS_ERR_NOMEM;
+	if (s->aborted)
+		return LS_ERR_ABORTED;
+	return st;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Decoders: byte-stream filters (gzip today; xz, bzip2, zstd behind the
+ * same table). Each takes ownership of its input stream and shares one
+ * expansion guard, so no decoder keeps limits of its own.
+ */
+#ifndef LSI_DECODE_H
+#define LSI_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "container/bstream.h"
+
+/* Expansion limits shared by every decoder of one top-level input. */
+struct lsi_guard {
+	uint64_t max_ratio;    /* output / input of one decoder; 0 = off */
+	uint64_t ratio_floor;  /* the ratio applies past this many output bytes */
+	uint64_t *total;       /* expanded bytes of the whole input so far */
+	uint64_t max_total;    /* 0 = off */
+};
+
+/*
+ * Accounts @out_delta new output bytes of a decoder that has consumed
+ * @in_bytes and produced @out_bytes in all. LSI_RD_LIMIT with a message
+ * in @s when a limit is crossed.
+ */
+enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
+			    uint64_t in_bytes, uint64_t out_bytes, size_t out_delta);
+
+struct lsi_decoder_ops {
+	const char *name;      /* "gzip" */
+	size_t probe_len;      /* bytes probe() looks at */
+	int (*probe)(const uint8_t *head, size_t n); /* 0 = not mine */
+	/* Takes @in; NULL on OOM (and closes @in). */
+	struct lsi_bstream *(*open)(struct lsi_bstream *in, const struct lsi_guard *g);
+};
+
+/* The decoder whose probe accepts @head, or NULL. */
+const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);
+
+extern const struct lsi_decoder_ops lsi_decoder_gzip;
+
+#endif

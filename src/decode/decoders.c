@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The decoder table; cheap magic-byte probes, in any order (they are disjoint). */
+#include "decode.h"
+
+static const struct lsi_decoder_ops *const decoders[] = {
+	&lsi_decoder_gzip,
+	NULL,
+};
+
+const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n)
+{
+	for (size_t i = 0; decoders[i]; i++)
+		if (n >= decoders[i]->probe_len && decoders[i]->probe(head, n))
+			return decoders[i];
+	return NULL;
+}

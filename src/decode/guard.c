@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The one expansion guard of all decoders: total bytes and ratio. */
+#include <inttypes.h>
+
+#include "decode.h"
+
+enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
+			    uint64_t in_bytes, uint64_t out_bytes, size_t out_delta)
+{
+	if (g->total) {
+		*g->total += out_delta;
+		if (g->max_total && *g->total > g->max_total) {
+			lsi_bstream_fail(s, "max-total-bytes: more than %" PRIu64
+					 " expanded bytes in this input", g->max_total);
+			return LSI_RD_LIMIT;
+		}
+	}
+	if (g->max_ratio && out_bytes > g->ratio_floor &&
+	    out_bytes / (in_bytes ? in_bytes : 1) > g->max_ratio) {
+		lsi_bstream_fail(s, "max-ratio: expands more than %" PRIu64 ":1 (%" PRIu64
+				 " bytes from %" PRIu64 ")", g->max_ratio, out_bytes, in_bytes);
+		return LSI_RD_LIMIT;
+	}
+	return LSI_RD_OK;
+}

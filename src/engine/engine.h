@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The matching engine: one Hyperscan database in streaming mode over all
+ * content rules, PCRE2 confirmation and capture in a bounded look-back
+ * window around each Hyperscan hit, then entropy, placeholder and
+ * validator filters. Knows rules, never containers or paths.
+ *
+ * Objects:
+ *   lsi_engine   immutable, shared by threads (database + compiled PCRE2)
+ *   lsi_matcher  one per thread (Hyperscan scratch, PCRE2 match data)
+ *   lsi_mstream  one per member being scanned; pushed chunk by chunk
+ */
+#ifndef LSI_ENGINE_H
+#define LSI_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakscan.h"
+#include "ruleset/ruleset.h"
+#include "validators.h"
+
+/* Longest span PCRE2 looks back (and ahead) from a Hyperscan hit. */
+#define LSI_WINDOW 8192u
+
+struct lsi_engine;
+struct lsi_matcher;
+struct lsi_mstream;
+
+/* A confirmed match, as handed to the hit callback. Pointers are borrowed. */
+struct lsi_hit {
+	size_t rule;              /* index in the ruleset */
+	uint64_t start, end;      /* byte offsets of the match in the stream */
+	uint64_t line, column;    /* 1-based, of start */
+	const uint8_t *match;     /* match bytes */
+	size_t match_len;
+	const uint8_t *secret;    /* capture group 1, or the match */
+	size_t secret_len;
+	size_t secret_off;        /* offset of secret within match */
+	bool captured;            /* secret is a capture group, not the match */
+	enum lsi_verdict verdict; /* validator outcome */
+	const char *verdict_reason;
+	double entropy;           /* of the secret, bits per byte */
+};
+
+/* Return non-zero to stop the stream (the push then returns LS_ERR_ABORTED). */
+typedef int (*lsi_hit_fn)(const struct lsi_hit *h, void *user);
+
+/* Compiles @rs (which must outlive the engine). Diagnostics go to rs. */
+ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out);
+void lsi_engine_free(struct lsi_engine *e);
+const struct lsi_ruleset *lsi_engine_ruleset(const struct lsi_engine *e);
+/* Whether rule @i is a prefilter-mode rule (Hyperscan approximates it). */
+bool lsi_engine_rule_prefilter(const struct lsi_engine *e, size_t i);
+/*
+ * Matches a member name against every path rule; calls @fn for each that
+ * matches (hit offsets are 0, the match is the name).
+ */
+int lsi_engine_match_path(const struct lsi_engine *e, struct lsi_matcher *m,
+			  const char *name, size_t len, lsi_hit_fn fn, void *user);
+
+ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out);
+void lsi_matcher_free(struct lsi_matcher *m);
+
+/* Opens a stream delivering hits to @fn; streams are pooled per matcher. */
+ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
+			   struct lsi_mstream **out);
+/*
+ * Pushes the next @len bytes. @last says no more bytes follow, which lets
+ * the engine finish without copying into its window. After a push with
+ * @last (or any error) call lsi_mstream_close().
+ */
+ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t len,
+			   bool last);
+/* Finishes (if no push said last) and returns the stream to the pool. */
+ls_status lsi_mstream_close(struct lsi_mstream *s);
+/* Bytes pushed so far. */
+uint64_t lsi_mstream_offset(const struct lsi_mstream *s);
+
+/* Filters, exposed for tests and the ranker. */
+double lsi_entropy(const uint8_t *s, size_t len);
+/* Non-NULL reason when @s looks like a placeholder or documented example. */
+const char *lsi_placeholder_reason(const uint8_t *s, size_t len);
+/* Counts '\n' bytes. */
+uint64_t lsi_count_newlines(const uint8_t *p, size_t n);
+
+#endif

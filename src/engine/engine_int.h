@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Engine internals shared by hsdb.c (build) and stream.c (scan). */
+#ifndef LSI_ENGINE_INT_H
+#define LSI_ENGINE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "engine.h"
+
+struct lsi_crule {
+	const struct lsi_rule *def;
+	pcre2_code *re;               /* NULL when the rule failed to compile */
+	uint32_t width;               /* max match length, clamped to LSI_WINDOW */
+	bool prefilter;               /* Hyperscan runs an approximation */
+	bool has_capture;
+	const struct lsi_validator *validator;
+};
+
+struct lsi_engine {
+	struct lsi_ruleset *rs;
+	struct lsi_crule *rules;      /* parallel to rs->rules */
+	size_t count;
+	hs_database_t *db;            /* NULL when there is no content rule */
+	size_t path_rules;            /* number of enabled path rules */
+};
+
+struct lsi_matcher {
+	const struct lsi_engine *e;
+	hs_scratch_t *scratch;
+	pcre2_match_data *md;
+	uint8_t *asm_buf;            /* assembles history + chunk for PCRE2 */
+	size_t asm_cap;
+	struct lsi_mstream *pool;
+};
+
+#endif

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Builds the engine: PCRE2 code for every rule, one Hyperscan streaming
+ * database over every enabled content rule. A pattern Hyperscan cannot
+ * run exactly (look-around, back-references) is compiled in prefilter
+ * mode: Hyperscan over-approximates and PCRE2 decides.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "util/alloc.h"
+
+#define HS_FLAGS (HS_FLAG_MULTILINE)
+#define PCRE_FLAGS (PCRE2_MULTILINE)
+
+static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
+{
+	const struct lsi_rule *r = cr->def;
+	int err;
+	PCRE2_SIZE erroff;
+	uint32_t caps = 0;
+	char msg[256];
+
+	cr->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE_FLAGS,
+			       &err, &erroff, NULL);
+	if (!cr->re) {
+		pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof(msg));
+		lsi_ruleset_diag(e->rs, r->file, r->line, "rule '%s': bad pattern at offset %zu: %s",
+				 r->id, (size_t)erroff, msg);
+		return false;
+	}
+	/* JIT is an optimisation; when unavailable the interpreter runs. */
+	(void)pcre2_jit_compile(cr->re, PCRE2_JIT_COMPLETE);
+	pcre2_pattern_info(cr->re, PCRE2_INFO_CAPTURECOUNT, &caps);
+	cr->has_capture = caps > 0;
+	if (r->category == LS_CAT_SECRET && !r->path_rule && !cr->has_capture)
+		lsi_ruleset_diag(e->rs, r->file, r->line,
+				 "rule '%s': a secret rule needs a capture group for the secret", r->id);
+	return true;
+}
+
+/* Decides exact vs prefilter mode and the match width for one rule. */
+static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
+{
+	const struct lsi_rule *r = cr->def;
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+
+	if (hs_expression_info(r->pattern, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		cerr = NULL;
+		if (hs_expression_info(r->pattern, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
+		    HS_SUCCESS) {
+			lsi_ruleset_diag(e->rs, r->file, r->line,
+					 "rule '%s': Hyperscan cannot compile the pattern: %s", r->id,
+					 cerr && cerr->message ? cerr->message : "unknown error");
+			hs_free_compile_error(cerr);
+			return false;
+		}
+		cr->prefilter = true;
+	}
+	if (info->min_width == 0)
+		lsi_ruleset_diag(e->rs, r->file, r->line,
+				 "rule '%s': the pattern can match the empty string", r->id);
+	cr->width = info->max_width > LSI_WINDOW ? LSI_WINDOW : info->max_width;
+	if (cr->prefilter)
+		cr->width = LSI_WINDOW;
+	free(info); /* allocated by Hyperscan's default allocator (malloc) */
+	return true;
+}
+
+ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
+{
+	struct lsi_engine *e;
+	const char **exprs = NULL;
+	unsigned *flags = NULL, *ids = NULL;
+	size_t n = 0;
+	ls_status st = LS_OK;
+
+	*out = NULL;
+	if (!(e = lsi_calloc(1, sizeof(*e))))
+		return LS_ERR_NOMEM;
+	e->rs = rs;
+	e->count = rs->count;
+	if (!(e->rules = lsi_calloc(rs->count ? rs->count : 1, sizeof(*e->rules))))
+		goto oom;
+	exprs = lsi_calloc(rs->count + 1, sizeof(*exprs));
+	flags = lsi_calloc(rs->count + 1, sizeof(*flags));
+	ids = lsi_calloc(rs->count + 1, sizeof(*ids));
+	if (!exprs || !flags || !ids)
+		goto oom;
+	for (size_t i = 0; i < rs->count; i++) {
+		struct lsi_crule *cr = &e->rules[i];
+		const struct lsi_rule *r = &rs->rules[i];
+
+		cr->def = r;
+		if (r->validator && !(cr->validator = lsi_validator_find(r->validator)))
+			lsi_ruleset_diag(rs, r->file, r->line, "rule '%s': unknown validator '%s'",
+					 r->id, r->validator);
+		if (!compile_pcre(e, cr))
+			continue;
+		if (r->path_rule) {
+			if (!r->disabled)
+				e->path_rules++;
+			continue;
+		}
+		if (!probe_hs(e, cr) || r->disabled)
+			continue;
+		exprs[n] = r->pattern;
+		flags[n] = HS_FLAGS | (cr->prefilter ? HS_FLAG_PREFILTER : 0);
+		ids[n] = (unsigned)i;
+		n++;
+	}
+	if (n && rs->errors == 0) {
+		hs_compile_error_t *cerr = NULL;
+
+		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM, NULL, &e->db,
+				     &cerr) != HS_SUCCESS) {
+			int bad = cerr ? cerr->expression : -1;
+			const struct lsi_rule *r = bad >= 0 ? &rs->rules[ids[bad]] : NULL;
+
+			lsi_ruleset_diag(rs, r ? r->file : "rules", r ? r->line : 0,
+					 "rule '%s': Hyperscan: %s", r ? r->id : "?",
+					 cerr && cerr->message ? cerr->message : "compile failed");
+			hs_free_compile_error(cerr);
+			e->db = NULL;
+		}
+	}
+	if (rs->errors)
+		st = LS_ERR_RULES;
+	lsi_free(exprs);
+	lsi_free(flags);
+	lsi_free(ids);
+	if (st != LS_OK) {
+		lsi_engine_free(e);
+		return st;
+	}
+	*out = e;
+	return LS_OK;
+oom:
+	lsi_free(exprs);
+	lsi_free(flags);
+	lsi_free(ids);
+	lsi_engine_free(e);
+	return LS_ERR_NOMEM;
+}
+
+void lsi_engine_free(struct lsi_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; e->rules && i < e->count; i++)
+		pcre2_code_free(e->rules[i].re);
+	lsi_free(e->rules);
+	hs_free_database(e->db);
+	lsi_free(e);
+}
+
+const struct lsi_ruleset *lsi_engine_ruleset(const struct lsi_engine *e)
+{
+	return e->rs;
+}
+
+bool lsi_engine_rule_prefilter(const struct lsi_engine *e, size_t i)
+{
+	return i < e->count && e->rules[i].prefilter;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Placeholder and documented-example detection. A capture that is one of
+ * these is not a leaked secret but a template, a docs value or a mask.
+ * The word list is deliberately short: each entry must be rare inside
+ * real random tokens.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "engine.h"
+
+static const char *const markers[] = {
+	"example", "xxxx", "your", "placeholder", "changeme", "change_me",
+	"dummy", "sample", "redacted", "insert", "replace", "todo", "fixme",
+	"<", ">", "${", "{{", "%s", "****", "...", "0000000000", "1234567890",
+	"abcdefgh", "process.env", "os.environ", "getenv",
+};
+
+/* Keys published in vendor documentation as examples. */
+static const char *const documented[] = {
+	"AKIAIOSFODNN7EXAMPLE",
+	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+};
+
+static bool contains_ci(const uint8_t *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (n > len)
+		return false;
+	for (size_t i = 0; i + n <= len; i++) {
+		size_t k = 0;
+
+		while (k < n && tolower(s[i + k]) == needle[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+const char *lsi_placeholder_reason(const uint8_t *s, size_t len)
+{
+	bool seen[256] = { false };
+	unsigned distinct = 0;
+
+	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
+		if (strlen(documented[i]) == len && memcmp(documented[i], s, len) == 0)
+			return "documented example key";
+	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
+		if (contains_ci(s, len, markers[i]))
+			return "placeholder";
+	for (size_t i = 0; i < len && distinct <= 3; i++)
+		if (!seen[s[i]]) {
+			seen[s[i]] = true;
+			distinct++;
+		}
+	if (len >= 4 && distinct <= 3)
+		return "placeholder";
+	return NULL;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Streaming scan of one member. Chunks go straight to Hyperscan; each hit
+ * is confirmed by PCRE2 over at most LSI_WINDOW bytes behind and ahead of
+ * its end offset. A hit too close to the end of a chunk waits for the
+ * next chunk (or the end of the stream), so a secret cut in two by a
+ * chunk boundary is still found whole. Only the last 2 * LSI_WINDOW bytes
+ * are ever copied, into the stream's history.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+#include "util/alloc.h"
+
+#define HIST_CAP (4 * LSI_WINDOW)  /* history buffer; keeps >= 2 windows */
+#define HIST_KEEP (2 * LSI_WINDOW) /* bytes kept after compaction */
+#define MAX_DEFERRED 512
+#define CONTEXT_BEFORE 16          /* bytes before the window for \b and ^ */
+
+struct deferred {
+	unsigned rule;
+	uint64_t end;
+};
+
+struct lsi_mstream {
+	struct lsi_matcher *m;
+	struct lsi_mstream *next_free;
+	hs_stream_t *hs;
+	lsi_hit_fn fn;
+	void *user;
+	int stop;                    /* callback asked to stop */
+	uint64_t *last_end;          /* per rule: end of the last confirmed match */
+	uint8_t *hist;               /* bytes [hist_start, chunk_start) */
+	size_t hist_len;
+	uint64_t hist_start;
+	uint64_t hist_lines;         /* newlines before hist_start */
+	uint64_t hist_line_start;    /* start offset of the line holding hist_start */
+	uint64_t lines;              /* newlines before chunk_start */
+	const uint8_t *chunk;        /* current chunk while pushing */
+	size_t chunk_len;
+	uint64_t chunk_start;        /* offset of chunk[0] */
+	bool last;                   /* no bytes after this chunk */
+	bool hs_dirty;               /* Hyperscan stream has state to reset */
+	struct deferred def[MAX_DEFERRED];
+	size_t def_count;
+};
+
+uint64_t lsi_count_newlines(const uint8_t *p, size_t n)
+{
+	/* Eight bytes at a time: a zero byte of x ^ "\n\n..." is a newline. */
+	const uint64_t nl = 0x0a0a0a0a0a0a0a0aull, lo7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t count = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, t;
+
+		memcpy(&x, p + i, 8);
+		x ^= nl;
+		t = ((x & lo7) + lo7) | x;
+		count += (uint64_t)__builtin_popcountll(~t & ~lo7);
+	}
+	for (; i < n; i++)
+		count += p[i] == '\n';
+	return count;
+}
+
+ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
+{
+	struct lsi_matcher *m;
+
+	*out = NULL;
+	if (!(m = lsi_calloc(1, sizeof(*m))))
+		return LS_ERR_NOMEM;
+	m->e = e;
+	if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
+		goto oom;
+	if (!(m->md = pcre2_match_data_create(10, NULL)))
+		goto oom;
+	m->asm_cap = 2 * LSI_WINDOW + 2 * CONTEXT_BEFORE + HIST_CAP;
+	if (!(m->asm_buf = lsi_malloc(m->asm_cap)))
+		goto oom;
+	*out = m;
+	return LS_OK;
+oom:
+	lsi_matcher_free(m);
+	return LS_ERR_NOMEM;
+}
+
+static void mstream_destroy(struct lsi_mstream *s)
+{
+	if (s->hs)
+		hs_close_stream(s->hs, NULL, NULL, NULL);
+	lsi_free(s->last_end);
+	lsi_free(s->hist);
+	lsi_free(s);
+}
+
+void lsi_matcher_free(struct lsi_matcher *m)
+{
+	if (!m)
+		return;
+	while (m->pool) {
+		struct lsi_mstream *s = m->pool;
+
+		m->pool = s->next_free;
+		mstream_destroy(s);
+	}
+	hs_free_scratch(m->scratch);
+	pcre2_match_data_free(m->md);
+	lsi_free(m->asm_buf);
+	lsi_free(m);
+}
+
+uint64_t lsi_mstream_offset(const struct lsi_mstream *s)
+{
+	return s->chunk_start + s->chunk_len;
+}
+
+ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
+			   struct lsi_mstream **out)
+{
+	struct lsi_mstream *s = m->pool;
+
+	*out = NULL;
+	if (s) {
+		m->pool = s->next_free;
+	} else {
+		if (!(s = lsi_calloc(1, sizeof(*s))))
+			return LS_ERR_NOMEM;
+		s->m = m;
+		s->last_end = lsi_calloc(m->e->count ? m->e->count : 1, sizeof(*s->last_end));
+		s->hist = lsi_malloc(HIST_CAP);
+		if (!s->last_end || !s->hist ||
+		    (m->e->db && hs_open_stream(m->e->db, 0, &s->hs) != HS_SUCCESS)) {
+			mstream_destroy(s);
+			return LS_ERR_NOMEM;
+		}
+	}
+	s->fn = fn;
+	s->user = user;
+	s->stop = 0;
+	s->hist_len = 0;
+	s->hist_start = s->hist_lines = s->hist_line_start = s->lines = 0;
+	s->chunk = NULL;
+	s->chunk_len = 0;
+	s->chunk_start = 0;
+	s->last = false;
+	s->def_count = 0;
+	/* UINT64_MAX marks "nothing confirmed yet" (offset 0 is a valid end). */
+	memset(s->last_end, 0xff, m->e->count * sizeof(*s->last_end));
+	*out = s;
+	return LS_OK;
+}
+
+/* Byte view of [lo, hi) over history + chunk; copies only when it spans both. */
+static const uint8_t *view(struct lsi_mstream *s, uint64_t lo, uint64_t hi)
+{
+	size_t n = (size_t)(hi - lo);
+
+	if (lo >= s->chunk_start)
+		return s->chunk + (lo - s->chunk_start);
+	if (hi <= s->chunk_start)
+		return s->hist + (lo - s->hist_start);
+	/* lo in history, hi in chunk */
+	{
+		size_t h = (size_t)(s->chunk_start - lo);
+
+		if (n > s->m->asm_cap)
+			return NULL;
+		memcpy(s->m->asm_buf, s->hist + (lo - s->hist_start), h);
+		memcpy(s->m->asm_buf + h, s->chunk, n - h);
+		return s->m->asm_buf;
+	}
+}
+
+static uint8_t byte_at(const struct lsi_mstream *s, uint64_t off)
+{
+	if (off >= s->chunk_start)
+		return s->chunk[off - s->chunk_start];
+	return s->hist[off - s->hist_start];
+}
+
+/* Line and column of @off, which lies in history or the current chunk. */
+static void locate(const struct lsi_mstream *s, uint64_t off, uint64_t *line, uint64_t *col)
+{
+	uint64_t line_start = s->hist_line_start;
+	uint64_t nl;
+
+	if (off >= s->chunk_start) {
+		nl = s->lines + lsi_count_newlines(s->chunk, (size_t)(off - s->chunk_start));
+	} else {
+		nl = s->hist_lines +
+		     lsi_count_newlines(s->hist, (size_t)(off - s->hist_start));
+	}
+	for (uint64_t p = off; p > s->hist_start; p--)
+		if (byte_at(s, p - 1) == '\n') {
+			line_start = p;
+			break;
+		}
+	*line = nl + 1;
+	*col = off - line_start + 1;
+}
+
+/*
+ * Confirms a Hyperscan hit of rule @ri ending at @end with PCRE2 and
+ * reports it. Needs bytes up to min(end + width, stream end) available.
+ */
+static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
+{
+	const struct lsi_engine *e = s->m->e;
+	const struct lsi_crule *cr = &e->rules[ri];
+	uint64_t avail_lo = s->hist_start, avail_hi = s->chunk_start + s->chunk_len;
+	uint64_t from, lo, hi;
+	const uint8_t *subj;
+	PCRE2_SIZE pos, *ov;
+	uint32_t opts = 0;
+
+	if (!cr->re)
+		return;
+	if (s->last_end[ri] != UINT64_MAX && end <= s->last_end[ri])
+		return;
+	from = end > cr->width ? end - cr->width : 0;
+	if (from < avail_lo)
+		from = avail_lo;
+	lo = from > avail_lo + CONTEXT_BEFORE ? from - CONTEXT_BEFORE : avail_lo;
+	hi = end + cr->width < avail_hi ? end + cr->width : avail_hi;
+	if (hi < end)
+		hi = end;
+	if (!(subj = view(s, lo, hi)))
+		return;
+	if (lo > 0 && lo == from)
+		opts |= PCRE2_NOTBOL;
+	if (hi < avail_hi || !s->last)
+		opts |= PCRE2_NOTEOL;
+	pos = (PCRE2_SIZE)(from - lo);
+	while (pos <= (PCRE2_SIZE)(hi - lo)) {
+		int rc = pcre2_match(cr->re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, NULL);
+		uint64_t ms, me;
+		struct lsi_hit h;
+
+		if (rc <= 0)
+			return;
+		ov = pcre2_get_ovector_pointer(s->m->md);
+		ms = lo + ov[0];
+		me = lo + ov[1];
+		if (ms > end)
+			return;
+		if ((s->last_end[ri] != UINT64_MAX && me <= s->last_end[ri]) ||
+		    (!cr->prefilter && me < end)) {
+			pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+			continue;
+		}
+		s->last_end[ri] = me;
+		memset(&h, 0, sizeof(h));
+		h.rule = ri;
+		h.start = ms;
+		h.end = me;
+		h.match = subj + ov[0];
+		h.match_len = (size_t)(ov[1] - ov[0]);
+		h.secret = h.match;
+		h.secret_len = h.match_len;
+		if (cr->has_capture && rc >= 2 && ov[2] != PCRE2_UNSET) {
+			h.secret = subj + ov[2];
+			h.secret_len = (size_t)(ov[3] - ov[2]);
+			h.secret_off = (size_t)(ov[2] - ov[0]);
+			h.captured = true;
+		}
+		h.entropy = lsi_entropy(h.secret, h.secret_len);
+		if (cr->def->min_entropy > 0 && h.entropy < cr->def->min_entropy)
+			return;
+		if (cr->def->category == LS_CAT_SECRET &&
+		    lsi_placeholder_reason(h.secret, h.secret_len))
+			return;
+		h.verdict_reason = "";
+		if (cr->validator) {
+			h.verdict = cr->validator->check(h.secret, h.secret_len, &h.verdict_reason);
+			if (h.verdict == LSI_VERDICT_FAIL)
+				return;
+		}
+		locate(s, ms, &h.line, &h.column);
+		if (s->fn(&h, s->user))
+			s->stop = 1;
+		return;
+	}
+}
+
+static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
+		       unsigned int flags, void *ctx)
+{
+	struct lsi_mstream *s = ctx;
+	const struct lsi_crule *cr = &s->m->e->rules[id];
+	uint64_t avail_hi = s->chunk_start + s->chunk_len;
+
+	(void)from;
+	(void)flags;
+	if (s->last_end[id] != UINT64_MAX && to <= s->last_end[id])
+		return 0;
+	if (!s->last && to + cr->width > avail_hi && s->def_count < MAX_DEFERRED) {
+		/* Coalesce: one pending entry per rule is enough, the earliest end. */
+		for (size_t i = 0; i < s->def_count; i++)
+			if (s->def[i].rule == id)
+				return 0;
+		s->def[s->def_count].rule = id;
+		s->def[s->def_count].end = to;
+		s->def_count++;
+		return 0;
+	}
+	confirm(s, id, to);
+	return s->stop;
+}
+
+/* Confirms deferred hits that now have enough bytes after them. */
+static void run_deferred(struct lsi_mstream *s, bool all)
+{
+	uint64_t avail_hi = s->chunk_start + s->chunk_len;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < s->def_count && !s->stop; i++) {
+		struct deferred d = s->def[i];
+
+		if (!all && d.end + s->m->e->rules[d.rule].width > avail_hi) {
+			s->def[keep++] = d;
+			continue;
+		}
+		confirm(s, d.rule, d.end);
+	}
+	s->def_count = s->stop ? 0 : keep;
+}
+
+/* Moves the tail of the finished chunk into history. */
+static void keep_history(struct lsi_mstream *s)
+{
+	const uint8_t *c = s->chunk;
+	size_t n = s->chunk_len;
+	uint64_t chunk_end = s->chunk_start + n;
+	uint64_t new_start;
+	size_t drop;
+
+	if (n >= HIST_KEEP) {
+		/* Only the chunk's tail survives. */
+		new_start = chunk_end - HIST_KEEP;
+		drop = (size_t)(new_start - s->chunk_start);
+		s->hist_lines = s->lines + lsi_count_newlines(c, drop);
+		for (size_t p = drop; p > 0; p--)
+			if (c[p - 1] == '\n') {
+				s->hist_line_start = s->chunk_start + p;
+				goto found;
+			}
+		for (size_t p = s->hist_len; p > 0; p--)
+			if (s->hist[p - 1] == '\n') {
+				s->hist_line_start = s->hist_start + p;
+				break;
+			}
+found:
+		memcpy(s->hist, c + drop, HIST_KEEP);
+		s->hist_len = HIST_KEEP;
+		s->hist_start = new_start;
+	} else {
+		if (s->hist_len + n > HIST_CAP) {
+			size_t cut = s->hist_len + n - HIST_KEEP;
+
+			if (cut > s->hist_len)
+				cut = s->hist_len;
+			s->hist_lines += lsi_count_newlines(s->hist, cut);
+			for (size_t p = cut; p > 0; p--)
+				if (s->hist[p - 1] == '\n') {
+					s->hist_line_start = s->hist_start + p;
+					break;
+				}
+			memmove(s->hist, s->hist + cut, s->hist_len - cut);
+			s->hist_len -= cut;
+			s->hist_start += cut;
+		}
+		memcpy(s->hist + s->hist_len, c, n);
+		s->hist_len += n;
+	}
+	s->lines += lsi_count_newlines(c, n);
+	s->chunk_start = chunk_end;
+	s->chunk = NULL;
+	s->chunk_len = 0;
+}
+
+ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t len, bool last)
+{
+	hs_error_t err = HS_SUCCESS;
+
+	if (s->last)
+		return LS_ERR_BAD_STATE;
+	s->chunk = data;
+	s->chunk_len = len;
+	s->last = last;
+	if (s->def_count)
+		run_deferred(s, last);
+	if (s->hs && len && !s->stop) {
+		s->hs_dirty = true;
+		err = hs_scan_stream(s->hs, (const char *)data, (unsigned)len, 0,
+				     s->m->scratch, on_hs_match, s);
+	}
+	if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
+		return LS_ERR_ENGINE;
+	if (last && !s->stop && s->hs) {
+		s->hs_dirty = false;
+		/* End-anchored matches are reported when the stream ends. */
+		err = hs_reset_stream(s->hs, 0, s->m->scratch, on_hs_match, s);
+		if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
+			return LS_ERR_ENGINE;
+	}
+	if (last && s->def_count && !s->stop)
+		run_deferred(s, true);
+	if (s->stop)
+		return LS_ERR_ABORTED;
+	if (!last)
+		keep_history(s);
+	return LS_OK;
+}
+
+ls_status lsi_mstream_close(struct lsi_mstream *s)
+{
+	ls_status st = LS_OK;
+	struct lsi_matcher *m;
+
+	if (!s)
+		return LS_OK;
+	m = s->m;
+	if (!s->last && !s->stop)
+		st = lsi_mstream_push(s, NULL, 0, true);
+	if (s->hs && s->hs_dirty)
+		hs_reset_stream(s->hs, 0, NULL, NULL, NULL);
+	s->hs_dirty = false;
+	s->next_free = m->pool;
+	m->pool = s;
+	return st;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The reporter table: a format name -> its ops. */
+#include <string.h>
+
+#include "report.h"
+
+static const struct lsi_reporter_ops *const reporters[] = {
+	&lsi_report_text,
+	&lsi_report_json,
+	&lsi_report_jsonl,
+	NULL,
+};
+
+const struct lsi_reporter_ops *lsi_reporter_find(const char *name)
+{
+	for (size_t i = 0; reporters[i]; i++)
+		if (strcmp(reporters[i]->name, name) == 0)
+			return reporters[i];
+	return NULL;
+}

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rule-file loader: libyaml's document API (rule files are small), schema
+ * checks with file:line diagnostics. Unknown keys are errors so a typo in
+ * a rule never silently disables a check.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "ruleset.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "yaml_util.h"
+
+#define MAX_RULE_FILE_BYTES (16u << 20)
+
+void lsi_ruleset_init(struct lsi_ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+}
+
+void lsi_strlist_fini(struct lsi_strlist *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		lsi_free(l->items[i]);
+	lsi_free(l->items);
+	lsi_free(l->lines);
+	memset(l, 0, sizeof(*l));
+}
+
+bool lsi_strlist_add(struct lsi_strlist *l, const char *s, size_t len, unsigned line)
+{
+	char **ni = lsi_realloc(l->items, (l->count + 1) * sizeof(*ni));
+	unsigned *nl;
+
+	if (!ni)
+		return false;
+	l->items = ni;
+	nl = lsi_realloc(l->lines, (l->count + 1) * sizeof(*nl));
+	if (!nl)
+		return false;
+	l->lines = nl;
+	l->items[l->count] = lsi_strndup(s, len);
+	if (!l->items[l->count])
+		return false;
+	l->lines[l->count++] = line;
+	return true;
+}
+
+static void rule_fini(struct lsi_rule *r)
+{
+	lsi_free(r->id);
+	lsi_free(r->name);
+	lsi_free(r->pattern);
+	lsi_free(r->validator);
+	lsi_free(r->file);
+	lsi_strlist_fini(&r->references);
+	lsi_strlist_fini(&r->examples);
+	lsi_strlist_fini(&r->negatives);
+}
+
+void lsi_ruleset_fini(struct lsi_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->count; i++)
+		rule_fini(&rs->rules[i]);
+	lsi_free(rs->rules);
+	lsi_strlist_fini(&rs->internal_domains);
+	lsi_strlist_fini(&rs->markers);
+	for (size_t i = 0; i < rs->ignore_count; i++) {
+		struct lsi_ignore *ig = &rs->ignores[i];
+
+		lsi_free(ig->fingerprint);
+		lsi_free(ig->rule);
+		lsi_free(ig->path_glob);
+		lsi_free(ig->reason);
+		lsi_free(ig->expires);
+	}
+	lsi_free(rs->ignores);
+	lsi_free(rs->config_file);
+	lsi_strlist_fini(&rs->disable);
+	lsi_strlist_fini(&rs->sev_ids);
+	lsi_free(rs->sev_vals);
+	memset(rs, 0, sizeof(*rs));
+}
+
+void lsi_ruleset_diag(struct lsi_ruleset *rs, const char *file, unsigned line,
+		      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rs->errors++;
+	if (rs->diag)
+		rs->diag(file, line, msg, rs->diag_user);
+}
+
+static const char *const category_names[] = {
+	"secret", "internal-url", "debug-log", "source-exposure",
+	"sensitive-file", "debug-info",
+};
+
+bool lsi_category_parse(const char *s, ls_category *out)
+{
+	for (size_t i = 0; i < sizeof(category_names) / sizeof(*category_names); i++)
+		if (strcmp(s, category_names[i]) == 0) {
+			*out = (ls_category)i;
+			return true;
+		}
+	return false;
+}
+
+static bool valid_id(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+			return false;
+	return true;
+}
+
+/* Reads a sequence of scalars into @l; diagnostics on anything else. */
+static bool load_strlist(struct lsi_ruleset *rs, const char *file,
+			 yaml_document_t *doc, yaml_node_t *n, const char *key,
+			 struct lsi_strlist *l)
+{
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lsi_ruleset_diag(rs, file, lsi_yaml_line(n), "'%s' must be a list", key);
+		return true;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(doc, *it);
+
+		if (!e || e->type != YAML_SCALAR_NODE) {
+			lsi_ruleset_diag(rs, file, e ? lsi_yaml_line(e) : 0,
+					 "'%s' items must be strings", key);
+			continue;
+		}
+		if (!lsi_strlist_add(l, (const char *)e->data.scalar.value,
+				     e->data.scalar.length, lsi_yaml_line(e)))
+			return false;
+	}
+	return true;
+}
+
+static bool push_rule(struct lsi_ruleset *rs, struct lsi_rule **out)
+{
+	if (rs->count == rs->cap) {
+		size_t ncap = rs->cap ? rs->cap * 2 : 64;
+		struct lsi_rule *n = lsi_realloc(rs->rules, ncap * sizeof(*n));
+
+		if (!n)
+			return false;
+		rs->rules = n;
+		rs->cap = ncap;
+	}
+	*out = &rs->rules[rs->count];
+	memset(*out, 0, sizeof(**out));
+	return true;
+}
+
+/* Parses one rule mapping; false only on OOM. */
+static bool load_rule(struct lsi_ruleset *rs, const char *file,
+		      yaml_document_t *doc, yaml_node_t *m, bool builtin)
+{
+	struct lsi_rule *r;
+	unsigned line = lsi_yaml_line(m);
+	size_t errors_before = rs->errors;
+
+	if (m->type != YAML_MAPPING_NODE) {
+		lsi_ruleset_diag(rs, file, line, "a rule must be a mapping");
+		return true;
+	}
+	if (!push_rule(rs, &r))
+		return false;
+	r->line = line;
+	r->builtin = builtin;
+	r->severity = LS_SEV_MEDIUM;
+	if (!(r->file = lsi_strdup(file)))
+		goto oom;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	     p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key, *val;
+
+		if (!k || k->type != YAML_SCALAR_NODE || !v)
+			continue;
+		key = (const char *)k->data.scalar.value;
+		val = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
+		if (strcmp(key, "references") == 0) {
+			if (!load_strlist(rs, file, doc, v, key, &r->references))
+				goto oom;
+			continue;
+		}
+		if (strcmp(key, "examples") == 0) {
+			if (!load_strlist(rs, file, doc, v, key, &r->examples))
+				goto oom;
+			continue;
+		}
+		if (strcmp(key, "negative_examples") == 0) {
+			if (!load_strlist(rs, file, doc, v, key, &r->negatives))
+				goto oom;
+			continue;
+		}
+		if (!val) {
+			lsi_ruleset_diag(rs, file, lsi_yaml_line(v), "'%s' must be a string", key);
+			continue;
+		}
+		if (strcmp(key, "id") == 0) {
+			if (!valid_id(val))
+				lsi_ruleset_diag(rs, file, lsi_yaml_line(v),
+						 "invalid rule id '%s' (lowercase letters, digits, '-')", val);
+			lsi_free(r->id);
+			if (!(r->id = lsi_strdup(val)))
+				goto oom;
+		} else if (strcmp(key, "name") == 0) {
+			lsi_free(r->name);
+			if (!(r->name = lsi_strdup(val)))
+				goto oom;
+		} else if (strcmp(key, "category") == 0) {
+			if (!lsi_category_parse(val, &r->category))
+				lsi_ruleset_diag(rs, file, lsi_yaml_line(v), "unknown category '%s'", val);
+		} else if (strcmp(key, "severity") == 0) {
+			if (ls_severity_parse(val, &r->severity) != LS_OK)
+				lsi_ruleset_diag(rs, file, lsi_yaml_line(v), "unknown severity '%s'", val);
+		} else if (strcmp(key, "target") == 0) {
+			if (strcmp(val, "path") == 0)
+				r->path_rule = true;
+			else if (strcmp(val, "content") != 0)
+				lsi_ruleset_diag(rs, file, lsi_yaml_line(v),
+						 "target must be 'content' or 'path', not '%s'", val);
+		} else if (strcmp(key, "pattern") == 0) {
+			lsi_free(r->pattern);
+			if (!(r->pattern = lsi_strdup(val)))
+				goto oom;
+		} else if (strcmp(key, "min_entropy") == 0) {
+			char *end;
+			double d = strtod(val, &end);
+
+			if (end == val || *end || d < 0 || d > 8)
+				lsi_ruleset_diag(rs, file, lsi_yaml_line(v),
+						 "min_entropy must be a number from 0 to 8");
+			else
+				r->min_entropy = d;
+		} else if (strcmp(key, "validator") == 0) {
+			lsi_free(r->validator);
+			if (!(r->validator = lsi_strdup(val)))
+				goto oom;
+		} else {
+			lsi_ruleset_diag(rs, file, lsi_yaml_line(k), "unknown key '%s'", key);
+		}
+	}
+	if (!r->id)
+		lsi_ruleset_diag(rs, file, line, "rule has no id");
+	if (!r->pattern)
+		lsi_ruleset_diag(rs, file, line, "rule '%s' has no pattern", r->id ? r->id : "?");
+	if (!r->name && r->id && !(r->name = lsi_strdup(r->id)))
+		goto oom;
+	if (rs->errors != errors_before) {
+		/* Drop a broken rule so later stages only see complete ones. */
+		rule_fini(r);
+		return true;
+	}
+	rs->count++;
+	return true;
+oom:
+	rule_fini(r);
+	return false;
+}
+
+ls_status lsi_ruleset_load_mem(struct lsi_ruleset *rs, const char *label,
+			       const char *buf, size_t len, bool builtin)
+{
+	yaml_document_t doc;
+	yaml_node_t *root, *rules = NULL;
+	ls_status st = LS_OK;
+
+	if (!lsi_yaml_parse(rs, label, buf, len, &doc))
+		return LS_OK;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		lsi_ruleset_diag(rs, label, 1, "empty rule file");
+		goto out;
+	}
+	if (root->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+		     p < root->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+
+			if (k && k->type == YAML_SCALAR_NODE &&
+			    strcmp((const char *)k->data.scalar.value, "rules") == 0)
+				rules = yaml_document_get_node(&doc, p->value);
+			else
+				lsi_ruleset_diag(rs, label, k ? lsi_yaml_line(k) : 0,
+						 "unknown top-level key (expected 'rules')");
+		}
+	}
+	if (!rules || rules->type != YAML_SEQUENCE_NODE) {
+		lsi_ruleset_diag(rs, label, lsi_yaml_line(root),
+				 "a rule file is a mapping with a 'rules' list");
+		goto out;
+	}
+	for (yaml_node_item_t *it = rules->data.sequence.items.start;
+	     it < rules->data.sequence.items.top; it++) {
+		yaml_node_t *m = yaml_document_get_node(&doc, *it);
+
+		if (m && !load_rule(rs, label, &doc, m, builtin)) {
+			st = LS_ERR_NOMEM;
+			break;
+		}
+	}
+out:
+	yaml_document_delete(&doc);
+	return st;
+}
+
+/* Reads a whole (small) file; diagnostics on failure. */
+char *lsi_read_small_file(struct lsi_ruleset *rs, const char *path, size_t *len)
+{
+	struct lsi_buf b;
+	char tmp[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		lsi_ruleset_diag(rs, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	lsi_buf_init(&b, MAX_RULE_FILE_BYTES);
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0) {
+		if (!lsi_buf_append(&b, tmp, (size_t)n)) {
+			lsi_ruleset_diag(rs, path, 0, "file too large (over %u bytes) or out of memory",
+					 MAX_RULE_FILE_BYTES);
+			close(fd);
+			lsi_buf_fini(&b);
+			return NULL;
+		}
+	}
+	if (n < 0) {
+		lsi_ruleset_diag(rs, path, 0, "cannot read: %s", strerror(errno));
+		close(fd);
+		lsi_buf_fini(&b);
+		return NULL;
+	}
+	close(fd);
+	*len = b.len;
+	return lsi_buf_steal(&b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_yaml_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return (l > 4 && strcmp(n + l - 4, ".yml") == 0) ||
+	       (l > 5 && strcmp(n + l - 5, ".yaml") == 0);
+}
+
+static ls_status load_dir(struct lsi_ruleset *rs, const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t count = 0;
+	ls_status st = LS_OK;
+
+	if (depth > 16) {
+		lsi_ruleset_diag(rs, dir, 0, "rule directories nested too deep");
+		return LS_OK;
+	}
+	if (!(d = opendir(dir))) {
+		lsi_ruleset_diag(rs, dir, 0, "cannot open directory: %s", strerror(errno));
+		return LS_OK;
+	}
+	while ((e = readdir(d))) {
+		char **nn;
+
+		if (e->d_name[0] == '.')
+			continue;
+		nn = lsi_realloc(names, (count + 1) * sizeof(*nn));
+		if (!nn || !(nn[count] = lsi_strdup(e->d_name))) {
+			names = nn ? nn : names;
+			st = LS_ERR_NOMEM;
+			break;
+		}
+		names = nn;
+		count++;
+	}
+	closedir(d);
+	if (count)
+		qsort(names, count, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < count && st == LS_OK; i++) {
+		struct lsi_buf p;
+		struct stat sb;
+
+		lsi_buf_init(&p, 4096);
+		if (!lsi_buf_printf(&p, "%s/%s", dir, names[i])) {
+			lsi_buf_fini(&p);
+			continue;
+		}
+		/* lstat: a link in a rule folder is not followed. */
+		if (lstat(lsi_buf_str(&p), &sb) == 0) {
+			if (S_ISDIR(sb.st_mode))
+				st = load_dir(rs, lsi_buf_str(&p), depth + 1);
+			else if (S_ISREG(sb.st_mode) && is_yaml_name(names[i]))
+				st = lsi_ruleset_load_path(rs, lsi_buf_str(&p));
+		}
+		lsi_buf_fini(&p);
+	}
+	for (size_t i = 0; i < count; i++)
+		lsi_free(names[i]);
+	lsi_free(names);
+	return st;
+}
+
+ls_status lsi_ruleset_load_path(struct lsi_ruleset *rs, const char *path)
+{
+	struct stat sb;
+	char *data;
+	size_t len = 0;
+	ls_status st;
+
+	if (stat(path, &sb) != 0) {
+		lsi_ruleset_diag(rs, path, 0, "cannot open: %s", strerror(errno));
+		return LS_OK;
+	}
+	if (S_ISDIR(sb.st_mode))
+		return load_dir(rs, path, 0);
+	if (!(data = lsi_read_small_file(rs, path, &len)))
+		return LS_OK;
+	st = lsi_ruleset_load_mem(rs, path, data, len, false);
+	lsi_free(data);
+	return st;
+}
+
+ls_status lsi_ruleset_load_builtin(struct lsi_ruleset *rs)
+{
+	for (size_t i = 0; i < lsi_builtin_rules_count; i++) {
+		const struct lsi_builtin_file *f = &lsi_builtin_rules[i];
+		ls_status st = lsi_ruleset_load_mem(rs, f->name, f->data, f->len, true);
+
+		if (st != LS_OK)
+			return st;
+	}
+	return LS_OK;
+}
+
+struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->count; i++)
+		if (rs->rules[i].id && strcmp(rs->rules[i].id, id) == 0)
+			return &rs->rules[i];
+	return NULL;
+}
+
+void lsi_ruleset_check(struct lsi_ruleset *rs)
+{
+	/* Quadratic, but over a few hundred rules once per process. */
+	for (size_t i = 1; i < rs->count; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rs->rules[i].id, rs->rules[j].id) == 0) {
+				lsi_ruleset_diag(rs, rs->rules[i].file, rs->rules[i].line,
+						 "duplicate rule id '%s' (first defined at %s:%u)",
+						 rs->rules[i].id, rs->rules[j].file, rs->rules[j].line);
+				break;
+			}
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rule files and the config file -> an in-memory rule list. This module
+ * knows YAML and the rule schema; it knows nothing of Hyperscan or PCRE2
+ * (the engine compiles what this produces).
+ */
+#ifndef LSI_RULESET_H
+#define LSI_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "leakscan.h"
+
+struct lsi_strlist {
+	char **items;
+	unsigned *lines; /* 1-based source line of each item, or 0 */
+	size_t count;
+};
+
+struct lsi_rule {
+	char *id;
+	char *name;
+	ls_category category;
+	ls_severity severity;
+	bool path_rule;       /* matches member names, not content */
+	char *pattern;        /* PCRE2 syntax */
+	double min_entropy;   /* bits per byte; 0 = no floor */
+	char *validator;      /* validator name or NULL */
+	struct lsi_strlist references;
+	struct lsi_strlist examples;
+	struct lsi_strlist negatives;
+	char *file;           /* source file label for diagnostics */
+	unsigned line;        /* 1-based line of the rule in it */
+	bool disabled;        /* by config */
+	bool builtin;
+};
+
+struct lsi_ignore {
+	char *fingerprint;    /* or NULL */
+	char *rule;           /* or NULL */
+	char *path_glob;      /* fnmatch pattern over the joined path, or NULL */
+	char *reason;
+	char *expires;        /* YYYY-MM-DD or NULL */
+	unsigned line;
+};
+
+struct lsi_ruleset {
+	struct lsi_rule *rules;
+	size_t count, cap;
+	struct lsi_strlist internal_domains;
+	struct lsi_strlist markers;
+	struct lsi_ignore *ignores;
+	size_t ignore_count;
+	struct lsi_strlist disable;     /* rule ids the config disables */
+	struct lsi_strlist sev_ids;     /* rule ids whose severity the config sets */
+	ls_severity *sev_vals;          /* parallel to sev_ids */
+	char *config_file;
+	size_t errors;        /* diagnostics reported so far */
+	ls_diag_fn diag;
+	void *diag_user;
+};
+
+void lsi_ruleset_init(struct lsi_ruleset *rs);
+void lsi_ruleset_fini(struct lsi_ruleset *rs);
+/* Reports a problem through the diagnostic callback and counts it. */
+void lsi_ruleset_diag(struct lsi_ruleset *rs, const char *file, unsigned line,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Parses a rule file held in memory. Problems are diagnostics (counted in
+ * rs->errors); only allocation failure returns an error status.
+ */
+ls_status lsi_ruleset_load_mem(struct lsi_ruleset *rs, const char *label,
+			       const char *buf, size_t len, bool builtin);
+/* A file, or every *.yml / *.yaml file below a directory, sorted. */
+ls_status lsi_ruleset_load_path(struct lsi_ruleset *rs, const char *path);
+/* Adds every rule embedded at build time. */
+ls_status lsi_ruleset_load_builtin(struct lsi_ruleset *rs);
+/* Applies a config file; see README "Configuration". */
+ls_status lsi_ruleset_load_config(struct lsi_ruleset *rs, const char *path);
+/*
+ * Applies config entries that name rules (disable, severity) and turns
+ * internal domains and markers into rules. Run once, after loading.
+ */
+ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs);
+/* Checks cross-rule properties (duplicate ids); run once, after loading. */
+void lsi_ruleset_check(struct lsi_ruleset *rs);
+/* The rule with this id, or NULL. */
+struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id);
+
+bool lsi_category_parse(const char *s, ls_category *out);
+
+/* Embedded rule files, generated at build time by rules/embed.py. */
+struct lsi_builtin_file {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+extern const struct lsi_builtin_file lsi_builtin_rules[];
+extern const size_t lsi_builtin_rules_count;
+
+#endif

@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Command-line tests: build small artifacts, run the built binary, assert
+exact findings and exit codes. Run as: cli_test.py BINARY --case NAME
+(or --list). Standard library only."""
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RULES = os.path.join(HERE, 'test-rules.yml')
+BIN = None
+CASES = {}
+
+AWS_ID = 'AKIAZ3MSJV4WQ7PLXR5T'
+AWS_SECRET = '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'
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def run(args, cwd, stdin=None, env=None):
+    e = dict(os.environ)
+    e.pop('NO_COLOR', None)
+    if env:
+        e.update(env)
+    p = subprocess.run([BIN] + args, cwd=cwd, input=stdin, capture_output=True, env=e,
+                       timeout=120)
+    return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
+
+
+def scan(cwd, *args, rules=True, stdin=None):
+    base = ['scan', '--format', 'jsonl']
+    if rules:
+        base += ['--no-default-rules', '--rules', RULES]
+    rc, out, err = run(base + list(args), cwd, stdin=stdin)
+    findings = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return rc, findings, err
+
+
+def tar_bytes(members, fmt=tarfile.PAX_FORMAT):
+    """members: list of (name, bytes | None for dir | ('sym', target))."""
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode='w', format=fmt) as t:
+        for name, data in members:
+            ti = tarfile.TarInfo(name)
+            ti.mtime = 1700000000
+            if data is None:
+                ti.type = tarfile.DIRTYPE
+                t.addfile(ti)
+            elif isinstance(data, tuple):
+                ti.type = tarfile.SYMTYPE
+                ti.linkname = data[1]
+                t.addfile(ti)
+            else:
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+    return bio.getvalue()
+
+
+def gz(data):
+    return gzip.compress(data, mtime=0)
+
+
+def write(d, name, data):
+    p = os.path.join(d, name)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, 'wb') as f:
+        f.write(data)
+    return p
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def summary(findings):
+    return sorted((f['rule'], tuple(f['path']), f['line'], f['column']) for f in findings)
+
+
+CONFIG_JS = ('// config\n"use strict";\nmodule.exports = {\n  region: "us-east-1",\n'
+             '  accessKeyId: "%s",\n  aws_secret_access_key: "%s",\n};\n'
+             % (AWS_ID, AWS_SECRET)).encode()
+
+
+@case
+def aws_pair_in_tgz_default_rules(d):
+    """The issue's acceptance test, with the built-in rules."""
+    write(d, 'app.tgz', gz(tar_bytes([('package/dist/config.js', CONFIG_JS)])))
+    rc, fs, err = scan(d, '--show-secrets', 'app.tgz', rules=False)
+    expect(rc == 1, 'exit %d, want 1: %s' % (rc, err))
+    got = {(f['rule'], f['line'], f.get('secret')) for f in fs if f['category'] == 'secret'}
+    lines = sorted(f['line'] for f in fs if f['category'] == 'secret')
+    expect(5 in lines and 6 in lines, 'lines %r' % (lines,))
+    secrets = {f.get('secret') for f in fs}
+    expect(AWS_ID in secrets and AWS_SECRET in secrets, 'secrets %r' % (got,))
+    for f in fs:
+        if f['category'] == 'secret':
+            expect(f['path'] == ['app.tgz', 'package/dist/config.js'], f['path'])
+            expect(f['severity'] in ('high', 'critical'), f)
+
+
+@case
+def tgz_exact_findings(d):
+    write(d, 'app.tgz', gz(tar_bytes([
+        ('package/dist/config.js', CONFIG_JS),
+        ('package/.env', b'X=1\n'),
+        ('package/README.md', b'see https://wiki.corp.internal/page\n'),
+    ])))
+    rc, fs, err = scan(d, 'app.tgz')
+    expect(rc == 1, 'exit %d' % rc)
+    expect(summary(fs) == [
+        ('t-aws-key-id', ('app.tgz', 'package/dist/config.js'), 5, 17),
+        ('t-dotenv', ('app.tgz', 'package/.env'), None, None),
+        ('t-internal-host', ('app.tgz', 'package/README.md'), 1, 5),
+    ], summary(fs))
+    aws = [f for f in fs if f['rule'] == 't-aws-key-id'][0]
+    expect('secret' not in aws, 'secret shown without --show-secrets')
+    expect(AWS_ID not in json.dumps(fs), 'secret leaked into output')
+    expect(aws['match'].startswith('AKIA') and '20 bytes' in aws['match'], aws['match'])
+    expect(len(aws['fingerprint']) == 32, aws['fingerprint'])
+    readme = [f for f in fs if f['rule'] == 't-internal-host'][0]
+    expect('in documentation' in readme['reasons'], readme['reasons'])
+
+
+@case
+def fingerprint_stable_across_locations(d):
+    write(d, 'a.txt', ('x = "%s"\n' % AWS_ID).encode())
+    write(d, 'b.tgz', gz(tar_bytes([('deep/dir/b.txt', ('\n\n   %s\n' % AWS_ID).encode())])))
+    rc, fs, err = scan(d, 'a.txt', 'b.tgz')
+    fps = {f['fingerprint'] for f in fs}
+    expect(len(fs) == 2 and len(fps) == 1, fs)
+
+
+@case
+def nested_archive_by_content(d):
+    inner = tar_bytes([('inner/secret.txt', ('token AKIAQ4MTXW5VR6PNYS3U\n').encode())])
+    outer = tar_bytes([('pkg/vendor.bin', gz(inner)), ('pkg/plain.txt', b'nothing\n')])
+    write(d, 'outer.data', gz(outer))
+    rc, fs, err = scan(d, 'outer.data')
+    expect(summary(fs) == [('t-aws-key-id', ('outer.data', 'pkg/vendor.bin', 'inner/secret.txt'),
+                            1, 7)], summary(fs))
+
+
+@case
+def max_depth_limit(d):
+    data = b'AKIAQ4MTXW5VR6PNYS3U\n'
+    for i in range(7):
+        data = gz(tar_bytes([('level%d/x' % i, data)]))
+    write(d, 'deep.tgz', data)
+    rc, fs, err = scan(d, '--max-depth', '6', '--min-severity', 'info', 'deep.tgz')
+    rules = [f['rule'] for f in fs]
+    expect(rules == ['limit-reached'], rules)
+    expect('max-depth' in fs[0]['details']['message'], fs[0])
+    expect(rc == 0, 'exit %d' % rc)
+    expect('limit reached' in err, err)
+    rc, fs, err = scan(d, 'deep.tgz')
+    expect([f['rule'] for f in fs] == ['t-aws-key-id'] and len(fs[0]['path']) == 8, fs)
+
+
+@case
+def directory_sorted_and_symlinks(d):
+    write(d, 'tree/b/z.txt', b'DEBUG-MARKER-002\n')
+    write(d, 'tree/a.txt', b'DEBUG-MARKER-001\n')
+    write(d, 'tree/c.txt', b'DEBUG-MARKER-003\n')
+    os.symlink('/etc/passwd', os.path.join(d, 'tree', 'link'))
+    os.symlink('..', os.path.join(d, 'tree', 'loop'))
+    rc, fs, err = scan(d, '--min-severity', 'info', 'tree')
+    paths = [(f['rule'], f['path'][0]) for f in fs]
+    expect(paths == [('t-note', 'tree/a.txt'), ('t-note', 'tree/b/z.txt'),
+                     ('t-note', 'tree/c.txt'), ('symlink-not-followed', 'tree/link'),
+                     ('symlink-not-followed', 'tree/loop')], paths)
+    expect(rc == 0, 'exit %d (low findings are below --fail-on high)' % rc)
+
+
+@case
+def default_path_is_cwd(d):
+    write(d, 'x/y.txt', b'DEBUG-MARKER-004\n')
+    rc, fs, err = scan(os.path.join(d, 'x'))
+    expect([f['path'] for f in fs] == [['y.txt']], fs)
+
+
+@case
+def stdin_input(d):
+    rc, fs, err = scan(d, '-', stdin=gz(('key: %s\n' % AWS_ID).encode()))
+    expect(rc == 1 and [f['path'] for f in fs] == [['-']], (rc, fs))
+
+
+@case
+def missing_input_exit_2(d):
+    write(d, 'ok.txt', ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, 'nope.tgz', 'ok.txt')
+    expect(rc == 2, 'exit %d' % rc)
+    expect(err.strip() == 'leakscan: nope.tgz: No such file or directory', repr(err))
+    expect([f['path'] for f in fs] == [['ok.txt']], 'findings of readable inputs are kept')
+
+
+@case
+def unreadable_input_exit_2(d):
+    os.mkdir(os.path.join(d, 'adir'))
+    rc, fs, err = scan(d, '/proc/self/mem')
+    expect(rc == 2 and '/proc/self/mem' in err, (rc, err))
+
+
+@case
+def truncated_tgz(d):
+    filler = b''.join(b'filler line %d\n' % i for i in range(20000))
+    data = gz(tar_bytes([('p/first.txt', ('%s\n' % AWS_ID).encode()),
+                         ('p/big.txt', filler)]))
+    write(d, 'cut.tgz', data[: len(data) // 2])
+    rc, fs, err = scan(d, '--min-severity', 'info', 'cut.tgz')
+    rules = [f['rule'] for f in fs]
+    expect(rules == ['t-aws-key-id', 'unreadable-member'], rules)
+    expect(fs[1]['path'] == ['cut.tgz', 'p/big.txt'], fs[1]['path'])
+    expect('truncated gzip stream' in fs[1]['details']['message'], fs[1])
+    expect(rc == 1, 'exit %d' % rc)
+    expect(len(err.strip().splitlines()) == 1 and 'cut.tgz!p/big.txt' in err, repr(err))
+
+
+@case
+def bad_tar_checksum(d):
+    t = bytearray(tar_bytes([('a.txt', b'DEBUG-MARKER-100\n'), ('b.txt', b'x\n'),
+                             ('c.txt', ('%s\n' % AWS_ID).encode())], fmt=tarfile.USTAR_FORMAT))
+    t[1024 + 148] ^= 1
+    write(d, 'bad.tar', bytes(t))
+    rc, fs, err = scan(d, '--min-severity', 'info', 'bad.tar')
+    rules = [(f['rule'], f['path'][-1]) for f in fs]
+    expect(rules == [('t-note', 'a.txt'), ('unreadable-member', 'bad.tar'),
+                     ('t-aws-key-id', 'c.txt')], rules)
+    expect('bad tar header checksum' in err, err)
+
+
+@case
+def hostile_names_escaped(d):
+    name = 'evil/\x1b]0;pwned\x07\x1b[31mred\n.txt'
+    write(d, 'h.tar', tar_bytes([(name, ('%s\n' % AWS_ID).encode()),
+                                 ('../../etc/passwd', b'x'), ('/abs/path', b'y')]))
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, 'h.tar'], d)
+    expect('\x1b' not in out and '\x07' not in out, repr(out))
+    expect('\\x1b]0;pwned\\x07' in out and 'red\\n.txt' in out, out)
+    expect(not os.path.exists(os.path.join(d, 'evil')), 'nothing extracted')
+    rc, fs, err = scan(d, 'h.tar')
+    expect(fs[0]['path'][1] == name, 'JSON keeps the exact name')
+
+
+@case
+def text_output_shape(d):
+    write(d, 'app.tgz', gz(tar_bytes([('package/dist/config.js', CONFIG_JS)])))
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, 'app.tgz'], d)
+    lines = out.splitlines()
+    expect(lines[0] == 'app.tgz', lines)
+    expect(lines[1].split() == ['critical', 'app.tgz!package/dist/config.js:5:17'], lines[1])
+    expect('1 finding: 1 critical, 0 high, 0 medium, 0 low, 0 info' in out, out)
+    expect('\x1b[' not in out, 'no colour when not a terminal')
+    expect(AWS_ID not in out, 'redacted')
+    rc, out2, err = run(['scan', '--no-default-rules', '--rules', RULES, '--show-secrets',
+                         'app.tgz'], d)
+    expect(AWS_ID in out2, out2)
+
+
+@case
+def min_severity_and_fail_on(d):
+    write(d, 'f.txt', b'DEBUG-MARKER-555\nhttps://x.internal/\n')
+    rc, fs, err = scan(d, 'f.txt')
+    expect(rc == 0 and len(fs) == 2, (rc, fs))
+    rc, fs, err = scan(d, '--min-severity', 'medium', 'f.txt')
+    expect([f['rule'] for f in fs] == ['t-internal-host'], fs)
+    rc, fs, err = scan(d, '--fail-on', 'low', 'f.txt')
+    expect(rc == 1, rc)
+    rc, fs, err = scan(d, '--fail-on', 'bogus', 'f.txt')
+    expect(rc == 2 and 'fail-on' in err, (rc, err))
+
+
+@case
+def json_format(d):
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, '--format', 'json',
+                        'f.txt', 'missing'], d)
+    doc = json.loads(out)
+    expect(rc == 2, rc)
+    expect(set(doc) == {'version', 'findings', 'summary'}, doc.keys())
+    expect(doc['summary']['findings'] == 1 and doc['summary']['by_severity']['critical'] == 1, doc)
+    st = {i['path']: i['status'] for i in doc['summary']['inputs']}
+    expect(st == {'f.txt': 'scanned', 'missing': 'unreadable'}, st)
+
+
+@case
+def usage_errors(d):
+    for args in (['scan', '--format', 'xml', '.'], ['scan', '--max-depth', 'x'],
+                 ['scan', '--bogus'], ['frobnicate'], []):
+        rc, out, err = run(args, d)
+        expect(rc == 2 and err.startswith(('leakscan:', 'usage:')) or rc == 2, (args, rc, err))
+
+
+@case
+def bad_rule_file(d):
+    write(d, 'rules/bad.yml', b'rules:\n  - id: x-1\n    category: secret\n    pattern: "(abc"\n')
+    rc, out, err = run(['scan', '--rules', 'rules', '.'], d)
+    expect(rc == 2, rc)
+    expect('rules/bad.yml:2:' in err and 'bad pattern' in err, err)
+    rc, out, err = run(['rules', 'check', 'rules'], d)
+    expect(rc == 2 and 'rules/bad.yml:2:' in err, (rc, err))
+
+
+@case
+def config_markers_domains_disable(d):
+    write(d, '.leakscan.yaml', b'internal_domains: [corp.acme.dev]\nmarkers: ["PROJECT FALCON"]\n'
+                               b'disable: [t-note]\n')
+    write(d, 'f.js', b'fetch("https://api.corp.acme.dev/v1")\n// PROJECT FALCON only\n'
+                     b'DEBUG-MARKER-777\n')
+    rc, fs, err = scan(d, 'f.js')
+    expect(sorted(f['rule'] for f in fs) == ['config-internal-domain-1', 'config-marker-1'], fs)
+    write(d, 'bad.yaml', b'markers: [1, [2]]\nwhat: 1\n')
+    rc, fs, err = scan(d, '--config', 'bad.yaml', 'f.js')
+    expect(rc == 2 and 'bad.yaml:1:' in err and 'bad.yaml:2:' in err, err)
+
+
+@case
+def rules_list_and_test(d):
+    rc, out, err = run(['rules', 'list', '--no-default-rules', '--rules', RULES], d)
+    expect(rc == 0 and len(out.splitlines()) == 5, out)
+    expect(out.splitlines()[0].split()[:3] == ['t-aws-key-id', 'secret', 'critical'], out)
+    rc, out, err = run(['rules', 'test', '--no-default-rules', '--rules', RULES], d)
+    expect(rc == 0 and '0 failures' in out, (rc, out, err))
+    rc, out, err = run(['version'], d)
+    expect(rc == 0 and out.startswith('leakscan '), out)
+
+
+def main():
+    global BIN
+    argv = sys.argv[1:]
+    if argv and argv[0] == '--list':
+        print('\n'.join(CASES))
+        return 0
+    BIN = os.path.abspath(argv[0])
+    names = argv[argv.index('--case') + 1:] if '--case' in argv else list(CASES)
+    failed = 0
+    for name in names:
+        with tempfile.TemporaryDirectory() as d:
+            try:
+                CASES[name](d)
+                print('ok', name)
+            except Exception as e:  # report every failure, keep going
+                failed += 1
+                print('FAIL', name, '-', e)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

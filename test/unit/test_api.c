@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The public API contract: every function with bad arguments returns
+ * LS_ERR_INVALID_ARG (never crashes), *_free(NULL) is safe, statuses have
+ * names, re-entry from a callback is refused, and running out of memory
+ * at any allocation fails cleanly.
+ */
+#include "helpers/test_common.h"
+
+#include <string.h>
+
+#include "leakscan.h"
+#include "util/alloc.h"
+
+static const char rules_yaml[] =
+	"rules:\n"
+	"  - id: k\n"
+	"    category: secret\n"
+	"    severity: high\n"
+	"    pattern: 'key_([a-z0-9]{16})'\n";
+
+static ls_rules *make_rules(void)
+{
+	ls_compiler *c;
+	ls_rules *r = NULL;
+
+	assert_int_equal(ls_compiler_new(&c), LS_OK);
+	assert_int_equal(ls_compiler_add_mem(c, "t.yml", rules_yaml, strlen(rules_yaml)), LS_OK);
+	assert_int_equal(ls_compiler_finish(c, &r), LS_OK);
+	return r;
+}
+
+static void test_bad_args(void **state)
+{
+	ls_rules *r = make_rules();
+	ls_scanner *s;
+	int64_t v;
+	ls_scan_stats st;
+	ls_reporter *rep;
+
+	(void)state;
+	assert_int_equal(ls_compiler_new(NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_set_diag(NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_add_builtin(NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_add_path(NULL, "x"), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_add_mem(NULL, "x", "", 0), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_add_config(NULL, "x"), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_compiler_finish(NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_rules_get(NULL, 0, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_rules_get(r, 99, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_rules_count(NULL), 0);
+	assert_int_equal(ls_rules_test(NULL, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_new(NULL, &s), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_new(r, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+	assert_int_equal(ls_scanner_set_param(NULL, LS_PARAM_MAX_DEPTH, 1), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_set_param(s, (ls_param)99, 1), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MAX_DEPTH, -1), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MAX_DEPTH, 1000), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MAX_DEPTH, 3), LS_OK);
+	assert_int_equal(ls_scanner_get_param(s, LS_PARAM_MAX_DEPTH, &v), LS_OK);
+	assert_int_equal(v, 3);
+	assert_int_equal(ls_scanner_get_param(s, LS_PARAM_MAX_DEPTH, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_param_bounds((ls_param)-1, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_set_callback(NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_path(NULL, "x"), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_path(s, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_fd(s, -1, "x"), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_mem(s, NULL, 5, "x"), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_mem(s, "x", 1, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_stats(s, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_stats(NULL, &st), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_scanner_scan_path(s, "/nonexistent/x"), LS_ERR_IO);
+	assert_non_null(strstr(ls_scanner_last_error(s), "/nonexistent/x"));
+	assert_non_null(ls_scanner_last_error(NULL));
+	assert_int_equal(ls_reporter_new(NULL, 0, NULL, NULL, NULL, &rep), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_reporter_add(NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_reporter_input(NULL, NULL, LS_OK, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_reporter_finish(NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_severity_parse(NULL, NULL), LS_ERR_INVALID_ARG);
+	ls_scanner_free(s);
+	ls_rules_free(r);
+	ls_compiler_free(NULL);
+	ls_rules_free(NULL);
+	ls_scanner_free(NULL);
+	ls_reporter_free(NULL);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	for (int st = 0; st >= -8; st--)
+		assert_string_not_equal(ls_status_str((ls_status)st), "unknown status");
+	assert_string_equal(ls_status_str((ls_status)-1000), "unknown status");
+	assert_string_equal(ls_category_name(LS_CAT_SOURCE_EXPOSURE), "source-exposure");
+	assert_null(ls_category_name((ls_category)42));
+	assert_string_equal(ls_severity_name(LS_SEV_CRITICAL), "critical");
+	for (int p = 0; p < LS_PARAM_COUNT_; p++) {
+		int64_t lo, hi, d;
+
+		assert_int_equal(ls_param_bounds((ls_param)p, &lo, &hi, &d), LS_OK);
+		assert_true(lo <= d && d <= hi);
+	}
+	assert_int_equal(ls_version_number(), 0x000100);
+}
+
+struct reenter {
+	ls_scanner *s;
+	ls_status inner;
+	int calls;
+};
+
+static int reenter_cb(const ls_finding *f, void *user)
+{
+	struct reenter *re = user;
+
+	(void)f;
+	re->calls++;
+	re->inner = ls_scanner_scan_mem(re->s, "x", 1, "inner");
+	return 0;
+}
+
+static int stop_cb(const ls_finding *f, void *user)
+{
+	(void)f;
+	(*(int *)user)++;
+	return 1;
+}
+
+static void test_reentry_and_abort(void **state)
+{
+	ls_rules *r = make_rules();
+	ls_scanner *s;
+	struct reenter re = { 0 };
+	int calls = 0;
+	const char *text = "key_0123456789abcdef key_fedcba9876543210";
+
+	(void)state;
+	assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+	re.s = s;
+	ls_scanner_set_callback(s, reenter_cb, &re);
+	assert_int_equal(ls_scanner_scan_mem(s, text, strlen(text), "t"), LS_OK);
+	assert_int_equal(re.calls, 2);
+	assert_int_equal(re.inner, LS_ERR_BAD_STATE);
+	ls_scanner_set_callback(s, stop_cb, &calls);
+	assert_int_equal(ls_scanner_scan_mem(s, text, strlen(text), "t"), LS_ERR_ABORTED);
+	assert_int_equal(calls, 1);
+	ls_scanner_free(s);
+	ls_rules_free(r);
+}
+
+static int count_cb(const ls_finding *f, void *user)
+{
+	(void)f;
+	(*(int *)user)++;
+	return 0;
+}
+
+/* Fails the Nth allocation for every N until a run succeeds. */
+static void test_oom(void **state)
+{
+	const char *text = "x key_0123456789abcdef y";
+	long n;
+
+	(void)state;
+	for (n = 0; n < 5000; n++) {
+		ls_compiler *c = NULL;
+		ls_rules *r = NULL;
+		ls_scanner *s = NULL;
+		ls_status st;
+		int found = 0;
+
+		lsi_alloc_fail_after(n);
+		st = ls_compiler_new(&c);
+		if (st == LS_OK)
+			ls_compiler_add_mem(c, "t.yml", rules_yaml, strlen(rules_yaml));
+		if (st == LS_OK)
+			st = ls_compiler_finish(c, &r);
+		if (st == LS_OK)
+			st = ls_scanner_new(r, &s);
+		if (st == LS_OK) {
+			ls_scanner_set_callback(s, count_cb, &found);
+			st = ls_scanner_scan_mem(s, text, strlen(text), "t");
+		}
+		lsi_alloc_fail_after(-1);
+		ls_scanner_free(s);
+		ls_rules_free(r);
+		if (st == LS_OK) {
+			assert_int_equal(found, 1);
+			break;
+		}
+		assert_true(st == LS_ERR_NOMEM || st == LS_ERR_RULES || st == LS_ERR_ENGINE);
+	}
+	assert_true(n < 5000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_reentry_and_abort),
+		cmocka_unit_test(test_oom),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

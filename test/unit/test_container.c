@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Containers and decoders: tar (ustar, pax, GNU long names, damage and
+ * resync), gzip (multi-member, truncation, corruption), peeking. Every
+ * case is read with several block sizes: the results must not change.
+ */
+#include "helpers/test_common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "container/container.h"
+#include "decode/decode.h"
+#include "helpers/archive_writer.h"
+#include "util/alloc.h"
+
+static const size_t blocks[] = { 1 << 20, 1, 7, 511, 513 };
+
+/* Lists members as "name|type|content" lines, plus "!msg" for damage. */
+static void list_tar(const uint8_t *buf, size_t len, size_t block, struct lsi_buf *out)
+{
+	struct lsi_climits lim = { 100, 1 << 20 };
+	struct lsi_bstream *in = lsi_bstream_mem(buf, len, block);
+	void *t = lsi_container_tar.open(in, &lim);
+
+	for (;;) {
+		struct lsi_member m;
+		char msg[LSI_MSG_LEN] = "";
+		enum lsi_rd st = lsi_container_tar.next(t, &m, msg);
+
+		if (st == LSI_RD_EOF)
+			break;
+		if (st != LSI_RD_OK) {
+			lsi_buf_printf(out, "!%d %s\n", (int)st, msg);
+			if (st == LSI_RD_LIMIT)
+				break;
+			continue;
+		}
+		lsi_buf_printf(out, "%.*s|%d|", (int)m.name_len, m.name, (int)m.type);
+		if (m.link)
+			lsi_buf_printf(out, "->%s|", m.link);
+		if (m.data) {
+			const uint8_t *b;
+			size_t n;
+			enum lsi_rd r;
+
+			while ((r = lsi_bstream_read(m.data, &b, &n)) == LSI_RD_OK)
+				lsi_buf_append(out, b, n);
+			if (r != LSI_RD_EOF)
+				lsi_buf_printf(out, "!%d %s", (int)r, m.data->msg);
+		}
+		lsi_buf_putc(out, '\n');
+	}
+	lsi_container_tar.close(t);
+}
+
+static void check_all_blocks(const struct lsi_buf *tar, const char *want)
+{
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++) {
+		struct lsi_buf out;
+
+		lsi_buf_init(&out, 1 << 20);
+		list_tar(tar->data, tar->len, blocks[i], &out);
+		assert_string_equal(lsi_buf_str(&out), want);
+		lsi_buf_fini(&out);
+	}
+}
+
+static void test_tar_names(void **state)
+{
+	struct lsi_buf tar;
+	char longname[300];
+
+	(void)state;
+	memset(longname, 'd', sizeof(longname));
+	memcpy(longname + 150, "/file.txt", 10);
+	lsi_buf_init(&tar, 1 << 20);
+	tw_add(&tar, "package/a.js", '0', "alpha", 5, TW_USTAR);
+	tw_add(&tar, "package/dir", '5', NULL, 0, TW_USTAR);
+	tw_add(&tar, "package/link", '2', "../../etc/passwd", 0, TW_USTAR);
+	tw_add(&tar, longname, '0', "pax", 3, TW_PAX);
+	tw_add(&tar, "gnu/very/long/name.txt", '0', "gnu", 3, TW_GNU);
+	tw_add(&tar, "empty", '0', "", 0, TW_USTAR);
+	tw_end(&tar);
+	{
+		char want[2048];
+
+		snprintf(want, sizeof(want),
+			 "package/a.js|0|alpha\n"
+			 "package/dir|1|\n"
+			 "package/link|2|->../../etc/passwd|\n"
+			 "%.159s|0|pax\n"
+			 "gnu/very/long/name.txt|0|gnu\n"
+			 "empty|0|\n",
+			 longname);
+		check_all_blocks(&tar, want);
+	}
+	lsi_buf_fini(&tar);
+}
+
+static void test_tar_bad_checksum_resyncs(void **state)
+{
+	struct lsi_buf tar;
+
+	(void)state;
+	lsi_buf_init(&tar, 1 << 20);
+	tw_add(&tar, "first", '0', "one", 3, TW_USTAR);
+	tw_add(&tar, "broken", '0', "two", 3, TW_USTAR);
+	tw_add(&tar, "third", '0', "three", 5, TW_USTAR);
+	tw_end(&tar);
+	tar.data[1024 + 148] ^= 1; /* corrupt the second header's checksum */
+	check_all_blocks(&tar, "first|0|one\n"
+			       "!2 bad tar header checksum at offset 1024; skipping to the next valid header\n"
+			       "third|0|three\n");
+	lsi_buf_fini(&tar);
+}
+
+static void test_tar_truncated(void **state)
+{
+	struct lsi_buf tar;
+
+	(void)state;
+	lsi_buf_init(&tar, 1 << 20);
+	tw_add(&tar, "whole", '0', "ok", 2, TW_USTAR);
+	tw_add(&tar, "cut", '0', "0123456789", 10, TW_USTAR);
+	tar.len = 1024 + 512 + 4; /* inside the second member's data */
+	check_all_blocks(&tar, "whole|0|ok\n"
+			       "cut|0|0123!2 tar member truncated: 6 bytes missing\n");
+	lsi_buf_fini(&tar);
+}
+
+static void test_tar_member_limit(void **state)
+{
+	struct lsi_buf tar, out;
+	struct lsi_climits lim = { 2, 1 << 20 };
+	struct lsi_bstream *in;
+	void *t;
+	int ok = 0;
+	enum lsi_rd st;
+
+	(void)state;
+	lsi_buf_init(&tar, 1 << 20);
+	lsi_buf_init(&out, 1 << 20);
+	for (int i = 0; i < 5; i++)
+		tw_add(&tar, "m", '0', "x", 1, TW_USTAR);
+	tw_end(&tar);
+	in = lsi_bstream_mem(tar.data, tar.len, 4096);
+	t = lsi_container_tar.open(in, &lim);
+	for (;;) {
+		struct lsi_member m;
+		char msg[LSI_MSG_LEN];
+
+		st = lsi_container_tar.next(t, &m, msg);
+		if (st != LSI_RD_OK)
+			break;
+		ok++;
+	}
+	assert_int_equal(ok, 2);
+	assert_int_equal(st, LSI_RD_LIMIT);
+	lsi_container_tar.close(t);
+	lsi_buf_fini(&tar);
+	lsi_buf_fini(&out);
+}
+
+static void test_tar_probe(void **state)
+{
+	struct lsi_buf tar;
+	uint8_t junk[512];
+
+	(void)state;
+	lsi_buf_init(&tar, 1 << 20);
+	tw_add(&tar, "x", '0', "y", 1, TW_USTAR);
+	assert_true(lsi_container_sniff(tar.data, 512) == &lsi_container_tar);
+	memset(junk, 'A', sizeof(junk));
+	assert_null(lsi_container_sniff(junk, sizeof(junk)));
+	assert_null(lsi_container_sniff(tar.data, 100));
+	lsi_buf_fini(&tar);
+}
+
+/* Decodes @gz fully with input blocks of @block bytes. */
+static enum lsi_rd gunzip(const struct lsi_buf *gz, size_t block, struct lsi_buf *out,
+			  uint64_t max_ratio, char *msg)
+{
+	uint64_t total = 0;
+	struct lsi_guard g = { max_ratio, 1024, &total, 0 };
+	struct lsi_bstream *in = lsi_bstream_mem(gz->data, gz->len, block);
+	struct lsi_bstream *d;
+	const uint8_t *b;
+	size_t n;
+	enum lsi_rd st;
+
+	assert_true(lsi_decoder_sniff(gz->data, gz->len) == &lsi_decoder_gzip);
+	d = lsi_decoder_gzip.open(in, &g);
+	while ((st = lsi_bstream_read(d, &b, &n)) == LSI_RD_OK)
+		lsi_buf_append(out, b, n);
+	strcpy(msg, d->msg);
+	lsi_bstream_close(d);
+	return st;
+}
+
+static void test_gzip(void **state)
+{
+	struct lsi_buf gz, out;
+	char msg[LSI_MSG_LEN];
+
+	(void)state;
+	lsi_buf_init(&gz, 1 << 20);
+	gz_member(&gz, "hello ", 6);
+	gz_member(&gz, "world", 5);
+	lsi_buf_append(&gz, "\0\0\0\0", 4); /* trailing padding is ignored */
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++) {
+		lsi_buf_init(&out, 1 << 20);
+		assert_int_equal(gunzip(&gz, blocks[i], &out, 0, msg), LSI_RD_EOF);
+		assert_string_equal(lsi_buf_str(&out), "hello world");
+		lsi_buf_fini(&out);
+	}
+	/* Truncated: what came before is delivered, then the damage. */
+	gz.len -= 12; /* padding and part of the last trailer */
+	lsi_buf_init(&out, 1 << 20);
+	assert_int_equal(gunzip(&gz, 3, &out, 0, msg), LSI_RD_DAMAGED);
+	assert_string_equal(lsi_buf_str(&out), "hello world");
+	assert_non_null(strstr(msg, "truncated gzip stream"));
+	lsi_buf_fini(&out);
+	/* Corrupt deflate data. */
+	lsi_buf_reset(&gz);
+	gz_member(&gz, "some longer text to compress", 28);
+	gz.data[12] ^= 0xff;
+	gz.data[13] ^= 0xff;
+	lsi_buf_init(&out, 1 << 20);
+	assert_int_equal(gunzip(&gz, 4096, &out, 0, msg), LSI_RD_DAMAGED);
+	lsi_buf_fini(&out);
+	lsi_buf_fini(&gz);
+}
+
+static void test_gzip_ratio(void **state)
+{
+	struct lsi_buf gz, out;
+	static uint8_t zeros[4 << 20];
+	char msg[LSI_MSG_LEN];
+
+	(void)state;
+	lsi_buf_init(&gz, 1 << 20);
+	gz_member(&gz, zeros, sizeof(zeros));
+	lsi_buf_init(&out, 64 << 20);
+	assert_int_equal(gunzip(&gz, 4096, &out, 100, msg), LSI_RD_LIMIT);
+	assert_non_null(strstr(msg, "max-ratio"));
+	lsi_buf_fini(&out);
+	lsi_buf_fini(&gz);
+}
+
+static void test_peek(void **state)
+{
+	const char *text = "0123456789abcdef";
+	const uint8_t *head, *b;
+	size_t hl, n;
+	enum lsi_rd st;
+	struct lsi_buf out;
+
+	(void)state;
+	for (size_t blk = 1; blk <= 17; blk++) {
+		struct lsi_bstream *p = lsi_bstream_peek(lsi_bstream_mem((const uint8_t *)text, 16, blk),
+							 5, &head, &hl, &st);
+
+		assert_int_equal(st, LSI_RD_OK);
+		assert_int_equal(hl, 5);
+		assert_memory_equal(head, "01234", 5);
+		lsi_buf_init(&out, 100);
+		while (lsi_bstream_read(p, &b, &n) == LSI_RD_OK)
+			lsi_buf_append(&out, b, n);
+		assert_string_equal(lsi_buf_str(&out), text);
+		lsi_buf_fini(&out);
+		lsi_bstream_close(p);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tar_names),
+		cmocka_unit_test(test_tar_bad_checksum_resyncs),
+		cmocka_unit_test(test_tar_truncated),
+		cmocka_unit_test(test_tar_member_limit),
+		cmocka_unit_test(test_tar_probe),
+		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_gzip_ratio),
+		cmocka_unit_test(test_peek),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Engine tests: Hyperscan + PCRE2 confirmation over streams. The central
+ * property: whole buffer, 1-byte chunks and random chunks give identical
+ * hits, including tokens that straddle chunk boundaries and offset 65,536.
+ */
+#include "helpers/test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "ruleset/ruleset.h"
+#include "util/alloc.h"
+
+static const char rules_yaml[] =
+	"rules:\n"
+	"  - id: aws-id\n"
+	"    category: secret\n"
+	"    severity: critical\n"
+	"    pattern: '\\b((?:AKIA|ASIA)[A-Z2-7]{16})\\b'\n"
+	"  - id: pw\n"
+	"    category: secret\n"
+	"    severity: high\n"
+	"    pattern: 'password=\"([^\"\\s]{8,64})\"'\n"
+	"    min_entropy: 2.5\n"
+	"  - id: look\n"
+	"    category: secret\n"
+	"    severity: high\n"
+	"    pattern: '(?<![a-z])tok_([a-f0-9]{12})(?![a-f0-9])'\n"
+	"  - id: internal\n"
+	"    category: internal-url\n"
+	"    severity: medium\n"
+	"    pattern: 'https?://[a-z0-9.-]{1,60}\\.internal\\b'\n";
+
+struct hits {
+	char rows[256][160];
+	size_t n;
+};
+
+static int on_hit(const struct lsi_hit *h, void *user)
+{
+	struct hits *hs = user;
+
+	if (hs->n < 256)
+		snprintf(hs->rows[hs->n++], 160, "%zu %llu-%llu L%llu C%llu %.*s", h->rule,
+			 (unsigned long long)h->start, (unsigned long long)h->end,
+			 (unsigned long long)h->line, (unsigned long long)h->column,
+			 (int)h->secret_len, (const char *)h->secret);
+	return 0;
+}
+
+struct fixture {
+	struct lsi_ruleset rs;
+	struct lsi_engine *e;
+	struct lsi_matcher *m;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	lsi_ruleset_init(&f->rs);
+	assert_int_equal(lsi_ruleset_load_mem(&f->rs, "t.yml", rules_yaml, strlen(rules_yaml), false),
+			 LS_OK);
+	assert_int_equal(f->rs.errors, 0);
+	assert_int_equal(lsi_engine_new(&f->rs, &f->e), LS_OK);
+	assert_int_equal(lsi_matcher_new(f->e, &f->m), LS_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	lsi_matcher_free(f->m);
+	lsi_engine_free(f->e);
+	lsi_ruleset_fini(&f->rs);
+	free(f);
+	return 0;
+}
+
+/* chunk 0 = whole; >0 fixed size; <0 random sizes seeded by -chunk. */
+static void feed(struct fixture *f, const char *buf, size_t len, long chunk, bool mark_last,
+		 struct hits *out)
+{
+	struct lsi_mstream *s;
+	size_t off = 0;
+	unsigned seed = (unsigned)(chunk < 0 ? -chunk : 1);
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(lsi_mstream_open(f->m, on_hit, out, &s), LS_OK);
+	while (off < len) {
+		size_t n = chunk == 0 ? len : chunk > 0 ? (size_t)chunk : 1 + (size_t)rand_r(&seed) % 9000;
+
+		if (n > len - off)
+			n = len - off;
+		assert_int_equal(lsi_mstream_push(s, (const uint8_t *)buf + off, n,
+						  mark_last && off + n == len),
+				 LS_OK);
+		off += n;
+	}
+	assert_int_equal(lsi_mstream_close(s), LS_OK);
+}
+
+static char *make_corpus(size_t *len)
+{
+	size_t cap = 200000, n = 0;
+	char *b = malloc(cap + 1);
+
+	/* Filler lines of varying length, no tokens. */
+	while (n < cap) {
+		int k = snprintf(b + n, cap - n + 1, "line %zu of filler text, nothing to see\n", n);
+
+		n += (size_t)k;
+		if (n >= cap)
+			n = cap;
+	}
+	memcpy(b + 4, " AKIAZ3MSJV4WQ7PLXR5T ", 22);           /* first line */
+	memcpy(b + 65536 - 8, " AKIAQ4MTXW5VR6PNYS3U ", 22);   /* straddles 64 KiB */
+	memcpy(b + 100000, "password=\"hQ9z!xV2#kL7\"", 23);
+	memcpy(b + 131072 - 4, " tok_0123456789ab ", 18);      /* straddles 128 KiB */
+	memcpy(b + 150000, "https://db.prod.internal/x", 26);
+	memcpy(b + cap - 21, " AKIAR2D3F4G5H6J7K2L3", 21);     /* at the very end */
+	*len = cap;
+	return b;
+}
+
+static void test_split_equivalence(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	char *buf = make_corpus(&len);
+	static struct hits whole, ones, rnd, rnd2, nolast;
+
+	feed(f, buf, len, 0, true, &whole);
+	feed(f, buf, len, 1, true, &ones);
+	feed(f, buf, len, -7, true, &rnd);
+	feed(f, buf, len, -12345, true, &rnd2);
+	feed(f, buf, len, 4096, false, &nolast);
+	assert_int_equal(whole.n, 6);
+	for (size_t i = 0; i < whole.n; i++) {
+		assert_string_equal(whole.rows[i], ones.rows[i]);
+		assert_string_equal(whole.rows[i], rnd.rows[i]);
+		assert_string_equal(whole.rows[i], rnd2.rows[i]);
+		assert_string_equal(whole.rows[i], nolast.rows[i]);
+	}
+	assert_int_equal(ones.n, whole.n);
+	assert_int_equal(rnd.n, whole.n);
+	assert_int_equal(nolast.n, whole.n);
+	assert_non_null(strstr(whole.rows[1], "65529-65549"));
+	assert_non_null(strstr(whole.rows[1], "AKIAQ4MTXW5VR6PNYS3U"));
+	free(buf);
+}
+
+static void test_line_column(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = "a\nbb\n  x = \"AKIAZ3MSJV4WQ7PLXR5T\"\n";
+	struct hits h;
+
+	feed(f, t, strlen(t), 0, true, &h);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.rows[0], "0 12-32 L3 C8 AKIAZ3MSJV4WQ7PLXR5T");
+	feed(f, t, strlen(t), 1, false, &h);
+	assert_string_equal(h.rows[0], "0 12-32 L3 C8 AKIAZ3MSJV4WQ7PLXR5T");
+}
+
+static void test_filters(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = "AKIAIOSFODNN7EXAMPLE password=\"changeme123\" password=\"aaaaaaaaaa\" "
+			"AKIAZ3MSJV4WQ7PLXR5TX tok_0123456789abc";
+	struct hits h;
+
+	feed(f, t, strlen(t), 0, true, &h);
+	assert_int_equal(h.n, 0);
+}
+
+static void test_repeated_and_adjacent(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = "AKIAZ3MSJV4WQ7PLXR5T AKIAZ3MSJV4WQ7PLXR5T,AKIAQ4MTXW5VR6PNYS3U";
+	struct hits h, h1;
+
+	feed(f, t, strlen(t), 0, true, &h);
+	feed(f, t, strlen(t), 1, true, &h1);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h1.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(h.rows[i], h1.rows[i]);
+}
+
+static void test_entropy_placeholder(void **state)
+{
+	(void)state;
+	assert_true(lsi_entropy((const uint8_t *)"aaaa", 4) < 0.01);
+	assert_true(lsi_entropy((const uint8_t *)"abcd", 4) > 1.99);
+	assert_non_null(lsi_placeholder_reason((const uint8_t *)"your-api-key-here", 17));
+	assert_non_null(lsi_placeholder_reason((const uint8_t *)"AKIAIOSFODNN7EXAMPLE", 20));
+	assert_non_null(lsi_placeholder_reason((const uint8_t *)"${TOKEN}", 8));
+	assert_null(lsi_placeholder_reason((const uint8_t *)"q8Hn2Vx7Lr4Tb9Kw1Zs6", 20));
+	assert_int_equal(lsi_count_newlines((const uint8_t *)"a\nb\n\n\n123456789\n", 16), 5);
+}
+
+static void test_bad_rules(void **state)
+{
+	struct lsi_ruleset rs;
+	struct lsi_engine *e = NULL;
+	static const char bad[] =
+		"rules:\n"
+		"  - id: Bad_Id\n"
+		"    category: nope\n"
+		"    pattern: 'x'\n"
+		"  - id: ok-but-broken\n"
+		"    category: secret\n"
+		"    pattern: '(abc'\n";
+
+	(void)state;
+	lsi_ruleset_init(&rs);
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "bad.yml", bad, strlen(bad), false), LS_OK);
+	assert_int_equal(rs.errors, 2);      /* id, category */
+	assert_int_equal(rs.count, 1);       /* the first rule is dropped */
+	assert_int_equal(lsi_engine_new(&rs, &e), LS_ERR_RULES);
+	assert_null(e);
+	lsi_ruleset_fini(&rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_split_equivalence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_and_adjacent, setup, teardown),
+		cmocka_unit_test(test_entropy_placeholder),
+		cmocka_unit_test(test_bad_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
