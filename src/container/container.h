@@ -13,7 +13,10 @@
 
 #include "bstream.h"
 
-enum lsi_mtype { LSI_M_FILE, LSI_M_DIR, LSI_M_SYMLINK, LSI_M_HARDLINK, LSI_M_OTHER };
+enum lsi_mtype {
+	LSI_M_FILE, LSI_M_DIR, LSI_M_SYMLINK, LSI_M_HARDLINK, LSI_M_OTHER,
+	LSI_M_REPORT /* not a member: a finding the container's analysis produced */
+};
 
 /* One member; every pointer is borrowed and valid until the next next(). */
 struct lsi_member {
@@ -23,6 +26,12 @@ struct lsi_member {
 	const char *link;           /* link target or NULL */
 	int64_t size;               /* bytes, -1 when unknown */
 	struct lsi_bstream *data;   /* file data (FILE only), else NULL */
+	/* LSI_M_REPORT only: an analyzer rule (target: analyzer) and its evidence.
+	 * The finding's path is the container's path, plus name when non-empty. */
+	const char *report_rule;    /* rule id */
+	int report_severity;        /* ls_severity overriding the rule's, or -1 */
+	const char *details_json;   /* a JSON object, or NULL */
+	const char *message;        /* one line for people, or NULL */
 };
 
 struct lsi_climits {

@@ -243,8 +243,8 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 	for (size_t i = 0; i < r->rs.count && st == LS_OK; i++) {
 		const struct lsi_rule *rule = &r->rs.rules[i];
 
-		if (rule->disabled)
-			continue;
+		if (rule->disabled || rule->analyzer)
+			continue; /* analyzer rules are tested with their analyzers */
 		if (rule->examples.count < 1 && !rule->builtin)
 			continue; /* user rules without examples: nothing to test */
 		if (rule->builtin && (rule->examples.count < 2 || rule->negatives.count < 2)) {

@@ -6,6 +6,7 @@
  * sniffed again, to --max-depth), anything else is data for the engine.
  * Damage and limits become findings and the scan goes on.
  */
+#include <assert.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -75,7 +76,7 @@ static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
 /* Delivers one finding: rank, filter, redact, call back. */
 static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		   ls_category cat, ls_severity base, const struct lsi_hit *h,
-		   const char *message)
+		   const char *message, const char *details_json)
 {
 	struct lsi_rank_in ri;
 	struct lsi_rank_out ro;
@@ -124,6 +125,7 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	f.reasons = ro.reasons;
 	f.reasons_count = ro.reasons_count;
 	f.message = message;
+	f.details_json = details_json;
 	lsi_buf_init(&match, 4 * LSI_MATCH_MAX);
 	if (h) {
 		f.offset = h->start;
@@ -159,7 +161,7 @@ void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_cat
 		s->stats.limits++;
 	else if (strcmp(rule, "unreadable-member") == 0)
 		s->stats.damaged++;
-	deliver(s, rule, name, cat, LS_SEV_INFO, NULL, message);
+	deliver(s, rule, name, cat, LS_SEV_INFO, NULL, message, NULL);
 }
 
 static void note_limit(ls_scanner *s, const char *msg)
@@ -178,7 +180,7 @@ static int on_hit(const struct lsi_hit *h, void *user)
 	ls_scanner *s = user;
 	const struct lsi_rule *r = &s->rules->rs.rules[h->rule];
 
-	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL);
+	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL, NULL);
 }
 
 static bool past_deadline(ls_scanner *s)
@@ -198,6 +200,8 @@ static bool past_deadline(ls_scanner *s)
 
 static void path_push(ls_scanner *s, const char *name)
 {
+	/* Depth is capped by LS_PARAM_MAX_DEPTH (<= 64), far below the array. */
+	assert(s->path_count < LSI_MAX_PATH_DEPTH);
 	s->path[s->path_count++] = name;
 }
 
@@ -280,7 +284,7 @@ static int on_path_hit(const struct lsi_hit *h, void *user)
 	struct lsi_hit copy = *h;
 
 	copy.line = copy.column = 0;
-	return deliver(s, r->id, r->name, r->category, r->severity, &copy, NULL);
+	return deliver(s, r->id, r->name, r->category, r->severity, &copy, NULL, NULL);
 }
 
 /* Runs path rules on the innermost path element. */
@@ -291,6 +295,33 @@ static ls_status check_name(ls_scanner *s)
 	if (lsi_engine_match_path(s->rules->engine, s->matcher, n, strlen(n), on_path_hit, s))
 		return LS_ERR_ABORTED;
 	return LS_OK;
+}
+
+/* A finding produced by a container's own analysis (LSI_M_REPORT). */
+static ls_status report_member(ls_scanner *s, const struct lsi_member *m)
+{
+	const struct lsi_rule *r = m->report_rule
+					   ? lsi_ruleset_find((struct lsi_ruleset *)&s->rules->rs,
+							      m->report_rule)
+					   : NULL;
+	char *name = NULL;
+	int rc;
+
+	if (!r || r->disabled)
+		return LS_OK; /* disabled by config, or a user rule set without it */
+	if (m->name_len) {
+		if (!(name = lsi_strndup(m->name, m->name_len)))
+			return LS_ERR_NOMEM;
+		path_push(s, name);
+	}
+	rc = deliver(s, r->id, r->name, r->category,
+		     m->report_severity >= 0 ? (ls_severity)m->report_severity : r->severity, NULL,
+		     m->message, m->details_json);
+	if (name) {
+		s->path_count--;
+		lsi_free(name);
+	}
+	return rc ? LS_ERR_ABORTED : LS_OK;
 }
 
 static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
@@ -319,6 +350,10 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 				st = LS_ERR_NOMEM;
 			if (rd == LSI_RD_LIMIT || rd == LSI_RD_IO)
 				break;
+			continue;
+		}
+		if (m.type == LSI_M_REPORT) {
+			st = report_member(s, &m);
 			continue;
 		}
 		/* A copy: NUL bytes inside stored names would cut the label short. */

@@ -98,6 +98,8 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
 		if (r->validator && !(cr->validator = lsi_validator_find(r->validator)))
 			lsi_ruleset_diag(rs, r->file, r->line, "rule '%s': unknown validator '%s'",
 					 r->id, r->validator);
+		if (r->analyzer)
+			continue; /* no pattern: findings come from container analysis */
 		if (!compile_pcre(e, cr))
 			continue;
 		if (r->path_rule) {

@@ -240,9 +240,11 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 		} else if (strcmp(key, "target") == 0) {
 			if (strcmp(val, "path") == 0)
 				r->path_rule = true;
+			else if (strcmp(val, "analyzer") == 0)
+				r->analyzer = true;
 			else if (strcmp(val, "content") != 0)
 				lsi_ruleset_diag(rs, file, lsi_yaml_line(v),
-						 "target must be 'content' or 'path', not '%s'", val);
+						 "target must be 'content', 'path' or 'analyzer', not '%s'", val);
 		} else if (strcmp(key, "pattern") == 0) {
 			lsi_free(r->pattern);
 			if (!(r->pattern = lsi_strdup(val)))
@@ -266,8 +268,10 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 	}
 	if (!r->id)
 		lsi_ruleset_diag(rs, file, line, "rule has no id");
-	if (!r->pattern)
+	if (!r->pattern && !r->analyzer)
 		lsi_ruleset_diag(rs, file, line, "rule '%s' has no pattern", r->id ? r->id : "?");
+	if (r->pattern && r->analyzer)
+		lsi_ruleset_diag(rs, file, line, "analyzer rule '%s' takes no pattern", r->id ? r->id : "?");
 	if (!r->name && r->id && !(r->name = lsi_strdup(r->id)))
 		goto oom;
 	if (rs->errors != errors_before) {

@@ -24,6 +24,7 @@ struct lsi_rule {
 	ls_category category;
 	ls_severity severity;
 	bool path_rule;       /* matches member names, not content */
+	bool analyzer;        /* emitted by a container's analysis; no pattern */
 	char *pattern;        /* PCRE2 syntax */
 	double min_entropy;   /* bits per byte; 0 = no floor */
 	char *validator;      /* validator name or NULL */

@@ -703,7 +703,8 @@ static void test_non_ascii(void **state)
 	verdict("aws-key-id", "AKIAQ3RZ5XKJ7VWM2H\xc3\x89", LSI_VERDICT_FAIL, NULL);
 	verdict("luhn", "4111\xc2\xa0" "1111\xc2\xa0" "1111\xc2\xa0" "1111", LSI_VERDICT_NONE, NULL);
 	verdict("jwt", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln\xc3\xa9", LSI_VERDICT_FAIL, NULL);
-	verdict("pem-private-key", "-----BEGIN RSA PRIVATE KEY\xc3\xa9-----\n-----END RSA PRIVATE KEY\xc3\xa9-----",
+	verdict("pem-private-key",
+		"-----BEGIN RSA PRIVATE KEY\xc3\xa9-----\n-----END RSA PRIVATE KEY\xc3\xa9-----",
 		LSI_VERDICT_NONE, NULL);
 	pem_expect("RSA PRIVATE KEY", "RSA PRIVATE KEY", "", rsa_lines, "\xe2\x80\xa8", "/",
 		   LSI_VERDICT_FAIL, "PEM body is not base64");

@@ -17,7 +17,10 @@ static const char *const aws_prefixes[] = {
 	"AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA",
 };
 
-/* AWS documentation writes its sample ids as 13 characters + "EXAMPLE"; random base32 ends so once in 32^7. */
+/*
+ * AWS documentation writes its sample ids as 13 characters + "EXAMPLE"
+ * (AKIAIOSFODNN7EXAMPLE, ...); a random base32 id ends so once in 32^7.
+ */
 static const char aws_example_suffix[] = "EXAMPLE";
 
 static bool is_base32(uint8_t c)

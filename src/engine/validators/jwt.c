@@ -261,7 +261,7 @@ static enum lsi_verdict check(const uint8_t *s, size_t len, const char **reason)
 	if (r == SCAN_BAD || (r == SCAN_OK && !header.has_alg))
 		return LSI_VERDICT_FAIL;
 	if (!header.has_alg) {
-		*reason = "JWT header too long to check";
+		*reason = "JWT header not fully checked";
 		return LSI_VERDICT_NONE;
 	}
 	if (part_scan(part[1], data_len[1], &payload) == SCAN_BAD)
