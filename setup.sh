@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PKGS=(build-essential meson ninja-build pkg-config git ca-certificates python3
-      libhyperscan-dev libpcre2-dev libyaml-dev zlib1g-dev libmd-dev libcmocka-dev
+      libhyperscan-dev libpcre2-dev libyaml-dev zlib1g-dev libisal-dev libmd-dev libcmocka-dev
       python3-jsonschema)
 
 missing=()

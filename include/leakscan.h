@@ -187,6 +187,13 @@ LS_API ls_status ls_compiler_add_mem(ls_compiler *c, const char *name,
  */
 LS_API ls_status ls_compiler_add_config(ls_compiler *c, const char *path);
 /**
+ * Keeps compiled Hyperscan databases in directory @p dir (created if
+ * missing), keyed by the rules and the library version, so that later
+ * compiles of the same rules load instead of compiling. NULL turns the
+ * cache off (the default). The string is copied.
+ */
+LS_API ls_status ls_compiler_set_cache_dir(ls_compiler *c, const char *dir);
+/**
  * Compiles everything added into immutable rules. @p c is consumed in all
  * cases (do not free it afterwards). On success *out is owned by the caller.
  */

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,6 +37,31 @@ void cli_diag(const char *file, unsigned line, const char *msg, void *user)
 		cli_error("%s: %s", file, msg);
 }
 
+/* $XDG_CACHE_HOME/leakscan, else ~/.cache/leakscan; none if neither is set. */
+static void set_cache(ls_compiler *c)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char dir[4096];
+
+	if (getenv("LEAKSCAN_NO_CACHE"))
+		return;
+	if (x && x[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/leakscan", x);
+	else if (home && home[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/.cache/leakscan", home);
+	else
+		return;
+	if (x && x[0] == '/')
+		(void)mkdir(x, 0700);
+	else {
+		char parent[4096];
+
+		snprintf(parent, sizeof(parent), "%s/.cache", home);
+		(void)mkdir(parent, 0700);
+	}
+	ls_compiler_set_cache_dir(c, dir);
+}
+
 ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
 {
 	ls_compiler *c = NULL;
@@ -46,6 +73,7 @@ ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
 		return NULL;
 	}
 	ls_compiler_set_diag(c, cli_diag, NULL);
+	set_cache(c);
 	if (!o->no_default)
 		ls_compiler_add_builtin(c);
 	for (size_t i = 0; i < o->rule_dir_count; i++)

@@ -40,6 +40,19 @@ static ls_status track(ls_compiler *c, ls_status st)
 	return st;
 }
 
+ls_status ls_compiler_set_cache_dir(ls_compiler *c, const char *dir)
+{
+	char *d = NULL;
+
+	if (!c)
+		return LS_ERR_INVALID_ARG;
+	if (dir && !(d = lsi_strdup(dir)))
+		return LS_ERR_NOMEM;
+	lsi_free(c->cache_dir);
+	c->cache_dir = d;
+	return LS_OK;
+}
+
 ls_status ls_compiler_add_builtin(ls_compiler *c)
 {
 	if (!c)
@@ -90,6 +103,7 @@ ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 {
 	ls_rules *r;
 	ls_status st;
+	char *cache_dir;
 
 	if (!c || !out) {
 		ls_compiler_free(c);
@@ -106,6 +120,7 @@ ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 	}
 	/* The ruleset moves into the rules object; the compiler shell goes. */
 	r->rs = c->rs;
+	cache_dir = c->cache_dir;
 	lsi_free(c);
 	st = lsi_ruleset_apply_config(&r->rs);
 	if (st == LS_OK) {
@@ -114,7 +129,8 @@ ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 			st = LS_ERR_RULES;
 	}
 	if (st == LS_OK)
-		st = lsi_engine_new(&r->rs, &r->engine);
+		st = lsi_engine_new(&r->rs, cache_dir, &r->engine);
+	lsi_free(cache_dir);
 	if (st != LS_OK) {
 		ls_rules_free(r);
 		return st;
@@ -131,6 +147,7 @@ void ls_compiler_free(ls_compiler *c)
 	if (!c)
 		return;
 	lsi_ruleset_fini(&c->rs);
+	lsi_free(c->cache_dir);
 	lsi_free(c);
 }
 

@@ -13,6 +13,7 @@
 
 struct ls_compiler {
 	struct lsi_ruleset rs;
+	char *cache_dir;        /* owned; NULL = no cache */
 	bool failed;            /* an add_* call failed for lack of memory */
 };
 

@@ -39,6 +39,8 @@ struct lsi_decoder_ops {
 /* The decoder whose probe accepts @head, or NULL. */
 const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);
 
-extern const struct lsi_decoder_ops lsi_decoder_gzip;
+/* gzip over zlib, and over ISA-L when built with it (HAVE_ISAL). */
+extern const struct lsi_decoder_ops lsi_decoder_gzip_zlib;
+extern const struct lsi_decoder_ops lsi_decoder_gzip_isal;
 
 #endif

@@ -3,7 +3,11 @@
 #include "decode.h"
 
 static const struct lsi_decoder_ops *const decoders[] = {
-	&lsi_decoder_gzip,
+#ifdef HAVE_ISAL
+	&lsi_decoder_gzip_isal, /* measured several times faster than zlib */
+#else
+	&lsi_decoder_gzip_zlib,
+#endif
 	NULL,
 };
 

@@ -47,8 +47,14 @@ struct lsi_hit {
 /* Return non-zero to stop the stream (the push then returns LS_ERR_ABORTED). */
 typedef int (*lsi_hit_fn)(const struct lsi_hit *h, void *user);
 
-/* Compiles @rs (which must outlive the engine). Diagnostics go to rs. */
-ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out);
+/*
+ * Compiles @rs (which must outlive the engine). Diagnostics go to rs.
+ * @cache_dir (may be NULL) holds compiled databases between runs.
+ */
+ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
+			 struct lsi_engine **out);
+/* Whether the database was loaded from the cache (for tests and benches). */
+bool lsi_engine_from_cache(const struct lsi_engine *e);
 void lsi_engine_free(struct lsi_engine *e);
 const struct lsi_ruleset *lsi_engine_ruleset(const struct lsi_engine *e);
 /* Whether rule @i is a prefilter-mode rule (Hyperscan approximates it). */

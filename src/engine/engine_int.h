@@ -23,6 +23,7 @@ struct lsi_engine {
 	struct lsi_crule *rules;      /* parallel to rs->rules */
 	size_t count;
 	hs_database_t *db;            /* NULL when there is no content rule */
+	bool from_cache;              /* db came from the on-disk cache */
 	size_t path_rules;            /* number of enabled path rules */
 };
 

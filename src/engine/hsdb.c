@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbcache.h"
 #include "engine_int.h"
 #include "util/alloc.h"
 
@@ -44,13 +45,14 @@ static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
 static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
 {
 	const struct lsi_rule *r = cr->def;
+	const char *expr = r->hs_pattern ? r->hs_pattern : r->pattern;
 	hs_expr_info_t *info = NULL;
 	hs_compile_error_t *cerr = NULL;
 
-	if (hs_expression_info(r->pattern, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
+	if (hs_expression_info(expr, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
 		cerr = NULL;
-		if (hs_expression_info(r->pattern, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
+		if (hs_expression_info(expr, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
 		    HS_SUCCESS) {
 			lsi_ruleset_diag(e->rs, r->file, r->line,
 					 "rule '%s': Hyperscan cannot compile the pattern: %s", r->id,
@@ -64,19 +66,31 @@ static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
 		lsi_ruleset_diag(e->rs, r->file, r->line,
 				 "rule '%s': the pattern can match the empty string", r->id);
 	cr->width = info->max_width > LSI_WINDOW ? LSI_WINDOW : info->max_width;
+	/* A separate Hyperscan expression only finds where to look: PCRE2 then
+	 * searches a whole window around its hits, as for prefilter rules. */
+	if (r->hs_pattern)
+		cr->prefilter = true;
 	if (cr->prefilter)
 		cr->width = LSI_WINDOW;
 	free(info); /* allocated by Hyperscan's default allocator (malloc) */
 	return true;
 }
 
-ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
+bool lsi_engine_from_cache(const struct lsi_engine *e)
+{
+	return e->from_cache;
+}
+
+ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
+			 struct lsi_engine **out)
 {
 	struct lsi_engine *e;
 	const char **exprs = NULL;
 	unsigned *flags = NULL, *ids = NULL;
 	size_t n = 0;
 	ls_status st = LS_OK;
+	char key[LSI_DBCACHE_KEY_LEN + 1];
+	bool cached = false;
 
 	*out = NULL;
 	if (!(e = lsi_calloc(1, sizeof(*e))))
@@ -90,11 +104,16 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
 	ids = lsi_calloc(rs->count + 1, sizeof(*ids));
 	if (!exprs || !flags || !ids)
 		goto oom;
+	for (size_t i = 0; i < rs->count; i++)
+		e->rules[i].def = &rs->rules[i];
+	if (cache_dir && rs->errors == 0) {
+		lsi_dbcache_key(e, key);
+		cached = e->from_cache = lsi_dbcache_load(e, cache_dir, key);
+	}
 	for (size_t i = 0; i < rs->count; i++) {
 		struct lsi_crule *cr = &e->rules[i];
 		const struct lsi_rule *r = &rs->rules[i];
 
-		cr->def = r;
 		if (r->validator && !(cr->validator = lsi_validator_find(r->validator)))
 			lsi_ruleset_diag(rs, r->file, r->line, "rule '%s': unknown validator '%s'",
 					 r->id, r->validator);
@@ -107,14 +126,15 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
 				e->path_rules++;
 			continue;
 		}
-		if (!probe_hs(e, cr) || r->disabled)
+		/* A cached database brings each rule's mode and width with it. */
+		if (cached || !probe_hs(e, cr) || r->disabled)
 			continue;
-		exprs[n] = r->pattern;
+		exprs[n] = r->hs_pattern ? r->hs_pattern : r->pattern;
 		flags[n] = HS_FLAGS | (cr->prefilter ? HS_FLAG_PREFILTER : 0);
 		ids[n] = (unsigned)i;
 		n++;
 	}
-	if (n && rs->errors == 0) {
+	if (n && rs->errors == 0 && !cached) {
 		hs_compile_error_t *cerr = NULL;
 
 		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM, NULL, &e->db,
@@ -127,6 +147,8 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, struct lsi_engine **out)
 					 cerr && cerr->message ? cerr->message : "compile failed");
 			hs_free_compile_error(cerr);
 			e->db = NULL;
+		} else if (cache_dir) {
+			lsi_dbcache_store(e, cache_dir, key);
 		}
 	}
 	if (rs->errors)

@@ -61,6 +61,7 @@ static void rule_fini(struct lsi_rule *r)
 	lsi_free(r->id);
 	lsi_free(r->name);
 	lsi_free(r->pattern);
+	lsi_free(r->hs_pattern);
 	lsi_free(r->validator);
 	lsi_free(r->file);
 	lsi_strlist_fini(&r->references);
@@ -248,6 +249,10 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 		} else if (strcmp(key, "pattern") == 0) {
 			lsi_free(r->pattern);
 			if (!(r->pattern = lsi_strdup(val)))
+				goto oom;
+		} else if (strcmp(key, "hs_pattern") == 0) {
+			lsi_free(r->hs_pattern);
+			if (!(r->hs_pattern = lsi_strdup(val)))
 				goto oom;
 		} else if (strcmp(key, "min_entropy") == 0) {
 			char *end;

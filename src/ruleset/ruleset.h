@@ -26,6 +26,7 @@ struct lsi_rule {
 	bool path_rule;       /* matches member names, not content */
 	bool analyzer;        /* emitted by a container's analysis; no pattern */
 	char *pattern;        /* PCRE2 syntax */
+	char *hs_pattern;     /* optional cheaper expression for Hyperscan */
 	double min_entropy;   /* bits per byte; 0 = no floor */
 	char *validator;      /* validator name or NULL */
 	struct lsi_strlist references;

@@ -29,6 +29,10 @@ def case(fn):
 def run(args, cwd, stdin=None, env=None):
     e = dict(os.environ)
     e.pop('NO_COLOR', None)
+    # Never the real home: the suite's shared cache, or one beside the test.
+    e['XDG_CACHE_HOME'] = os.environ.get('XDG_CACHE_HOME') or os.path.join(cwd, '.cache-test')
+    if env and 'XDG_CACHE_HOME' in env:
+        e['XDG_CACHE_HOME'] = env['XDG_CACHE_HOME']
     if env:
         e.update(env)
     p = subprocess.run([BIN] + args, cwd=cwd, input=stdin, capture_output=True, env=e,
@@ -36,11 +40,11 @@ def run(args, cwd, stdin=None, env=None):
     return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
 
 
-def scan(cwd, *args, rules=True, stdin=None):
+def scan(cwd, *args, rules=True, stdin=None, env=None):
     base = ['scan', '--format', 'jsonl']
     if rules:
         base += ['--no-default-rules', '--rules', RULES]
-    rc, out, err = run(base + list(args), cwd, stdin=stdin)
+    rc, out, err = run(base + list(args), cwd, stdin=stdin, env=env)
     findings = [json.loads(line) for line in out.splitlines() if line.strip()]
     return rc, findings, err
 
@@ -332,6 +336,27 @@ def rules_list_and_test(d):
     expect(rc == 0 and '0 failures' in out, (rc, out, err))
     rc, out, err = run(['version'], d)
     expect(rc == 0 and out.startswith('leakscan '), out)
+
+
+@case
+def database_cache(d):
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
+    rc1, fs1, err = scan(d, 'f.txt', env=env)
+    cache = os.path.join(d, 'own-cache', 'leakscan')
+    files = os.listdir(cache)
+    expect(len(files) == 1 and files[0].startswith('hs-'), files)
+    rc2, fs2, err = scan(d, 'f.txt', env=env)
+    expect(fs1 == fs2 and rc1 == rc2 == 1, (fs1, fs2))
+    with open(os.path.join(cache, files[0]), 'r+b') as f:  # damage it
+        f.seek(40)
+        f.write(b'garbage' * 50)
+    rc3, fs3, err = scan(d, 'f.txt', env=env)
+    expect(fs3 == fs1 and err == '', (fs3, err))
+    with open(os.path.join(cache, files[0]), 'wb') as f:  # truncate it
+        f.write(b'LSHSDB1\n')
+    rc4, fs4, err = scan(d, 'f.txt', env=env)
+    expect(fs4 == fs1 and err == '', (fs4, err))
 
 
 def main():

@@ -65,7 +65,7 @@ static int setup(void **state)
 	assert_int_equal(lsi_ruleset_load_mem(&f->rs, "t.yml", rules_yaml, strlen(rules_yaml), false),
 			 LS_OK);
 	assert_int_equal(f->rs.errors, 0);
-	assert_int_equal(lsi_engine_new(&f->rs, &f->e), LS_OK);
+	assert_int_equal(lsi_engine_new(&f->rs, NULL, &f->e), LS_OK);
 	assert_int_equal(lsi_matcher_new(f->e, &f->m), LS_OK);
 	*state = f;
 	return 0;
@@ -223,7 +223,7 @@ static void test_bad_rules(void **state)
 	assert_int_equal(lsi_ruleset_load_mem(&rs, "bad.yml", bad, strlen(bad), false), LS_OK);
 	assert_int_equal(rs.errors, 2);      /* id, category */
 	assert_int_equal(rs.count, 1);       /* the first rule is dropped */
-	assert_int_equal(lsi_engine_new(&rs, &e), LS_ERR_RULES);
+	assert_int_equal(lsi_engine_new(&rs, NULL, &e), LS_ERR_RULES);
 	assert_null(e);
 	lsi_ruleset_fini(&rs);
 }

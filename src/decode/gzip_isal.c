@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gzip decoder over ISA-L's isal_inflate, several times faster than zlib
+ * on the same bytes (bench/). Same contract as gzip.c: streaming,
+ * multi-member, trailing padding ignored, damage graded.
+ */
+#include <isa-l/igzip_lib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "util/alloc.h"
+
+#define OUT_CAP (256u * 1024u)
+
+struct isal_stream {
+	struct lsi_bstream base;
+	struct lsi_bstream *in;
+	struct lsi_guard guard;
+	struct inflate_state st;
+	bool member_done;
+	bool done;
+	uint64_t in_total, out_total;
+	uint8_t out[OUT_CAP];
+};
+
+static int isal_probe(const uint8_t *h, size_t n)
+{
+	return n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8;
+}
+
+static const char *isal_err(int r)
+{
+	switch (r) {
+	case ISAL_INVALID_BLOCK: return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK: return "invalid back-reference distance";
+	case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+	case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
+	case ISAL_INCORRECT_CHECKSUM: return "checksum mismatch";
+	default: return "inflate failed";
+	}
+}
+
+static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct isal_stream *s = (struct isal_stream *)bs;
+
+	if (s->done)
+		return LSI_RD_EOF;
+	for (;;) {
+		int r;
+		size_t produced;
+
+		if (s->st.avail_in == 0) {
+			const uint8_t *b;
+			size_t n;
+			enum lsi_rd rd = lsi_bstream_read(s->in, &b, &n);
+
+			if (rd == LSI_RD_EOF) {
+				s->done = true;
+				if (s->member_done)
+					return LSI_RD_EOF;
+				lsi_bstream_fail(bs, "truncated gzip stream (after %llu bytes)",
+						 (unsigned long long)s->in_total);
+				return LSI_RD_DAMAGED;
+			}
+			if (rd != LSI_RD_OK) {
+				memcpy(bs->msg, s->in->msg, sizeof(bs->msg));
+				s->done = true;
+				return rd;
+			}
+			s->st.next_in = (uint8_t *)(uintptr_t)b;
+			s->st.avail_in = (uint32_t)n;
+			s->in_total += n;
+		}
+		if (s->member_done) {
+			/* Another member only if its magic follows; else padding. */
+			if (s->st.next_in[0] != 0x1f) {
+				s->done = true;
+				return LSI_RD_EOF;
+			}
+			isal_inflate_reset(&s->st);
+			s->st.crc_flag = ISAL_GZIP;
+			s->member_done = false;
+		}
+		s->st.next_out = s->out;
+		s->st.avail_out = OUT_CAP;
+		r = isal_inflate(&s->st);
+		produced = OUT_CAP - s->st.avail_out;
+		if (r < 0) {
+			s->done = true;
+			lsi_bstream_fail(bs, "corrupt gzip data: %s", isal_err(r));
+			return LSI_RD_DAMAGED;
+		}
+		if (s->st.block_state == ISAL_BLOCK_FINISH)
+			s->member_done = true;
+		if (produced) {
+			enum lsi_rd g;
+
+			s->out_total += produced;
+			g = lsi_guard_check(&s->guard, bs, s->in_total - s->st.avail_in,
+					    s->out_total, produced);
+			if (g != LSI_RD_OK) {
+				s->done = true;
+				return g;
+			}
+			*buf = s->out;
+			*len = produced;
+			return LSI_RD_OK;
+		}
+		if (s->member_done && s->st.avail_in == 0)
+			continue; /* next block decides: more members or the end */
+	}
+}
+
+static void isal_close(struct lsi_bstream *bs)
+{
+	struct isal_stream *s = (struct isal_stream *)bs;
+
+	lsi_bstream_close(s->in);
+	lsi_free(s);
+}
+
+static const struct lsi_bstream_ops isal_ops = { isal_read, isal_close };
+
+static struct lsi_bstream *isal_open(struct lsi_bstream *in, const struct lsi_guard *g)
+{
+	struct isal_stream *s = lsi_malloc(sizeof(*s));
+
+	if (!s) {
+		lsi_bstream_close(in);
+		return NULL;
+	}
+	/* Only the header part needs zeroing; the buffers are written before read. */
+	memset(s, 0, offsetof(struct isal_stream, out));
+	s->base.ops = &isal_ops;
+	s->in = in;
+	s->guard = *g;
+	isal_inflate_init(&s->st);
+	s->st.crc_flag = ISAL_GZIP;
+	return &s->base;
+}
+
+const struct lsi_decoder_ops lsi_decoder_gzip_isal = { "gzip", 3, isal_probe, isal_open };

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB1\n",
+ * rule count (u32), per rule {u8 flags, u32 width}, then Hyperscan's own
+ * serialization. Hyperscan validates its part on deserialization.
+ */
+#include "dbcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/hash.h"
+
+#define MAGIC "LSHSDB1\n"
+#define MAX_CACHE_BYTES (512u << 20)
+
+void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1])
+{
+	struct lsi_buf b;
+
+	lsi_buf_init(&b, SIZE_MAX / 2);
+	lsi_buf_printf(&b, "%s|%s|%u|", MAGIC, hs_version(), LSI_WINDOW);
+	for (size_t i = 0; i < e->count; i++) {
+		const struct lsi_rule *r = e->rules[i].def;
+
+		lsi_buf_printf(&b, "%zu|%d|%d|%s|%s\n", i, r->disabled, r->path_rule || r->analyzer,
+			       r->pattern ? r->pattern : "", r->hs_pattern ? r->hs_pattern : "");
+	}
+	lsi_sha256_hex(b.data ? b.data : (const uint8_t *)"", b.len, "", 0, key,
+		       LSI_DBCACHE_KEY_LEN);
+	lsi_buf_fini(&b);
+}
+
+static bool path_for(const char *dir, const char *key, char *out, size_t n)
+{
+	int k = snprintf(out, n, "%s/hs-%s.db", dir, key);
+
+	return k > 0 && (size_t)k < n;
+}
+
+bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
+{
+	char path[4096];
+	struct stat sb;
+	uint8_t *data = NULL;
+	size_t off, need;
+	uint32_t count;
+	int fd;
+	bool ok = false;
+
+	if (!path_for(dir, key, path, sizeof(path)))
+		return false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 12 ||
+	    (uint64_t)sb.st_size > MAX_CACHE_BYTES || !(data = lsi_malloc((size_t)sb.st_size)) ||
+	    read(fd, data, (size_t)sb.st_size) != sb.st_size)
+		goto out;
+	if (memcmp(data, MAGIC, 8) != 0)
+		goto out;
+	memcpy(&count, data + 8, 4);
+	if (count != e->count)
+		goto out;
+	need = 12 + (size_t)count * 5;
+	if ((size_t)sb.st_size <= need)
+		goto out;
+	off = 12;
+	for (size_t i = 0; i < count; i++, off += 5) {
+		uint32_t w;
+
+		memcpy(&w, data + off + 1, 4);
+		if (w > LSI_WINDOW)
+			goto out;
+		e->rules[i].prefilter = data[off] & 1;
+		e->rules[i].width = w;
+	}
+	if (hs_deserialize_database((const char *)data + off, (size_t)sb.st_size - off, &e->db) !=
+	    HS_SUCCESS) {
+		e->db = NULL;
+		goto out;
+	}
+	ok = true;
+out:
+	close(fd);
+	lsi_free(data);
+	return ok;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key)
+{
+	char path[4096], tmp[4200];
+	char *ser = NULL;
+	size_t ser_len = 0;
+	uint32_t count = (uint32_t)e->count;
+	int fd;
+	bool ok;
+
+	if (!e->db || !path_for(dir, key, path, sizeof(path)))
+		return;
+	(void)mkdir(dir, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		return;
+	if (hs_serialize_database(e->db, &ser, &ser_len) != HS_SUCCESS) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	ok = write_all(fd, MAGIC, 8) && write_all(fd, &count, 4);
+	for (size_t i = 0; ok && i < e->count; i++) {
+		uint8_t rec[5];
+		uint32_t w = e->rules[i].width;
+
+		rec[0] = e->rules[i].prefilter ? 1 : 0;
+		memcpy(rec + 1, &w, 4);
+		ok = write_all(fd, rec, 5);
+	}
+	ok = ok && write_all(fd, ser, ser_len);
+	free(ser); /* allocated by Hyperscan's default allocator */
+	ok = close(fd) == 0 && ok;
+	/* rename() is atomic: readers see the old file or the whole new one. */
+	if (!ok || rename(tmp, path) != 0)
+		unlink(tmp);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * On-disk cache of the compiled Hyperscan database and the per-rule facts
+ * the engine derives while compiling, so a warm start skips the compile.
+ * Files are keyed by a hash of everything that shapes the database and
+ * written atomically; a missing or damaged file is rebuilt silently.
+ */
+#ifndef LSI_DBCACHE_H
+#define LSI_DBCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine_int.h"
+
+#define LSI_DBCACHE_KEY_LEN 40
+
+/* Key over the Hyperscan version and every content rule's expression. */
+void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1]);
+/* Loads into e->db and the rules' prefilter/width; false when absent or bad. */
+bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key);
+/* Stores e->db; failures are ignored (a cache is an optimisation). */
+void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key);
+
+#endif
