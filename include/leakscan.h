@@ -208,6 +208,11 @@ LS_API ls_status ls_rules_get(const ls_rules *r, size_t i, const char **id,
 			      const char **name, ls_category *cat,
 			      ls_severity *sev);
 /**
+ * The PCRE2 pattern of content or path rule @p i, or NULL (analyzer rules,
+ * bad index). Lives as long as @p r.
+ */
+LS_API const char *ls_rules_pattern(const ls_rules *r, size_t i);
+/**
  * Runs every rule's examples and negative examples through the full
  * engine (Hyperscan and PCRE2 and filters). Each failure is reported
  * through @p fn (file is the rule's source file). Returns LS_OK when all

@@ -13,12 +13,15 @@
 #include "util/buf.h"
 #include "util/escape.h"
 
+static bool list_patterns;
+
 static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "no-default-rules", no_argument, NULL, 'N' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "patterns", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,6 +44,9 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 		case 'c':
 			o->config = optarg;
 			break;
+		case 'P':
+			list_patterns = true;
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -50,7 +56,7 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 	return 0;
 }
 
-static int rules_list(struct cli_rules_opts *o)
+static int rules_list(struct cli_rules_opts *o, bool patterns)
 {
 	ls_status st;
 	ls_rules *r = cli_compile(o, &st);
@@ -65,6 +71,19 @@ static int rules_list(struct cli_rules_opts *o)
 		ls_severity sev;
 
 		ls_rules_get(r, i, &id, &name, &cat, &sev);
+		if (patterns) {
+			const char *pat = ls_rules_pattern(r, i);
+
+			/* id TAB pattern: input for other tools (benchmarks). */
+			if (!pat)
+				continue;
+			lsi_buf_printf(&b, "%s\t", id);
+			lsi_escape_term(&b, pat, strlen(pat));
+			lsi_buf_putc(&b, '\n');
+			fputs(lsi_buf_str(&b), stdout);
+			lsi_buf_reset(&b);
+			continue;
+		}
 		lsi_buf_printf(&b, "%-40s %-16s %-9s ", id, ls_category_name(cat),
 			       ls_severity_name(sev));
 		lsi_escape_term(&b, name, strlen(name));
@@ -102,7 +121,7 @@ int cmd_rules(int argc, char **argv)
 	int rc;
 
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		fputs("usage: leakscan rules list [--rules DIR] [--no-default-rules] [--config FILE]\n"
+		fputs("usage: leakscan rules list [--patterns] [--rules DIR] [--no-default-rules] [--config FILE]\n"
 		      "       leakscan rules check DIR...   lint rule files and run their examples\n"
 		      "       leakscan rules test [--rules DIR] [--no-default-rules]\n",
 		      sub ? stdout : stderr);
@@ -114,7 +133,7 @@ int cmd_rules(int argc, char **argv)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	}
 	if (strcmp(sub, "list") == 0) {
-		rc = rules_list(&o);
+		rc = rules_list(&o, list_patterns);
 	} else if (strcmp(sub, "test") == 0) {
 		rc = rules_test(&o);
 	} else if (strcmp(sub, "check") == 0) {

@@ -184,6 +184,13 @@ ls_status ls_rules_get(const ls_rules *r, size_t i, const char **id, const char 
 	return LS_OK;
 }
 
+const char *ls_rules_pattern(const ls_rules *r, size_t i)
+{
+	if (!r || i >= r->rs.count)
+		return NULL;
+	return r->rs.rules[i].pattern;
+}
+
 struct example_run {
 	size_t rule;
 	bool hit;

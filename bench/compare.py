@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Throughput bench, side by side in the same rounds.
+
+Fetches real artifacts into bench/cache/ (npm tarballs by `npm pack`, a
+kernel-sized source tarball made from Debian's linux-source package), keeps
+them in the page cache, and times, interleaved over several rounds:
+
+  gzip -dc > /dev/null          the baseline every ratio is against
+  igzip -dc > /dev/null         ISA-L: the inflate floor
+  leakscan scan (all default rules) at 1 and 2 threads
+  rg -c -f PATTERNS DIR         the same rule patterns on the extracted tree
+  ugrep -z -c -f PATTERNS FILE  on the archive, with a time cap
+
+It prints MB/s of decompressed bytes, each tool's ratio to `gzip -dc` of
+the same round (median and min-max), leakscan's peak RSS and warm start-up
+time, and writes the same as JSON. A benchmark: it asserts nothing.
+
+usage: bench/compare.py [--rounds N] [--inputs typescript,next,...] [--quick]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CACHE = os.path.join(HERE, 'cache')
+
+NPM = {
+    'typescript': 'typescript@5.6.3',
+    'next': 'next@15.0.3',
+    'aws-sdk': 'aws-sdk@2.1692.0',
+}
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, **kw)
+
+
+def fetch_npm(name):
+    spec = NPM[name]
+    dest = os.path.join(CACHE, name + '.tgz')
+    if not os.path.exists(dest):
+        out = subprocess.run(['npm', 'pack', '--silent', spec, '--pack-destination', CACHE],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        os.rename(os.path.join(CACHE, out.splitlines()[-1]), dest)
+    return dest
+
+
+def fetch_kernel():
+    """A .tar.gz of Debian's linux-source (about 1.4 GB of source)."""
+    dest = os.path.join(CACHE, 'linux-source.tar.gz')
+    if os.path.exists(dest):
+        return dest
+    work = tempfile.mkdtemp(dir=CACHE)
+    try:
+        sh('cd %s && apt-get download -qq linux-source-6.1 >/dev/null' % work)
+        deb = [f for f in os.listdir(work) if f.endswith('.deb')][0]
+        sh('cd %s && ar x %s && tar xf data.tar.xz --wildcards "*.tar.xz"' % (work, deb))
+        txz = sh('find %s -name "linux-source-*.tar.xz"' % work,
+                 capture_output=True, text=True).stdout.split()[0]
+        sh('xz -dc %s | gzip -6 > %s.part && mv %s.part %s' % (txz, dest, dest, dest))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return dest
+
+
+def decompressed_size(path):
+    p = subprocess.run('gzip -dc %s | wc -c' % path, shell=True, capture_output=True, text=True)
+    return int(p.stdout.strip())
+
+
+def extract(path):
+    d = path + '.extracted'
+    if not os.path.isdir(d):
+        os.makedirs(d + '.part', exist_ok=True)
+        sh('tar -xzf "%s" -C "%s" --no-same-owner --no-same-permissions' % (path, d + '.part'))
+        os.rename(d + '.part', d)
+    return d
+
+
+def warm(path):
+    if os.path.isdir(path):
+        sh('find %s -type f -exec cat {} + > /dev/null' % path)
+    else:
+        sh('cat %s > /dev/null' % path)
+
+
+def timed(cmd, cap=None):
+    """Runs cmd (a list); returns (seconds, peak RSS KiB, exit status).
+
+    Peak RSS comes from GNU time: wait4's figure for a child of this
+    Python process would include the interpreter's pages copied at fork."""
+    gnu_time = shutil.which('time') or '/usr/bin/time'
+    fd, rssfile = tempfile.mkstemp()
+    os.close(fd)
+    full = [gnu_time, '-f', '%M', '-o', rssfile] + cmd if os.path.exists(gnu_time) else cmd
+    t0 = time.monotonic()
+    try:
+        with open(os.devnull, 'wb') as null:
+            p = subprocess.run(full, stdout=null, stderr=null, timeout=cap)
+        dt = time.monotonic() - t0
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        return None, 0, -9
+    try:
+        rss = int(open(rssfile).read().split()[-1])
+    except (ValueError, IndexError, OSError):
+        rss = 0
+    os.unlink(rssfile)
+    return dt, rss, rc
+
+
+def tool_patterns(leakscan, tool):
+    """The rule patterns @tool's PCRE2 mode accepts, one a line, in a file."""
+    out = subprocess.run([leakscan, 'rules', 'list', '--patterns'], capture_output=True,
+                         text=True, check=True).stdout
+    good = []
+    for line in out.splitlines():
+        pat = line.split('\t', 1)[1]
+        p = subprocess.run([tool, '-P', '-c', '-e', pat, '/dev/null'], capture_output=True)
+        if p.returncode in (0, 1) and not p.stderr:
+            good.append(pat)
+    f = os.path.join(CACHE, 'patterns-%s.txt' % tool)
+    with open(f, 'w') as fh:
+        fh.write('\n'.join(good) + '\n')
+    return f, len(good), len(out.splitlines())
+
+
+def threads_supported(leakscan):
+    h = subprocess.run([leakscan, 'scan', '--help'], capture_output=True, text=True).stdout
+    return '--threads' in h
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--inputs', default='typescript,next,aws-sdk,kernel')
+    ap.add_argument('--bin', default=os.path.join(ROOT, 'build', 'src', 'leakscan'))
+    ap.add_argument('--ugrep-cap', type=float, default=60.0)
+    ap.add_argument('--no-rg', action='store_true')
+    a = ap.parse_args()
+    os.makedirs(CACHE, exist_ok=True)
+    env_cache = os.path.join(CACHE, 'xdg')
+    os.environ['XDG_CACHE_HOME'] = env_cache
+    leak = os.path.abspath(a.bin)
+    pats, npats, nrules = tool_patterns(leak, 'rg')
+    upats, nupats, _ = tool_patterns(leak, 'ugrep')
+    inputs = []
+    for name in a.inputs.split(','):
+        path = fetch_kernel() if name == 'kernel' else fetch_npm(name)
+        inputs.append((name, path, decompressed_size(path)))
+    # Warm start-up: an empty file, compiled database already cached.
+    empty = os.path.join(CACHE, 'empty')
+    open(empty, 'w').close()
+    timed([leak, 'scan', empty])
+    starts = sorted(timed([leak, 'scan', empty])[0] for _ in range(10))
+    thr = threads_supported(leak)
+    tools = [('gzip -dc', lambda p, d: ['sh', '-c', 'gzip -dc "%s" > /dev/null' % p], None),
+             ('igzip -dc', lambda p, d: ['sh', '-c', 'igzip -dc "%s" > /dev/null' % p], None)]
+    for n in ((1, 2) if thr else (1,)):
+        args = ['--threads', str(n)] if thr else []
+        tools.append(('leakscan -j%d' % n,
+                      lambda p, d, args=args: [leak, 'scan', '--format', 'jsonl',
+                                               '--min-severity', 'info'] + args + [p], None))
+    if not a.no_rg:
+        tools.append(('rg -P -f', lambda p, d: ['rg', '-P', '-c', '-f', pats, d], None))
+    tools.append(('ugrep -z -f', lambda p, d: ['ugrep', '-z', '-P', '-c', '-f', upats, p],
+                  a.ugrep_cap))
+    results = {'patterns_for_rg': npats, 'patterns_for_ugrep': nupats, 'rules': nrules,
+               'startup_ms_median': 1000 * statistics.median(starts), 'inputs': {}}
+    print('rules: %d (rg uses the %d, ugrep the %d their PCRE2 modes accept); '
+          'warm start-up %.1f ms' % (nrules, npats, nupats, results['startup_ms_median']))
+    for name, path, size in inputs:
+        tree = extract(path) if not a.no_rg else None
+        warm(path)
+        if tree:
+            warm(tree)
+        runs = {t[0]: [] for t in tools}
+        rss = {}
+        for _ in range(a.rounds):
+            base = None
+            for label, mk, cap in tools:
+                dt, peak, rc = timed(mk(path, tree), cap)
+                if rc not in (0, 1, -9):
+                    dt = None  # the tool failed: no figure rather than a wrong one
+                if label == 'gzip -dc':
+                    base = dt
+                runs[label].append((dt, base))
+                rss[label] = max(rss.get(label, 0), peak)
+        print('\n%s: %s, %.1f MB decompressed' % (name, os.path.basename(path), size / 1e6))
+        print('  %-14s %10s %10s %18s %10s' % ('tool', 'MB/s', 'x gzip', 'x gzip (min-max)',
+                                               'peak RSS'))
+        rec = {}
+        for label, _, _ in tools:
+            ok = [(dt, b) for dt, b in runs[label] if dt]
+            if not ok:
+                print('  %-14s %10s %10s %18s' % (label, 'timeout/err', '-', '-'))
+                rec[label] = {'timeout_or_error': True}
+                continue
+            ratios = [b / dt for dt, b in ok]
+            mbs = statistics.median(size / dt / 1e6 for dt, _ in ok)
+            print('  %-14s %10.1f %10.2f %9.2f-%-8.2f %7.1f MiB' % (
+                label, mbs, statistics.median(ratios), min(ratios), max(ratios),
+                rss[label] / 1024.0))
+            rec[label] = {'mb_s': mbs, 'ratio_median': statistics.median(ratios),
+                          'ratio_min': min(ratios), 'ratio_max': max(ratios),
+                          'peak_rss_kib': rss[label], 'rounds': len(ok)}
+        results['inputs'][name] = {'bytes': size, 'tools': rec}
+    out = os.path.join(CACHE, 'compare.json')
+    with open(out, 'w') as f:
+        json.dump(results, f, indent=2)
+    print('\nwritten: %s' % out)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
