@@ -95,7 +95,9 @@ typedef enum ls_param {
 	LS_PARAM_MIN_SEVERITY = 6,     /**< findings below are not delivered */
 	LS_PARAM_SHOW_SECRETS = 7,     /**< 1: match/secret unredacted */
 	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
-	LS_PARAM_COUNT_ = 9            /**< not a parameter; grows with the enum */
+	LS_PARAM_THREADS = 9,          /**< 2+: decompress on a helper thread while
+	                                    this one parses and scans */
+	LS_PARAM_COUNT_ = 10           /**< not a parameter; grows with the enum */
 } ls_param;
 
 /**
@@ -279,6 +281,86 @@ LS_API ls_status ls_reporter_input(ls_reporter *rep, const char *path,
 LS_API ls_status ls_reporter_finish(ls_reporter *rep);
 /** Frees a reporter; NULL is fine. */
 LS_API void ls_reporter_free(ls_reporter *rep);
+
+/**
+ * Progress callback, called from inside a scan call on the scanning
+ * thread: @p st are the counters of the call so far, @p path the member
+ * being read (the input as given, then each nested member). Pointers are
+ * valid during the call only; it must not call into the scanner.
+ */
+typedef void (*ls_progress_fn)(const ls_scan_stats *st, const char *const *path,
+			       size_t path_count, void *user);
+/**
+ * Calls @p fn each time another @p every_bytes expanded bytes were
+ * scanned (0: every MiB) or another 1,024 members were opened, whichever
+ * comes first; NULL @p fn turns progress off. The library only counts:
+ * throttling by time and printing are the caller's.
+ */
+LS_API ls_status ls_scanner_set_progress(ls_scanner *s, ls_progress_fn fn,
+					 uint64_t every_bytes, void *user);
+
+/**
+ * Reference URLs of rule @p i: *refs (may be NULL) gets a borrowed array
+ * living as long as @p r. Returns the count; 0 for a bad argument.
+ */
+LS_API size_t ls_rules_references(const ls_rules *r, size_t i, const char *const **refs);
+
+/**
+ * A baseline: findings accepted earlier, keyed by (fingerprint, rule).
+ * Fingerprints do not depend on where a finding is, so a baseline written
+ * for one release still matches the next. Not thread-safe: one per thread,
+ * or the caller locks.
+ */
+typedef struct ls_baseline ls_baseline;
+
+/** One baseline entry; pointers live until the baseline changes or is freed. */
+typedef struct ls_baseline_entry {
+	const char *fingerprint;
+	const char *rule;
+	const char *const *path;    /**< first location: input, then nested members */
+	size_t path_count;
+	uint64_t line;              /**< 1-based; 0 = none */
+	uint64_t matched;           /**< findings ls_baseline_match() matched to it */
+} ls_baseline_entry;
+
+/** Creates an empty baseline. Ownership: free it with ls_baseline_free(). */
+LS_API ls_status ls_baseline_new(ls_baseline **out);
+/**
+ * Adds the entries of a baseline file held in @p buf, as written by
+ * ls_baseline_write() (a --format json report is read the same way: its
+ * findings' fingerprint and rule). Problems go to @p fn as "label:line:
+ * message" diagnostics and return LS_ERR_RULES; nothing is added then.
+ */
+LS_API ls_status ls_baseline_load(ls_baseline *b, const char *label, const void *buf,
+				  size_t len, ls_diag_fn fn, void *user);
+/** Records @p f (fingerprint, rule, location); a known key keeps its first location. */
+LS_API ls_status ls_baseline_add(ls_baseline *b, const ls_finding *f);
+/** 1 when (@p f's fingerprint, rule) is in @p b (the entry's match count grows), else 0. */
+LS_API int ls_baseline_match(ls_baseline *b, const ls_finding *f);
+/**
+ * Writes @p b as JSON sorted by fingerprint and rule, with no time or
+ * version stamp, so that the same findings give the same bytes. It holds
+ * no secret and no match text.
+ */
+LS_API ls_status ls_baseline_write(const ls_baseline *b, ls_write_fn w, void *user);
+/** Number of entries. */
+LS_API size_t ls_baseline_count(const ls_baseline *b);
+/** Entry @p i, in the order entries were added (a loaded file's order). */
+LS_API ls_status ls_baseline_get(const ls_baseline *b, size_t i, ls_baseline_entry *out);
+/** Frees a baseline; NULL is fine. */
+LS_API void ls_baseline_free(ls_baseline *b);
+
+/**
+ * Tells the reporter which baseline suppressed findings, so the summary
+ * (json; text footer) counts them and lists entries that matched nothing.
+ * @p b is borrowed and must outlive ls_reporter_finish().
+ */
+LS_API ls_status ls_reporter_set_baseline(ls_reporter *rep, const ls_baseline *b);
+/**
+ * The commit the scanned artifacts were built from (e.g. CI_COMMIT_SHA),
+ * for formats that carry one ("gitlab"). The string is copied.
+ */
+LS_API ls_status ls_reporter_set_commit(ls_reporter *rep, const char *sha);
 
 #ifdef __cplusplus
 }

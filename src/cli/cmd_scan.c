@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,6 +25,8 @@ struct scan_opts {
 	const char *format;
 	const char *output;
 	const char *files_from;
+	const char *baseline;        /* --baseline FILE */
+	const char *write_baseline;  /* --write-baseline FILE */
 	ls_severity min_sev;
 	ls_severity fail_on;
 	bool show_secrets;
@@ -41,6 +45,13 @@ struct scan_run {
 	bool fail;              /* a finding at or above --fail-on */
 	bool error;             /* an input could not be read */
 	ls_status rep_status;
+	ls_baseline *base;      /* --baseline: findings to suppress */
+	ls_baseline *record;    /* --write-baseline: every finding reported */
+	/* Progress line on a terminal's stderr: */
+	bool shown;             /* a progress line is on the screen */
+	bool stdout_tty;
+	uint64_t t0, last_ms;
+	ls_scan_stats done;     /* inputs finished so far */
 };
 
 static void scan_usage(FILE *f)
@@ -49,7 +60,7 @@ static void scan_usage(FILE *f)
 	      "Scans files, directories and archives (tar, gzip, ...) for secrets, internal\n"
 	      "URLs, debug logging, build paths and shipped sources. PATH '-' reads stdin;\n"
 	      "with no PATH the current directory is scanned.\n\n"
-	      "  -f, --format FMT         text (default), json, jsonl\n"
+	      "  -f, --format FMT         text (default), json, jsonl, sarif, gitlab\n"
 	      "  -o, --output FILE        write the report to FILE\n"
 	      "      --min-severity LVL   report findings at or above LVL (default low)\n"
 	      "      --fail-on LVL        exit 1 when a reported finding is at or above LVL\n"
@@ -59,12 +70,15 @@ static void scan_usage(FILE *f)
 	      "      --no-default-rules   use only --rules\n"
 	      "      --config FILE        config file (default ./.leakscan.yaml if present)\n"
 	      "      --files-from FILE    read input paths from FILE, one a line ('-' = stdin)\n"
+	      "      --baseline FILE      suppress findings listed in FILE\n"
+	      "      --write-baseline FILE  write the findings to FILE as a baseline\n"
 	      "      --max-depth N        nesting of archives and compression (default 16)\n"
 	      "      --max-size BYTES     skip files and members larger than BYTES\n"
 	      "      --max-total-bytes B  expanded bytes per input (default 64 GiB)\n"
 	      "      --max-ratio N        expansion ratio of one stream (default 200)\n"
 	      "      --max-members N      members per archive (default 1000000)\n"
 	      "      --timeout MS         time per input in milliseconds (default none)\n"
+	      "  -j, --threads N          threads (default: all cores); 2+ inflates ahead\n"
 	      "  -q, --quiet              no summary when nothing is found\n"
 	      "      --no-color           no colour (also when NO_COLOR is set)\n"
 	      "\nExit status: 0 nothing at or above --fail-on, 1 findings, 2 error.\n",
@@ -73,7 +87,7 @@ static void scan_usage(FILE *f)
 
 enum {
 	OPT_MIN_SEV = 256, OPT_FAIL_ON, OPT_SHOW, OPT_RULES, OPT_NO_DEFAULT, OPT_CONFIG,
-	OPT_FILES_FROM, OPT_NO_COLOR, OPT_PARAM_BASE = 512,
+	OPT_FILES_FROM, OPT_NO_COLOR, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_PARAM_BASE = 512,
 };
 
 static bool parse_num(const char *s, int64_t *out)
@@ -111,6 +125,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 		{ "max-depth", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_MAX_DEPTH },
 		{ "max-size", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_MAX_FILE_BYTES },
 		{ "max-total-bytes", required_argument, NULL,
@@ -120,6 +136,7 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		{ "max-member-bytes", required_argument, NULL,
 		  OPT_PARAM_BASE + LS_PARAM_MAX_MEMBER_BYTES },
 		{ "timeout", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_TIMEOUT_MS },
+		{ "threads", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_THREADS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -135,8 +152,11 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	if (!o->rules.rule_dirs || !o->inputs)
 		return -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:j:qh", opts, NULL)) != -1) {
 		int64_t v;
+
+		if (c == 'j')
+			c = OPT_PARAM_BASE + LS_PARAM_THREADS;
 
 		if (c >= OPT_PARAM_BASE) {
 			ls_param p = (ls_param)(c - OPT_PARAM_BASE);
@@ -188,6 +208,12 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		case OPT_FILES_FROM:
 			o->files_from = optarg;
 			break;
+		case OPT_BASELINE:
+			o->baseline = optarg;
+			break;
+		case OPT_WRITE_BASELINE:
+			o->write_baseline = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -212,11 +238,97 @@ static int write_out(const void *buf, size_t len, void *user)
 	return fwrite(buf, 1, len, (FILE *)user) == len ? 0 : -1;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void human(struct lsi_buf *b, double v, const char *suffix)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	lsi_buf_printf(b, u ? "%.1f %s%s" : "%.0f %s%s", v, unit[u], suffix);
+}
+
+/* Erases the progress line, before anything else reaches the terminal. */
+static void progress_clear(struct scan_run *run)
+{
+	if (run->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		run->shown = false;
+	}
+}
+
+/*
+ * One line, rewritten in place: bytes, members, findings, rate and the
+ * member being read. Quiet for the first half second (short scans stay
+ * silent), then at most four times a second.
+ */
+static void on_progress(const ls_scan_stats *st, const char *const *path, size_t n, void *user)
+{
+	struct scan_run *run = user;
+	uint64_t now = now_ms(), bytes = run->done.bytes_scanned + st->bytes_scanned;
+	struct lsi_buf line, name;
+	struct winsize ws;
+	size_t width = 80, room;
+
+	if (now - run->t0 < 500 || (run->last_ms && now - run->last_ms < 250))
+		return;
+	run->last_ms = now;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		width = ws.ws_col;
+	lsi_buf_init(&line, 4096);
+	lsi_buf_init(&name, 1 << 16);
+	lsi_buf_puts(&line, "scanning: ");
+	human(&line, (double)bytes, ", ");
+	lsi_buf_printf(&line, "%" PRIu64 " files, %" PRIu64 " findings, ",
+		       run->done.members + st->members, run->done.findings + st->findings);
+	human(&line, (double)bytes * 1000.0 / (double)(now - run->t0), "/s  ");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			lsi_buf_putc(&name, '!');
+		lsi_escape_term(&name, path[i], strlen(path[i]));
+	}
+	/* Keep the end of the name, where the member is; never split a character. */
+	room = line.len + 2 < width ? width - 1 - line.len : 0;
+	if (name.len > room) {
+		size_t cut = name.len - (room > 3 ? room - 3 : 0);
+
+		while (cut < name.len && (name.data[cut] & 0xc0) == 0x80)
+			cut++;
+		if (room > 3)
+			lsi_buf_puts(&line, "...");
+		lsi_buf_append(&line, name.data + cut, name.len - cut);
+	} else
+		lsi_buf_append(&line, name.data, name.len);
+	fprintf(stderr, "\r\033[K%s", lsi_buf_str(&line));
+	fflush(stderr);
+	run->shown = true;
+	lsi_buf_fini(&name);
+	lsi_buf_fini(&line);
+}
+
 static int on_finding(const ls_finding *f, void *user)
 {
 	struct scan_run *run = user;
 	ls_status st;
 
+	if (run->stdout_tty)
+		progress_clear(run); /* a streaming format is about to print */
+	if (run->record && (st = ls_baseline_add(run->record, f)) != LS_OK &&
+	    run->rep_status == LS_OK)
+		run->rep_status = st;
+	if (run->base && ls_baseline_match(run->base, f))
+		return 0;
 	if (f->severity >= run->o->fail_on)
 		run->fail = true;
 	if (f->message && (strcmp(f->rule, "unreadable-member") == 0 ||
@@ -229,6 +341,7 @@ static int on_finding(const ls_finding *f, void *user)
 				lsi_buf_putc(&b, '!');
 			lsi_buf_puts(&b, f->path[i]);
 		}
+		progress_clear(run);
 		cli_error("%s: %s%s", lsi_buf_str(&b),
 			  strcmp(f->rule, "limit-reached") == 0 ? "limit reached: " : "", f->message);
 		lsi_buf_fini(&b);
@@ -283,7 +396,11 @@ static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 	ls_status st = ls_scanner_scan_path(s, path);
 
 	ls_scanner_stats(s, &stats);
+	run->done.bytes_scanned += stats.bytes_scanned;
+	run->done.members += stats.members;
+	run->done.findings += stats.findings;
 	if (st != LS_OK) {
+		progress_clear(run);
 		cli_error("%s", ls_scanner_last_error(s));
 		if (st == LS_ERR_IO)
 			run->error = true;
@@ -291,6 +408,85 @@ static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 			run->rep_status = st;
 	}
 	ls_reporter_input(run->rep, path, st, &stats);
+}
+
+/* Reads --baseline FILE (at most BASELINE_MAX bytes) into a new baseline. */
+#define BASELINE_MAX (64u << 20)
+
+static ls_baseline *load_baseline(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct lsi_buf b;
+	ls_baseline *base = NULL;
+	char chunk[65536];
+	size_t n;
+	bool ok = true;
+
+	if (!f) {
+		cli_error("--baseline %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	lsi_buf_init(&b, BASELINE_MAX);
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ok = lsi_buf_append(&b, chunk, n);
+	if (!ok || ferror(f))
+		cli_error("--baseline %s: %s", path,
+			  ok ? strerror(errno) : "larger than 64 MiB, or out of memory");
+	else if (ls_baseline_new(&base) != LS_OK ||
+		 ls_baseline_load(base, path, b.data, b.len, cli_diag, NULL) != LS_OK) {
+		ls_baseline_free(base);
+		base = NULL;
+	}
+	fclose(f);
+	lsi_buf_fini(&b);
+	return base;
+}
+
+/* Baseline entries that matched nothing this time, on stderr. */
+static void report_stale(const char *path, const ls_baseline *base)
+{
+	size_t n = ls_baseline_count(base), stale = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ls_baseline_entry e;
+		struct lsi_buf b;
+
+		if (ls_baseline_get(base, i, &e) != LS_OK || e.matched)
+			continue;
+		if (++stale > 20)
+			continue;
+		lsi_buf_init(&b, 1 << 16);
+		for (size_t k = 0; k < e.path_count; k++) {
+			if (k)
+				lsi_buf_putc(&b, '!');
+			lsi_buf_puts(&b, e.path[k]);
+		}
+		if (e.line)
+			lsi_buf_printf(&b, ":%" PRIu64, e.line);
+		cli_error("baseline %s: %s %s (first at %s) no longer matches anything", path,
+			  e.fingerprint, e.rule, lsi_buf_str(&b));
+		lsi_buf_fini(&b);
+	}
+	if (stale > 20)
+		cli_error("baseline %s: %zu more entries match nothing (the json summary lists all)",
+			  path, stale - 20);
+}
+
+static bool write_baseline(const char *path, const ls_baseline *b)
+{
+	FILE *f = fopen(path, "w");
+	ls_status st;
+
+	if (!f) {
+		cli_error("--write-baseline %s: %s", path, strerror(errno));
+		return false;
+	}
+	st = ls_baseline_write(b, write_out, f);
+	if (fclose(f) != 0 && st == LS_OK)
+		st = LS_ERR_IO;
+	if (st != LS_OK)
+		cli_error("--write-baseline %s: %s", path, ls_status_str(st));
+	return st == LS_OK;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -323,6 +519,10 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (!(rules = cli_compile(&o.rules, &st)))
 		goto out;
+	if (o.baseline && !(run.base = load_baseline(o.baseline)))
+		goto out;
+	if (o.write_baseline && ls_baseline_new(&run.record) != LS_OK)
+		goto out;
 	if (!o.output && !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO))
 		flags |= LS_REPORT_COLOR;
 	if (o.show_secrets)
@@ -331,7 +531,8 @@ int cmd_scan(int argc, char **argv)
 		flags |= LS_REPORT_QUIET;
 	st = ls_reporter_new(o.format, flags, rules, write_out, run.out, &run.rep);
 	if (st == LS_ERR_UNSUPPORTED) {
-		cli_error("--format: unknown format '%s' (text, json, jsonl)", o.format);
+		cli_error("--format: unknown format '%s' (text, json, jsonl, sarif, gitlab)",
+			  o.format);
 		goto out;
 	}
 	if (st != LS_OK || (st = ls_scanner_new(rules, &s)) != LS_OK) {
@@ -341,15 +542,35 @@ int cmd_scan(int argc, char **argv)
 	for (int i = 0; i < LS_PARAM_COUNT_; i++)
 		if (o.param_set[i])
 			ls_scanner_set_param(s, (ls_param)i, o.param[i]);
+	if (!o.param_set[LS_PARAM_THREADS]) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		ls_scanner_set_param(s, LS_PARAM_THREADS, cores > 1 ? (cores > 256 ? 256 : cores) : 1);
+	}
 	ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY, o.min_sev);
 	ls_scanner_set_param(s, LS_PARAM_SHOW_SECRETS, o.show_secrets);
 	ls_scanner_set_callback(s, on_finding, &run);
+	if (run.base)
+		ls_reporter_set_baseline(run.rep, run.base);
+	/* GitLab CI names the commit the artifacts were built from. */
+	if (getenv("CI_COMMIT_SHA") && *getenv("CI_COMMIT_SHA"))
+		ls_reporter_set_commit(run.rep, getenv("CI_COMMIT_SHA"));
+	run.stdout_tty = isatty(STDOUT_FILENO);
+	if (!o.quiet && isatty(STDERR_FILENO)) {
+		run.t0 = now_ms();
+		ls_scanner_set_progress(s, on_progress, 1u << 20, &run);
+	}
 	if (!o.input_count && !listed_count)
 		scan_one(&run, s, ".");
 	for (size_t i = 0; i < o.input_count; i++)
 		scan_one(&run, s, o.inputs[i]);
 	for (size_t i = 0; i < listed_count; i++)
 		scan_one(&run, s, listed[i]);
+	progress_clear(&run);
+	if (run.base)
+		report_stale(o.baseline, run.base);
+	if (run.record && !write_baseline(o.write_baseline, run.record))
+		run.error = true;
 	st = ls_reporter_finish(run.rep);
 	if (st != LS_OK && run.rep_status == LS_OK)
 		run.rep_status = st;
@@ -365,6 +586,8 @@ int cmd_scan(int argc, char **argv)
 out:
 	ls_scanner_free(s);
 	ls_reporter_free(run.rep);
+	ls_baseline_free(run.base);
+	ls_baseline_free(run.record);
 	ls_rules_free(rules);
 	if (run.out && run.out != stdout)
 		fclose(run.out);

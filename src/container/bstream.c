@@ -268,6 +268,9 @@ struct lsi_bstream *lsi_bstream_peek(struct lsi_bstream *in, size_t want,
 		st = lsi_bstream_read(in, &b, &n);
 	}
 	s->after = st;
+	/* A stream that failed before its head is complete says why right away. */
+	if (st != LSI_RD_OK && st != LSI_RD_EOF)
+		memcpy(s->base.msg, in->msg, sizeof(s->base.msg));
 	*status = st == LSI_RD_EOF ? LSI_RD_OK : st;
 	s->pending = s->head;
 	s->pending_len = have;

@@ -34,9 +34,17 @@ struct lsi_member {
 	const char *message;        /* one line for people, or NULL */
 };
 
+struct lsi_guard;
+
 struct lsi_climits {
 	uint64_t max_members;       /* per archive */
 	uint64_t max_member_bytes;  /* held in memory for one member */
+	/* Expansion guard for formats that decompress inside (zip members, rpm
+	 * payloads, image layers, libarchive); NULL = unguarded. Borrowed. */
+	const struct lsi_guard *guard;
+	/* Bytes held in memory by all open readers of this input (zip, 7z):
+	 * max_member_bytes bounds the sum, not each one. NULL = per reader. */
+	uint64_t *held;
 };
 
 struct lsi_container_ops {
@@ -47,7 +55,8 @@ struct lsi_container_ops {
 	void *(*open)(struct lsi_bstream *in, const struct lsi_climits *lim);
 	/*
 	 * Next member into @m. LSI_RD_EOF at the end; DAMAGED with @msg when a
-	 * member cannot be read (calling next() again resumes where possible).
+	 * member cannot be read, LIMIT when a limit was crossed (calling next()
+	 * again resumes where possible, or returns EOF when the reader gave up).
 	 */
 	enum lsi_rd (*next)(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]);
 	void (*close)(void *c);
@@ -59,5 +68,12 @@ const struct lsi_container_ops *lsi_container_sniff(const uint8_t *head, size_t 
 #define LSI_SNIFF_LEN 512
 
 extern const struct lsi_container_ops lsi_container_tar;
+extern const struct lsi_container_ops lsi_container_oci;        /* docker save / OCI image tar */
+extern const struct lsi_container_ops lsi_container_zip;
+extern const struct lsi_container_ops lsi_container_ar;
+extern const struct lsi_container_ops lsi_container_cpio;
+extern const struct lsi_container_ops lsi_container_rpm;
+extern const struct lsi_container_ops lsi_container_libarchive; /* 7z, rar, cab, xar */
+extern const struct lsi_container_ops lsi_container_sourcemap;
 
 #endif

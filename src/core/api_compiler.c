@@ -191,6 +191,17 @@ const char *ls_rules_pattern(const ls_rules *r, size_t i)
 	return r->rs.rules[i].pattern;
 }
 
+size_t ls_rules_references(const ls_rules *r, size_t i, const char *const **refs)
+{
+	if (refs)
+		*refs = NULL;
+	if (!r || i >= r->rs.count)
+		return 0;
+	if (refs)
+		*refs = (const char *const *)r->rs.rules[i].references.items;
+	return r->rs.rules[i].references.count;
+}
+
 struct example_run {
 	size_t rule;
 	bool hit;
@@ -271,6 +282,24 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 			continue; /* analyzer rules are tested with their analyzers */
 		if (rule->examples.count < 1 && !rule->builtin)
 			continue; /* user rules without examples: nothing to test */
+		if (!rule->path_rule && rule->pattern &&
+		    lsi_pattern_min_literal(rule->hs_pattern ? rule->hs_pattern : rule->pattern) < 3) {
+			/* Speed: Hyperscan needs a literal to anchor on (rules/README.md). */
+			if (!rule->no_literal)
+				fails++;
+			if (fn) {
+				if (rule->no_literal)
+					snprintf(msg, sizeof(msg),
+						 "warning: rule '%s' has no literal of 3+ bytes: %.300s",
+						 rule->id, rule->no_literal);
+				else
+					snprintf(msg, sizeof(msg),
+						 "rule '%s': no literal of 3+ bytes for Hyperscan to anchor "
+						 "on (it slows every scan): add one, or an hs_pattern, or "
+						 "no_literal_reason", rule->id);
+				fn(rule->file, rule->line, msg, user);
+			}
+		}
 		if (rule->builtin && (rule->examples.count < 2 || rule->negatives.count < 2)) {
 			fails++;
 			if (fn) {

@@ -11,6 +11,7 @@
 
 #include "container/bstream.h"
 #include "core.h"
+#include "rank/baseline.h"
 #include "util/alloc.h"
 #include "walk/walk.h"
 
@@ -42,6 +43,7 @@ void ls_scanner_free(ls_scanner *s)
 	if (!s)
 		return;
 	lsi_matcher_free(s->matcher);
+	lsi_fpcount_free(s->repeats);
 	lsi_free(s);
 }
 
@@ -76,6 +78,19 @@ ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user)
 	return LS_OK;
 }
 
+ls_status ls_scanner_set_progress(ls_scanner *s, ls_progress_fn fn, uint64_t every_bytes,
+				  void *user)
+{
+	if (!s)
+		return LS_ERR_INVALID_ARG;
+	if (s->busy)
+		return LS_ERR_BAD_STATE;
+	s->progress = fn;
+	s->progress_user = user;
+	s->progress_every = every_bytes ? every_bytes : 1u << 20;
+	return LS_OK;
+}
+
 ls_status ls_scanner_stats(const ls_scanner *s, ls_scan_stats *out)
 {
 	if (!s || !out)
@@ -100,6 +115,9 @@ static ls_status begin(ls_scanner *s)
 	s->timed_out = false;
 	s->aborted = false;
 	s->nomem = false;
+	lsi_fpcount_reset(s->repeats);
+	s->progress_bytes = s->progress_every;
+	s->progress_members = 1024;
 	s->deadline_ms = s->param[LS_PARAM_TIMEOUT_MS]
 				 ? lsi_now_ms() + (uint64_t)s->param[LS_PARAM_TIMEOUT_MS]
 				 : 0;
@@ -108,6 +126,9 @@ static ls_status begin(ls_scanner *s)
 
 static ls_status end(ls_scanner *s, ls_status st)
 {
+	lsi_pipeline_end(s); /* findings aggregated across a directory's files */
+	if (st == LS_OK && s->aborted)
+		st = LS_ERR_ABORTED;
 	s->busy = false;
 	if (st != LS_OK && !s->error[0])
 		lsi_scanner_set_error(s, "%s", ls_status_str(st));

@@ -44,10 +44,24 @@ struct ls_scanner {
 	const char *path[LSI_MAX_PATH_DEPTH];
 	size_t path_count;
 	uint64_t total_bytes;   /* expanded bytes so far (guard) */
+	uint64_t input_total0;  /* total_bytes when this top-level input began */
+	int64_t input_size;     /* bytes of the top-level input; -1 unknown */
+	bool input_stop;        /* an input-wide limit was crossed: skip the rest */
+	uint64_t mem_held;      /* bytes held in memory by its open readers (zip, 7z) */
 	uint64_t deadline_ms;   /* monotonic; 0 = none */
 	bool timed_out;
 	bool aborted;           /* the callback asked to stop */
 	bool nomem;             /* an allocation failed while delivering */
+	struct lsi_gitdir *gitdir; /* .git folder of a directory walk (gitdir.c) */
+	/* Ranking context (pipeline.c): */
+	int member_kind;        /* enum lsi_mkind of the data stream being scanned */
+	struct lsi_fpcount *repeats; /* fingerprints seen in this scan call */
+	/* Progress (ls_scanner_set_progress): */
+	ls_progress_fn progress;
+	void *progress_user;
+	uint64_t progress_every;     /* bytes between calls */
+	uint64_t progress_bytes;     /* next call at or past these bytes scanned */
+	uint64_t progress_members;   /* ... or at these members */
 };
 
 /* Pipeline entry points (pipeline.c). */
@@ -56,6 +70,17 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 /* Reports a finding of a built-in pseudo rule (limit-reached, ...). */
 void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_category cat,
 		       const char *message);
+/* Delivers an engine hit at the scanner's current path (for dataobs.c). */
+int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h);
+/*
+ * Delivers a finding of analyzer rule @rule (skipped when the rule set
+ * lacks it or the config disables it) at the current path, plus @name
+ * when not NULL; @severity < 0 keeps the rule's.
+ */
+ls_status lsi_pipeline_analyzer(ls_scanner *s, const char *rule, int severity, const char *name,
+				const char *message, const char *details_json);
+/* End of a scan call: reports what was aggregated across its files. */
+void lsi_pipeline_end(ls_scanner *s);
 void lsi_scanner_set_error(ls_scanner *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 uint64_t lsi_now_ms(void);

@@ -19,6 +19,7 @@ const struct lsi_param_def lsi_params[LS_PARAM_COUNT_] = {
 	[LS_PARAM_MIN_SEVERITY] = { "min-severity", LS_SEV_INFO, LS_SEV_CRITICAL, LS_SEV_LOW },
 	[LS_PARAM_SHOW_SECRETS] = { "show-secrets", 0, 1, 0 },
 	[LS_PARAM_MAX_FILE_BYTES] = { "max-size", 0, 1LL << 62, 0 },
+	[LS_PARAM_THREADS] = { "threads", 1, 256, 1 },
 };
 
 /* Expansion ratios are only judged past this much output: small members

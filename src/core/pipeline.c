@@ -16,7 +16,10 @@
 
 #include "container/container.h"
 #include "core.h"
+#include "dataobs.h"
 #include "decode/decode.h"
+#include "gitdir.h"
+#include "rank/baseline.h"
 #include "rank/rank.h"
 #include "report/redact.h"
 #include "util/alloc.h"
@@ -87,16 +90,8 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	bool redact = h && h->captured && cat == LS_CAT_SECRET && !show;
 	int rc;
 
-	memset(&ri, 0, sizeof(ri));
-	ri.base = base;
-	ri.category = cat;
-	ri.verdict = h ? (int)h->verdict : 0;
-	ri.verdict_reason = h ? h->verdict_reason : "";
-	ri.path = s->path;
-	ri.path_count = s->path_count;
-	lsi_rank(&ri, &ro);
-	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY])
-		return 0;
+	if (h && h->allowed)
+		return 0; /* "leakscan:allow" on the match's line */
 	if (h)
 		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
 	else {
@@ -111,6 +106,28 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		lsi_fingerprint(rule_id, lsi_buf_str(&key), key.len, fp);
 		lsi_buf_fini(&key);
 	}
+	memset(&ri, 0, sizeof(ri));
+	ri.base = base;
+	ri.category = cat;
+	ri.verdict = h ? (int)h->verdict : 0;
+	ri.verdict_reason = h ? h->verdict_reason : "";
+	ri.path = s->path;
+	ri.path_count = s->path_count;
+	if (h && h->line) {
+		/* Content hits only (name hits have no line): the member's type
+		 * is known once its first bytes were sniffed. */
+		ri.kind = s->member_kind;
+		ri.column = h->column;
+		ri.captured = h->captured;
+		ri.entropy = h->entropy;
+		ri.secret_len = h->secret_len;
+		ri.example_context = h->example_context;
+	}
+	if (h)
+		ri.repeat = lsi_fpcount_bump(&s->repeats, fp);
+	lsi_rank(&ri, &ro);
+	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY])
+		return 0;
 	if (is_ignored(s, rule_id, fp))
 		return 0;
 	memset(&f, 0, sizeof(f));
@@ -183,8 +200,42 @@ static int on_hit(const struct lsi_hit *h, void *user)
 	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL, NULL);
 }
 
+int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h)
+{
+	return on_hit(h, s);
+}
+
+/*
+ * Input-wide expansion: past the ratio floor, more than max-ratio times
+ * the input's own size as a whole (recursive bombs such as 42.zip keep
+ * each stream under the ratio). It stops the rest of the input, as
+ * crossing max-total-bytes does (note_rd), since every further stream
+ * would fail the same way.
+ */
+static bool over_budget(ls_scanner *s)
+{
+	uint64_t total = __atomic_load_n(&s->total_bytes, __ATOMIC_RELAXED) - s->input_total0;
+	uint64_t ratio = (uint64_t)s->param[LS_PARAM_MAX_RATIO];
+
+	if (s->input_stop)
+		return true;
+	if (ratio && s->input_size > 0 && total > (uint64_t)lsi_ratio_floor &&
+	    total / (uint64_t)s->input_size > ratio) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "max-ratio: this input expands more than %" PRIu64
+			 ":1 as a whole (%" PRIu64 " bytes from %" PRId64 "); the rest of it was "
+			 "not scanned", ratio, total, s->input_size);
+		note_limit(s, msg);
+		s->input_stop = true;
+	}
+	return s->input_stop;
+}
+
 static bool past_deadline(ls_scanner *s)
 {
+	if (over_budget(s))
+		return true;
 	if (!s->deadline_ms || s->timed_out)
 		return s->timed_out;
 	if (lsi_now_ms() > s->deadline_ms) {
@@ -208,24 +259,45 @@ static void path_push(ls_scanner *s, const char *name)
 /* Reports a stream outcome that is not OK/EOF. */
 static void note_rd(ls_scanner *s, enum lsi_rd st, const char *msg)
 {
-	if (st == LSI_RD_LIMIT)
+	if (st == LSI_RD_LIMIT) {
 		note_limit(s, msg);
-	else if (st == LSI_RD_NOMEM)
+		/* Past the input's byte budget every further stream fails too. */
+		if (msg && strncmp(msg, "max-total-bytes", 15) == 0)
+			s->input_stop = true;
+	} else if (st == LSI_RD_NOMEM)
 		note_damage(s, "out of memory while reading this member");
 	else
 		note_damage(s, msg && *msg ? msg : "read error");
+}
+
+/* Progress: one call per progress_every bytes or 1,024 members. */
+static void progress(ls_scanner *s)
+{
+	if (!s->progress || (s->stats.bytes_scanned < s->progress_bytes &&
+			     s->stats.members < s->progress_members))
+		return;
+	s->progress_bytes = s->stats.bytes_scanned + s->progress_every;
+	s->progress_members = s->stats.members + 1024;
+	s->progress(&s->stats, s->path, s->path_count, s->progress_user);
 }
 
 /* Feeds a data stream to the engine. */
 static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint)
 {
 	struct lsi_mstream *ms;
-	ls_status st = lsi_mstream_open(s->matcher, on_hit, s, &ms);
+	struct lsi_dataobs *ob;
+	ls_status st = lsi_dataobs_open(s, &ob);
 	uint64_t max = (uint64_t)s->param[LS_PARAM_MAX_FILE_BYTES], done = 0;
 
 	if (st != LS_OK)
 		return st;
+	/* Hits pass the observers: a binary's build paths are tallied there. */
+	if ((st = lsi_mstream_open(s->matcher, lsi_dataobs_hit, ob, &ms)) != LS_OK) {
+		lsi_dataobs_close(ob);
+		return st;
+	}
 	s->stats.members++;
+	progress(s);
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
@@ -242,12 +314,15 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 			st = lsi_mstream_close(ms);
 			ms = NULL;
 			note_rd(s, rd, in->msg);
+			if (rd == LSI_RD_LIMIT && size_hint > 0 && (uint64_t)size_hint > done)
+				s->stats.bytes_skipped += (uint64_t)size_hint - done;
 			break;
 		}
 		if (max && done + n > max) {
 			char msg[160];
 
 			n = (size_t)(max - done);
+			lsi_dataobs_feed(ob, b, n);
 			st = lsi_mstream_push(ms, b, n, true);
 			lsi_mstream_close(ms);
 			ms = NULL;
@@ -260,7 +335,9 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 		done += n;
 		s->stats.bytes_scanned += n;
 		last = size_hint >= 0 && done == (uint64_t)size_hint;
+		lsi_dataobs_feed(ob, b, n);
 		st = lsi_mstream_push(ms, b, n, last);
+		progress(s);
 		if (st != LS_OK || last)
 			break;
 	}
@@ -269,6 +346,13 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 
 		if (st == LS_OK)
 			st = cst;
+	}
+	{
+		/* After the engine stream: its last hits may belong to the binary. */
+		ls_status ost = lsi_dataobs_close(ob);
+
+		if (st == LS_OK)
+			st = ost;
 	}
 	if (st == LS_ERR_ABORTED || s->aborted)
 		return LS_ERR_ABORTED;
@@ -297,42 +381,64 @@ static ls_status check_name(ls_scanner *s)
 	return LS_OK;
 }
 
-/* A finding produced by a container's own analysis (LSI_M_REPORT). */
-static ls_status report_member(ls_scanner *s, const struct lsi_member *m)
+ls_status lsi_pipeline_analyzer(ls_scanner *s, const char *rule, int severity, const char *name,
+				const char *message, const char *details_json)
 {
-	const struct lsi_rule *r = m->report_rule
-					   ? lsi_ruleset_find((struct lsi_ruleset *)&s->rules->rs,
-							      m->report_rule)
-					   : NULL;
-	char *name = NULL;
+	const struct lsi_rule *r = rule ? lsi_ruleset_find((struct lsi_ruleset *)&s->rules->rs, rule)
+					: NULL;
 	int rc;
 
 	if (!r || r->disabled)
 		return LS_OK; /* disabled by config, or a user rule set without it */
-	if (m->name_len) {
-		if (!(name = lsi_strndup(m->name, m->name_len)))
-			return LS_ERR_NOMEM;
+	if (name && s->path_count >= LSI_MAX_PATH_DEPTH)
+		return LS_OK;
+	if (name)
 		path_push(s, name);
-	}
 	rc = deliver(s, r->id, r->name, r->category,
-		     m->report_severity >= 0 ? (ls_severity)m->report_severity : r->severity, NULL,
-		     m->message, m->details_json);
-	if (name) {
+		     severity >= 0 ? (ls_severity)severity : r->severity, NULL, message,
+		     details_json);
+	if (name)
 		s->path_count--;
-		lsi_free(name);
-	}
 	return rc ? LS_ERR_ABORTED : LS_OK;
+}
+
+/* A finding produced by a container's own analysis (LSI_M_REPORT). */
+static ls_status report_member(ls_scanner *s, const struct lsi_member *m)
+{
+	char *name = NULL;
+	ls_status st;
+
+	if (m->name_len && !(name = lsi_strndup(m->name, m->name_len)))
+		return LS_ERR_NOMEM;
+	st = lsi_pipeline_analyzer(s, m->report_rule, m->report_severity, name, m->message,
+				   m->details_json);
+	lsi_free(name);
+	return st;
+}
+
+/* The expansion guard every decoder of this input shares. */
+static struct lsi_guard make_guard(ls_scanner *s)
+{
+	struct lsi_guard g = {
+		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
+		&s->total_bytes, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
+	};
+
+	return g;
 }
 
 static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
 				struct lsi_bstream *in, int depth)
 {
+	struct lsi_guard g = make_guard(s);
 	struct lsi_climits lim = {
 		(uint64_t)s->param[LS_PARAM_MAX_MEMBERS],
 		(uint64_t)s->param[LS_PARAM_MAX_MEMBER_BYTES],
+		&g, &s->mem_held,
 	};
 	void *c = ops->open(in, &lim);
 	ls_status st = LS_OK;
+	struct lsi_gitdir *git = NULL; /* .git folders among the members */
 
 	if (!c)
 		return LS_ERR_NOMEM;
@@ -367,6 +473,13 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 				name[i] = '?';
 		path_push(s, name);
 		st = check_name(s);
+		if (st == LS_OK) {
+			/* May swap in a decoded loose object or a watching stream. */
+			st = lsi_gitdir_member(s, &git, name, m.type == LSI_M_FILE && m.data, m.size,
+					       &m.data, &m.size);
+			if (st != LS_OK)
+				lsi_bstream_close(m.data);
+		}
 		if (st == LS_OK && m.type == LSI_M_FILE && m.data) {
 			if (m.size >= 0 && s->param[LS_PARAM_MAX_FILE_BYTES] &&
 			    m.size > s->param[LS_PARAM_MAX_FILE_BYTES]) {
@@ -377,6 +490,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 					 s->param[LS_PARAM_MAX_FILE_BYTES]);
 				note_limit(s, lm);
 				s->stats.bytes_skipped += (uint64_t)m.size;
+				lsi_bstream_close(m.data); /* a gitdir wrapper, or a no-op */
 			} else {
 				st = scan_stream(s, m.data, depth + 1, m.size);
 			}
@@ -384,6 +498,9 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 		s->path_count--;
 		lsi_free(name);
 	}
+	if (st == LS_OK)
+		st = lsi_gitdir_flush(s, git);
+	lsi_gitdir_free(git);
 	ops->close(c);
 	return st;
 }
@@ -423,20 +540,21 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		return LS_OK;
 	}
 	if (dec) {
-		struct lsi_guard g = {
-			(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
-			&s->total_bytes, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
-		};
+		struct lsi_guard g = make_guard(s);
 		struct lsi_bstream *d = dec->open(p, &g);
 
 		if (!d)
 			return LS_ERR_NOMEM;
+		/* Inflate the outermost layer ahead on a second thread. */
+		if (depth == 0 && s->param[LS_PARAM_THREADS] > 1)
+			d = lsi_bstream_async(d);
 		return scan_stream(s, d, depth + 1, -1);
 	}
 	if (cont) {
 		/* The container owns p from here. */
 		return scan_container(s, cont, p, depth);
 	}
+	s->member_kind = lsi_member_kind(s->path[s->path_count - 1], head, head_len);
 	st = scan_data(s, p, size_hint);
 	lsi_bstream_close(p);
 	return st;
@@ -448,14 +566,35 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 	ls_status st;
 
 	s->path_count = 0;
+	s->input_size = size_hint;
+	s->input_total0 = __atomic_load_n(&s->total_bytes, __ATOMIC_RELAXED);
+	s->input_stop = false;
+	s->mem_held = 0;
+	/* A directory walk is sorted: a file outside the .git folder seen so
+	 * far means that folder is complete. */
+	st = lsi_gitdir_flush_unless_under(s, s->gitdir, label);
 	path_push(s, label);
-	st = check_name(s);
+	if (st == LS_OK)
+		st = check_name(s);
+	if (st == LS_OK)
+		st = lsi_gitdir_member(s, &s->gitdir, label, true, size_hint, &in, &size_hint);
 	if (st == LS_OK)
 		st = scan_stream(s, in, 0, size_hint);
+	else
+		lsi_bstream_close(in);
 	s->path_count = 0;
 	if (s->nomem)
 		return LS_ERR_NOMEM;
 	if (s->aborted)
 		return LS_ERR_ABORTED;
 	return st;
+}
+
+void lsi_pipeline_end(ls_scanner *s)
+{
+	/* The .git folder a directory walk ended in. */
+	s->path_count = 0;
+	lsi_gitdir_flush(s, s->gitdir);
+	lsi_gitdir_free(s->gitdir);
+	s->gitdir = NULL;
 }

@@ -36,11 +36,26 @@ struct lsi_decoder_ops {
 	struct lsi_bstream *(*open)(struct lsi_bstream *in, const struct lsi_guard *g);
 };
 
+/*
+ * Runs @in on a helper thread with a few blocks of read-ahead; takes
+ * ownership of @in. Falls back to @in itself when no thread can be had.
+ */
+struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in);
+
 /* The decoder whose probe accepts @head, or NULL. */
 const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);
 
 /* gzip over zlib, and over ISA-L when built with it (HAVE_ISAL). */
 extern const struct lsi_decoder_ops lsi_decoder_gzip_zlib;
 extern const struct lsi_decoder_ops lsi_decoder_gzip_isal;
+/* xz (liblzma), bzip2 (libbz2), zstd (libzstd): concatenated streams too. */
+extern const struct lsi_decoder_ops lsi_decoder_xz;
+extern const struct lsi_decoder_ops lsi_decoder_bzip2;
+extern const struct lsi_decoder_ops lsi_decoder_zstd;
+/*
+ * Raw zlib (RFC 1950). Not in the sniffing table: applied only where a
+ * member's name says it is zlib (git loose objects, core/gitdir.c).
+ */
+extern const struct lsi_decoder_ops lsi_decoder_zlib;
 
 #endif

@@ -8,6 +8,9 @@ static const struct lsi_decoder_ops *const decoders[] = {
 #else
 	&lsi_decoder_gzip_zlib,
 #endif
+	&lsi_decoder_xz,
+	&lsi_decoder_zstd,
+	&lsi_decoder_bzip2,
 	NULL,
 };
 

@@ -8,8 +8,10 @@ enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
 			    uint64_t in_bytes, uint64_t out_bytes, size_t out_delta)
 {
 	if (g->total) {
-		*g->total += out_delta;
-		if (g->max_total && *g->total > g->max_total) {
+		/* Atomic: a decoder may run on the read-ahead thread (async.c). */
+		uint64_t total = __atomic_add_fetch(g->total, out_delta, __ATOMIC_RELAXED);
+
+		if (g->max_total && total > g->max_total) {
 			lsi_bstream_fail(s, "max-total-bytes: more than %" PRIu64
 					 " expanded bytes in this input", g->max_total);
 			return LSI_RD_LIMIT;

@@ -42,7 +42,13 @@ struct lsi_hit {
 	enum lsi_verdict verdict; /* validator outcome */
 	const char *verdict_reason;
 	double entropy;           /* of the secret, bits per byte */
+	/* From the match's line (at most LSI_LINE_SCAN bytes either side): */
+	bool allowed;             /* "leakscan:allow" [rule-id,...] names this rule */
+	bool example_context;     /* "example", "dummy", ... right next to the secret */
 };
+
+/* Bytes of the match's line looked at either side for the marks above. */
+#define LSI_LINE_SCAN 1024u
 
 /* Return non-zero to stop the stream (the push then returns LS_ERR_ABORTED). */
 typedef int (*lsi_hit_fn)(const struct lsi_hit *h, void *user);

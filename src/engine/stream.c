@@ -29,6 +29,7 @@ struct lsi_mstream {
 	lsi_hit_fn fn;
 	void *user;
 	int stop;                    /* callback asked to stop */
+	uint64_t w_max;              /* the widest rule's width */
 	uint64_t *last_end;          /* per rule: end of the last confirmed match */
 	uint8_t *hist;               /* bytes [hist_start, chunk_start) */
 	size_t hist_len;
@@ -129,6 +130,9 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 		if (!(s = lsi_calloc(1, sizeof(*s))))
 			return LS_ERR_NOMEM;
 		s->m = m;
+		for (size_t i = 0; i < m->e->count; i++)
+			if (m->e->rules[i].width > s->w_max)
+				s->w_max = m->e->rules[i].width;
 		s->last_end = lsi_calloc(m->e->count ? m->e->count : 1, sizeof(*s->last_end));
 		s->hist = lsi_malloc(HIST_CAP);
 		if (!s->last_end || !s->hist ||
@@ -203,8 +207,124 @@ static void locate(const struct lsi_mstream *s, uint64_t off, uint64_t *line, ui
 }
 
 /*
+ * Bytes after a Hyperscan end that must be held before the hit is
+ * confirmed: the rule's width for PCRE2, plus LSI_LINE_SCAN for the marks
+ * on the match's line, as far as the history still holds the start of
+ * any rule's window then (horizon + w_max <= HIST_KEEP; w_max <= LSI_WINDOW
+ * keeps it >= width). Hits are confirmed in the order Hyperscan reports
+ * them, so a hit waiting here holds back the ones after it: the bytes
+ * every hit sees, and the order of findings, do not depend on the split.
+ */
+static uint64_t horizon(const struct lsi_mstream *s, const struct lsi_crule *cr)
+{
+	uint64_t h = cr->width + LSI_LINE_SCAN;
+
+	return h + s->w_max > HIST_KEEP ? HIST_KEEP - s->w_max : h;
+}
+
+static bool bytes_at(const struct lsi_mstream *s, uint64_t p, uint64_t hi, const char *w,
+		     bool fold)
+{
+	size_t n = strlen(w);
+
+	if (p > hi || hi - p < n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = byte_at(s, p + i);
+
+		if ((fold && c >= 'A' && c <= 'Z' ? c + 32 : c) != (uint8_t)w[i])
+			return false;
+	}
+	return true;
+}
+
+static bool id_byte(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+/*
+ * After "leakscan:allow" at @p: blanks, then rule ids separated by
+ * commas. No id, or words that name no rule (a free-text reason), allow
+ * every rule; ids that name rules allow only those.
+ */
+static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint64_t p,
+		   uint64_t hi)
+{
+	bool named = false;
+
+	if (p < hi && id_byte(byte_at(s, p)))
+		return false; /* "leakscan:allowed" and the like are not the marker */
+	while (p < hi) {
+		char id[129];
+		size_t n = 0;
+
+		while (p < hi && (byte_at(s, p) == ' ' || byte_at(s, p) == '\t' ||
+				  byte_at(s, p) == ','))
+			p++;
+		while (p < hi && id_byte(byte_at(s, p))) {
+			if (n < sizeof(id) - 1)
+				id[n++] = (char)byte_at(s, p);
+			p++;
+		}
+		if (!n)
+			break;
+		id[n] = '\0';
+		if (strcmp(id, cr->def->id) == 0)
+			return true;
+		if (lsi_ruleset_find(s->m->e->rs, id))
+			named = true;
+		if (p < hi && byte_at(s, p) != ',')
+			break;
+	}
+	return !named;
+}
+
+/*
+ * Marks @h from its line: "leakscan:allow" anywhere on it, and for
+ * secrets, placeholder words right next to the secret. Looks at most
+ * LSI_LINE_SCAN bytes either side, and never before end - w_max or past
+ * end + horizon, so the bytes seen do not depend on how the stream was
+ * split.
+ */
+static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, uint64_t end,
+		       struct lsi_hit *h)
+{
+	static const char *const words[] = {
+		"example", "sample", "dummy", "fake", "placeholder", "mock",
+	};
+	uint64_t reach = end + horizon(s, cr), floor = end > s->w_max ? end - s->w_max : 0;
+	uint64_t lo = h->start, hi = h->end;
+	uint64_t sec_lo = h->start + h->secret_off, sec_hi = sec_lo + h->secret_len;
+
+	if (floor < s->hist_start)
+		floor = s->hist_start;
+	if (reach > s->chunk_start + s->chunk_len)
+		reach = s->chunk_start + s->chunk_len;
+	while (lo > floor && h->start - lo < LSI_LINE_SCAN && byte_at(s, lo - 1) != '\n')
+		lo--;
+	while (hi < reach && hi - h->end < LSI_LINE_SCAN && byte_at(s, hi) != '\n')
+		hi++;
+	for (uint64_t p = lo; p < hi && !h->allowed; p++)
+		if (byte_at(s, p) == 'l' && bytes_at(s, p, hi, "leakscan:allow", false))
+			h->allowed = allows(s, cr, p + 14, hi);
+	if (cr->def->category != LS_CAT_SECRET)
+		return;
+	/* 48 bytes: a key name or a short comment, not the rest of a bundle. */
+	for (uint64_t p = sec_lo > lo + 48 ? sec_lo - 48 : lo; p < sec_lo; p++)
+		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+			if (bytes_at(s, p, sec_lo, words[i], true))
+				h->example_context = true;
+	for (uint64_t p = sec_hi; p < hi && p < sec_hi + 48; p++)
+		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+			if (bytes_at(s, p, hi, words[i], true))
+				h->example_context = true;
+}
+
+/*
  * Confirms a Hyperscan hit of rule @ri ending at @end with PCRE2 and
- * reports it. Needs bytes up to min(end + width, stream end) available.
+ * reports it. Needs bytes up to min(end + horizon, stream end) available.
  */
 static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 {
@@ -279,6 +399,7 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 				return;
 		}
 		locate(s, ms, &h.line, &h.column);
+		line_marks(s, cr, end, &h);
 		if (s->fn(&h, s->user))
 			s->stop = 1;
 		return;
@@ -296,11 +417,11 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 	(void)flags;
 	if (s->last_end[id] != UINT64_MAX && to <= s->last_end[id])
 		return 0;
-	if (!s->last && to + cr->width > avail_hi && s->def_count < MAX_DEFERRED) {
-		/* Coalesce: one pending entry per rule is enough, the earliest end. */
-		for (size_t i = 0; i < s->def_count; i++)
-			if (s->def[i].rule == id)
-				return 0;
+	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) &&
+	    s->def_count < MAX_DEFERRED) {
+		/* Every end waits on its own, in order: one confirmation reports
+		 * one match, so folding a rule's nearby hits into one would lose
+		 * all but the first. */
 		s->def[s->def_count].rule = id;
 		s->def[s->def_count].end = to;
 		s->def_count++;
@@ -316,15 +437,18 @@ static void run_deferred(struct lsi_mstream *s, bool all)
 	uint64_t avail_hi = s->chunk_start + s->chunk_len;
 	size_t keep = 0;
 
-	for (size_t i = 0; i < s->def_count && !s->stop; i++) {
+	size_t i = 0;
+
+	/* In order: the first hit still short of bytes holds back the rest. */
+	for (; i < s->def_count && !s->stop; i++) {
 		struct deferred d = s->def[i];
 
-		if (!all && d.end + s->m->e->rules[d.rule].width > avail_hi) {
-			s->def[keep++] = d;
-			continue;
-		}
+		if (!all && d.end + horizon(s, &s->m->e->rules[d.rule]) > avail_hi)
+			break;
 		confirm(s, d.rule, d.end);
 	}
+	for (; i < s->def_count && !s->stop; i++)
+		s->def[keep++] = s->def[i];
 	s->def_count = s->stop ? 0 : keep;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "leakscan.h"
 
@@ -21,7 +22,33 @@ struct lsi_rank_in {
 	const char *verdict_reason;   /* "" when none */
 	const char *const *path;      /* the finding's path elements */
 	size_t path_count;
+	/* Content evidence; zero (unknown) for name, analyzer and note findings. */
+	int kind;                     /* enum lsi_mkind of the innermost member */
+	uint64_t column;              /* 1-based column of the match; 0 unknown */
+	bool captured;                /* the secret is a capture group */
+	double entropy;               /* of the secret, bits per byte */
+	size_t secret_len;
+	bool example_context;         /* "example", "dummy", ... next to the secret */
+	uint32_t repeat;              /* earlier findings of this fingerprint in the scan */
 };
+
+/* What a member is, from its name and first bytes (lsi_member_kind). */
+enum lsi_mkind {
+	LSI_MK_OTHER = 0,
+	LSI_MK_SCRIPT,                /* JavaScript not (yet) known to be minified */
+	LSI_MK_BUNDLE,                /* minified JavaScript: .min.js or a long first line */
+	LSI_MK_CONFIG,                /* .json .yml .yaml .properties .env .ini .xml .toml ... */
+	LSI_MK_BINARY,                /* ELF, Mach-O or PE */
+};
+
+/* A line at least this long makes JavaScript a bundle. */
+#define LSI_BUNDLE_LINE 500
+/*
+ * Classifies a member from its name (the innermost path element) and
+ * its first @head_len bytes, by magic bytes and suffix only (README
+ * "Severity" says why not libmagic).
+ */
+enum lsi_mkind lsi_member_kind(const char *name, const uint8_t *head, size_t head_len);
 
 struct lsi_rank_out {
 	int score;

@@ -3,11 +3,19 @@
  * Scoring model (README "Severity"): base score of the rule's severity,
  * then adjustments, each with a reason string:
  *   validator passed            +5   (the reason the validator gave)
+ *   secret of 16+ bytes, no validator: entropy >= 4.5 +5, < 3.0 -10
+ *   "example", "dummy", ... next to the secret on its line  -20
  *   under a test/fixture/example/docs directory   -25
- *   in a documentation file (*.md, *.rst, *.txt, *.adoc)  -15
- * The result is clamped to 0..100 and mapped to a severity.
+ *   in a documentation file (*.md, *.rst, *.adoc, *.markdown)  -15
+ *   in a shipped bundle, a config file or a binary  +5
+ *   the same fingerprint seen before in this scan  +0 (a reason only)
+ * The result is clamped to 0..100 and mapped to a severity. A validator
+ * failure, an entropy floor or a placeholder drops a capture before it
+ * gets here (engine/).
  */
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rank.h"
 #include "engine/validators.h"
@@ -41,7 +49,7 @@ static void add_reason(struct lsi_rank_out *o, const char *r)
 static const char *const test_dirs[] = {
 	"test", "tests", "__tests__", "__test__", "spec", "specs", "fixtures", "fixture",
 	"__fixtures__", "testdata", "test-data", "examples", "example", "docs", "doc",
-	"__mocks__", "mocks",
+	"__mocks__", "mocks", "testing", "selftests", "test-fixtures",
 };
 
 /* Whether any directory component of @p is one of test_dirs. */
@@ -70,6 +78,116 @@ static bool has_suffix(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+static bool has_suffix_ci(const char *s, size_t len, const char *suf)
+{
+	size_t b = strlen(suf);
+
+	if (len < b)
+		return false;
+	for (size_t i = 0; i < b; i++)
+		if (tolower((unsigned char)s[len - b + i]) != suf[i])
+			return false;
+	return true;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool binary_magic(const uint8_t *h, size_t n)
+{
+	static const uint8_t macho[][4] = {
+		{ 0xfe, 0xed, 0xfa, 0xce }, { 0xfe, 0xed, 0xfa, 0xcf },
+		{ 0xce, 0xfa, 0xed, 0xfe }, { 0xcf, 0xfa, 0xed, 0xfe },
+	};
+
+	if (n < 8)
+		return false;
+	if (memcmp(h, "\x7f" "ELF", 4) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(macho) / sizeof(*macho); i++)
+		if (memcmp(h, macho[i], 4) == 0)
+			return true;
+	/* A fat Mach-O counts its slices where a Java class keeps its version
+	 * (45 and up): both start with CAFEBABE. */
+	if (memcmp(h, "\xca\xfe\xba\xbe", 4) == 0 && be32(h + 4) > 0 && be32(h + 4) < 20)
+		return true;
+	if (h[0] == 'M' && h[1] == 'Z' && n >= 0x40) {
+		uint32_t pe = (uint32_t)h[0x3c] | (uint32_t)h[0x3d] << 8 | (uint32_t)h[0x3e] << 16 |
+			      (uint32_t)h[0x3f] << 24;
+
+		return pe <= n - 4 && memcmp(h + pe, "PE\0\0", 4) == 0;
+	}
+	return false;
+}
+
+enum lsi_mkind lsi_member_kind(const char *name, const uint8_t *head, size_t head_len)
+{
+	static const char *const squeeze[] = { ".gz", ".bz2", ".xz", ".zst" };
+	static const char *const config[] = {
+		".json", ".yml", ".yaml", ".properties", ".env", ".ini", ".xml", ".toml",
+		".conf", ".cfg",
+	};
+	const char *base = name ? name : "";
+	size_t len;
+
+	if (binary_magic(head, head_len))
+		return LSI_MK_BINARY;
+	for (const char *p = base; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	len = strlen(base);
+	/* A compressed member is named for what it holds plus the layer. */
+	for (size_t i = 0; i < sizeof(squeeze) / sizeof(*squeeze); i++)
+		if (has_suffix_ci(base, len, squeeze[i])) {
+			len -= strlen(squeeze[i]);
+			break;
+		}
+	if (has_suffix_ci(base, len, ".js") || has_suffix_ci(base, len, ".mjs") ||
+	    has_suffix_ci(base, len, ".cjs")) {
+		const char *dot = memchr(base, '.', len);
+
+		while (dot && (size_t)(dot - base) < len) {
+			if (strncasecmp(dot, ".min.", 5) == 0)
+				return LSI_MK_BUNDLE;
+			dot = memchr(dot + 1, '.', len - (size_t)(dot + 1 - base));
+		}
+		if (head_len >= LSI_BUNDLE_LINE && !memchr(head, '\n', LSI_BUNDLE_LINE))
+			return LSI_MK_BUNDLE;
+		return LSI_MK_SCRIPT;
+	}
+	for (size_t i = 0; i < sizeof(config) / sizeof(*config); i++)
+		if (has_suffix_ci(base, len, config[i]))
+			return LSI_MK_CONFIG;
+	/* .env.production, .env.local: dotenv files named for their stage. */
+	if (strncmp(base, ".env.", 5) == 0)
+		return LSI_MK_CONFIG;
+	return LSI_MK_OTHER;
+}
+
+/* The shipped-artifact bonus: bundles, config files and binaries. */
+static int shipped(const struct lsi_rank_in *in, struct lsi_rank_out *out)
+{
+	int kind = in->kind;
+
+	if (kind == LSI_MK_SCRIPT && in->column >= LSI_BUNDLE_LINE)
+		kind = LSI_MK_BUNDLE; /* a line this long is not hand-written */
+	switch (kind) {
+	case LSI_MK_BUNDLE:
+		add_reason(out, "in a shipped bundle");
+		return 5;
+	case LSI_MK_CONFIG:
+		add_reason(out, "in a config file");
+		return 5;
+	case LSI_MK_BINARY:
+		add_reason(out, "in a binary");
+		return 5;
+	default:
+		return 0;
+	}
+}
+
 void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 {
 	int score = lsi_severity_base_score(in->base);
@@ -80,6 +198,22 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score += 5;
 		add_reason(out, in->verdict_reason && *in->verdict_reason ? in->verdict_reason
 									   : "validator passed");
+	}
+	/* Entropy says something only where no validator did, and only over
+	 * enough bytes for the estimate to mean anything. */
+	if (in->category == LS_CAT_SECRET && in->captured && in->verdict == LSI_VERDICT_NONE &&
+	    in->secret_len >= 16) {
+		if (in->entropy >= 4.5) {
+			score += 5;
+			add_reason(out, "high entropy");
+		} else if (in->entropy < 3.0) {
+			score -= 10;
+			add_reason(out, "low entropy");
+		}
+	}
+	if (in->example_context) {
+		score -= 20;
+		add_reason(out, "example context");
 	}
 	/* Only the member paths (not the input name the user typed) say where
 	 * inside the artifact a finding sits. */
@@ -100,6 +234,11 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score -= 15;
 		add_reason(out, "in documentation");
 	}
+	score += shipped(in, out);
+	/* A secret repeated in many places is no less a secret, and no more
+	 * of one: each copy keeps its own location's score. */
+	if (in->repeat)
+		add_reason(out, "repeated in this scan");
 	if (score < 0)
 		score = 0;
 	if (score > 100)

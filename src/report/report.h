@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "leakscan.h"
 #include "util/buf.h"
@@ -54,6 +55,9 @@ struct ls_reporter {
 	size_t sev_count[5];
 	size_t total;                /* findings added */
 	void *priv;                  /* format state */
+	const ls_baseline *baseline; /* borrowed (ls_reporter_set_baseline), or NULL */
+	char *commit;                /* ls_reporter_set_commit, or NULL */
+	uint64_t started;            /* wall clock at ls_reporter_new, seconds */
 };
 
 struct lsi_reporter_ops {
@@ -77,5 +81,15 @@ const struct lsi_reporter_ops *lsi_reporter_find(const char *name);
 extern const struct lsi_reporter_ops lsi_report_text;
 extern const struct lsi_reporter_ops lsi_report_json;
 extern const struct lsi_reporter_ops lsi_report_jsonl;
+extern const struct lsi_reporter_ops lsi_report_sarif;
+extern const struct lsi_reporter_ops lsi_report_gitlab;
+
+/* The pseudo rules the scanner reports about itself (limits, damage, links). */
+bool lsi_report_is_note(const struct lsi_rfinding *f);
+/* What a category means and what to do about it (SARIF help, GitLab description). */
+const char *lsi_report_category_about(ls_category c);
+const char *lsi_report_category_advice(ls_category c);
+/* UTC "YYYY-MM-DDTHH:MM:SS" of @t (seconds since the epoch) into @out. */
+void lsi_report_time(uint64_t t, char out[24]);
 
 #endif

@@ -4,6 +4,7 @@
  * them, and hands them to the format. Shared helpers for the formats.
  */
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
 #include "util/alloc.h"
@@ -181,6 +182,7 @@ ls_status ls_reporter_new(const char *format, unsigned flags, const ls_rules *ru
 	r->rules = rules;
 	r->write = w;
 	r->user = user;
+	r->started = (uint64_t)time(NULL);
 	if (ops->begin && (st = ops->begin(r)) != LS_OK) {
 		ls_reporter_free(r);
 		return st;
@@ -274,5 +276,82 @@ void ls_reporter_free(ls_reporter *r)
 	for (size_t i = 0; i < r->in_count; i++)
 		lsi_free(r->in[i].path);
 	lsi_free(r->in);
+	lsi_free(r->commit);
 	lsi_free(r);
+}
+
+ls_status ls_reporter_set_baseline(ls_reporter *r, const ls_baseline *b)
+{
+	if (!r)
+		return LS_ERR_INVALID_ARG;
+	r->baseline = b;
+	return LS_OK;
+}
+
+ls_status ls_reporter_set_commit(ls_reporter *r, const char *sha)
+{
+	char *c = NULL;
+
+	if (!r || !sha || !*sha)
+		return LS_ERR_INVALID_ARG;
+	if (!(c = lsi_strdup(sha)))
+		return LS_ERR_NOMEM;
+	lsi_free(r->commit);
+	r->commit = c;
+	return LS_OK;
+}
+
+bool lsi_report_is_note(const struct lsi_rfinding *f)
+{
+	return strcmp(f->rule, "limit-reached") == 0 || strcmp(f->rule, "unreadable-member") == 0 ||
+	       strcmp(f->rule, "symlink-not-followed") == 0;
+}
+
+const char *lsi_report_category_about(ls_category c)
+{
+	static const char *const about[] = {
+		"A credential shipped inside the artifact: anyone who downloads the release "
+		"can read and use it.",
+		"A hostname, private address or cluster-local URL of internal infrastructure, "
+		"shipped where anyone can map it.",
+		"Debug or trace logging, a stack trace or a do-not-ship marker left in a "
+		"release.",
+		"Original sources shipped with the build: a source map with sourcesContent, a "
+		".git folder or a source archive.",
+		"A file that should never ship: dotenv files, private keys, registry "
+		"credentials, state files, core dumps, logs.",
+		"Build-machine detail: unstripped binaries or absolute build-host paths.",
+	};
+
+	return (unsigned)c < sizeof(about) / sizeof(*about) ? about[c] : "A finding.";
+}
+
+const char *lsi_report_category_advice(ls_category c)
+{
+	static const char *const advice[] = {
+		"Revoke and rotate the credential first: a new release does not take back the "
+		"copies already published. Then keep it out of the build (environment, secret "
+		"store) and out of the package's file list.",
+		"Move internal endpoints to runtime configuration, or list the domain under "
+		"internal_domains in .leakscan.yaml if it is meant to be public.",
+		"Strip debug logging in release builds (minifier drop_console, log level) and "
+		"remove marker strings before packaging.",
+		"Build without sourcesContent or do not publish the .map files; exclude .git and "
+		"source archives from the package.",
+		"Remove the file from the package (files list, .npmignore, MANIFEST.in) and rotate "
+		"any credential it held.",
+		"Strip release binaries and build with path remapping (-ffile-prefix-map, "
+		"--remap-path-prefix).",
+	};
+
+	return (unsigned)c < sizeof(advice) / sizeof(*advice) ? advice[c] : "";
+}
+
+void lsi_report_time(uint64_t t, char out[24])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm))
+		strcpy(out, "1970-01-01T00:00:00");
 }

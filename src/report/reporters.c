@@ -8,6 +8,8 @@ static const struct lsi_reporter_ops *const reporters[] = {
 	&lsi_report_text,
 	&lsi_report_json,
 	&lsi_report_jsonl,
+	&lsi_report_sarif,
+	&lsi_report_gitlab,
 	NULL,
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The summary object shared by the JSON-shaped formats. */
+#include "rank/baseline.h"
 #include "report.h"
 #include "summary.h"
 
@@ -14,6 +15,43 @@ const char *lsi_input_status(const struct lsi_rinput *in)
 	if (in->stats.limits)
 		return "partial";
 	return "scanned";
+}
+
+/* What the baseline did: entries, findings suppressed, entries that matched nothing. */
+static void baseline_json(struct lsi_json *j, const ls_baseline *b)
+{
+	lsi_json_key(j, "baseline");
+	lsi_json_obj_begin(j);
+	lsi_json_key(j, "entries");
+	lsi_json_uint(j, ls_baseline_count(b));
+	lsi_json_key(j, "suppressed");
+	lsi_json_uint(j, lsi_baseline_suppressed(b));
+	lsi_json_key(j, "stale");
+	lsi_json_arr_begin(j);
+	for (size_t i = 0; i < ls_baseline_count(b); i++) {
+		ls_baseline_entry e;
+
+		if (ls_baseline_get(b, i, &e) != LS_OK || e.matched)
+			continue;
+		lsi_json_obj_begin(j);
+		lsi_json_key(j, "fingerprint");
+		lsi_json_cstr(j, e.fingerprint);
+		lsi_json_key(j, "rule");
+		lsi_json_cstr(j, e.rule);
+		lsi_json_key(j, "path");
+		lsi_json_arr_begin(j);
+		for (size_t k = 0; k < e.path_count; k++)
+			lsi_json_cstr(j, e.path[k]);
+		lsi_json_arr_end(j);
+		lsi_json_key(j, "line");
+		if (e.line)
+			lsi_json_uint(j, e.line);
+		else
+			lsi_json_null(j);
+		lsi_json_obj_end(j);
+	}
+	lsi_json_arr_end(j);
+	lsi_json_obj_end(j);
 }
 
 void lsi_report_summary_json(struct lsi_json *j, const struct ls_reporter *r)
@@ -53,5 +91,7 @@ void lsi_report_summary_json(struct lsi_json *j, const struct ls_reporter *r)
 		lsi_json_obj_end(j);
 	}
 	lsi_json_arr_end(j);
+	if (r->baseline)
+		baseline_json(j, r->baseline);
 	lsi_json_obj_end(j);
 }

@@ -63,6 +63,7 @@ static void rule_fini(struct lsi_rule *r)
 	lsi_free(r->pattern);
 	lsi_free(r->hs_pattern);
 	lsi_free(r->validator);
+	lsi_free(r->no_literal);
 	lsi_free(r->file);
 	lsi_strlist_fini(&r->references);
 	lsi_strlist_fini(&r->examples);
@@ -263,6 +264,10 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 						 "min_entropy must be a number from 0 to 8");
 			else
 				r->min_entropy = d;
+		} else if (strcmp(key, "no_literal_reason") == 0) {
+			lsi_free(r->no_literal);
+			if (!(r->no_literal = lsi_strdup(val)))
+				goto oom;
 		} else if (strcmp(key, "validator") == 0) {
 			lsi_free(r->validator);
 			if (!(r->validator = lsi_strdup(val)))

@@ -29,6 +29,7 @@ struct lsi_rule {
 	char *hs_pattern;     /* optional cheaper expression for Hyperscan */
 	double min_entropy;   /* bits per byte; 0 = no floor */
 	char *validator;      /* validator name or NULL */
+	char *no_literal;     /* why the pattern has no 3-byte literal, or NULL */
 	struct lsi_strlist references;
 	struct lsi_strlist examples;
 	struct lsi_strlist negatives;
@@ -92,6 +93,13 @@ void lsi_ruleset_check(struct lsi_ruleset *rs);
 struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id);
 
 bool lsi_category_parse(const char *s, ls_category *out);
+
+/*
+ * Length of the literal every match of @pattern must contain (a
+ * conservative lower bound; 0 when none is found). Rules need >= 3 so
+ * Hyperscan can anchor on them.
+ */
+int lsi_pattern_min_literal(const char *pattern);
 
 /* Embedded rule files, generated at build time by rules/embed.py. */
 struct lsi_builtin_file {

@@ -339,6 +339,21 @@ def rules_list_and_test(d):
 
 
 @case
+def threads_same_output(d):
+    filler = b''.join(b'line %d of text\n' % i for i in range(300000))
+    members = [('p/%03d.txt' % i, filler[: 1000 * i] + ('\n%s\n' % AWS_ID).encode())
+               for i in range(0, 200, 7)]
+    write(d, 'big.tgz', gz(tar_bytes(members)))
+    outs = []
+    for j in ('1', '2', '4'):
+        rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, '--format', 'jsonl',
+                            '--threads', j, 'big.tgz'], d)
+        expect(rc == 1, (j, rc, err))
+        outs.append(out)
+    expect(outs[0] == outs[1] == outs[2] and outs[0].count('\n') == len(members), outs[0][:300])
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}

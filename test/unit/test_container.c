@@ -19,7 +19,7 @@ static const size_t blocks[] = { 1 << 20, 1, 7, 511, 513 };
 /* Lists members as "name|type|content" lines, plus "!msg" for damage. */
 static void list_tar(const uint8_t *buf, size_t len, size_t block, struct lsi_buf *out)
 {
-	struct lsi_climits lim = { 100, 1 << 20 };
+	struct lsi_climits lim = { 100, 1 << 20, NULL, NULL };
 	struct lsi_bstream *in = lsi_bstream_mem(buf, len, block);
 	void *t = lsi_container_tar.open(in, &lim);
 
@@ -132,7 +132,7 @@ static void test_tar_truncated(void **state)
 static void test_tar_member_limit(void **state)
 {
 	struct lsi_buf tar, out;
-	struct lsi_climits lim = { 2, 1 << 20 };
+	struct lsi_climits lim = { 2, 1 << 20, NULL, NULL };
 	struct lsi_bstream *in;
 	void *t;
 	int ok = 0;
@@ -298,6 +298,57 @@ static void test_peek(void **state)
 	}
 }
 
+/* Read-ahead on a helper thread yields the same bytes and errors. */
+static void test_async(void **state)
+{
+	static uint8_t big[3 << 20];
+	struct lsi_buf gz, out;
+	uint64_t total = 0;
+	struct lsi_guard g = { 0, 0, &total, 0 };
+	const uint8_t *b;
+	size_t n;
+	enum lsi_rd st;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + i / 4096);
+	lsi_buf_init(&gz, 8 << 20);
+	gz_member(&gz, big, sizeof(big));
+	for (size_t blk = 1000; blk <= (1u << 20); blk *= 32) {
+		struct lsi_bstream *a = lsi_bstream_async(
+			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len, blk), &g));
+
+		lsi_buf_init(&out, 8 << 20);
+		while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
+			lsi_buf_append(&out, b, n);
+		assert_int_equal(st, LSI_RD_EOF);
+		assert_int_equal(out.len, sizeof(big));
+		assert_memory_equal(out.data, big, sizeof(big));
+		lsi_bstream_close(a);
+		lsi_buf_fini(&out);
+	}
+	/* Damage crosses the thread with its message. */
+	{
+		struct lsi_bstream *a = lsi_bstream_async(
+			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len / 2, 4096), &g));
+
+		while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
+			;
+		assert_int_equal(st, LSI_RD_DAMAGED);
+		assert_non_null(strstr(a->msg, "truncated gzip"));
+		lsi_bstream_close(a);
+	}
+	/* Closing early stops the worker. */
+	{
+		struct lsi_bstream *a = lsi_bstream_async(
+			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &g));
+
+		assert_int_equal(lsi_bstream_read(a, &b, &n), LSI_RD_OK);
+		lsi_bstream_close(a);
+	}
+	lsi_buf_fini(&gz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_gzip_ratio),
 		cmocka_unit_test(test_peek),
+		cmocka_unit_test(test_async),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,9 @@ static void test_rank(void **state)
 	const char *p2[] = { "app.tgz", "package/test/fixtures/a.js" };
 	const char *p3[] = { "app.tgz", "package/README.md" };
 	const char *p4[] = { "repo/tests/a.js" }; /* a file found by walking a directory */
-	struct lsi_rank_in in = { LS_SEV_HIGH, LS_CAT_SECRET, LSI_VERDICT_NONE, "", p1, 2 };
+	struct lsi_rank_in in = { .base = LS_SEV_HIGH, .category = LS_CAT_SECRET,
+				  .verdict = LSI_VERDICT_NONE, .verdict_reason = "",
+				  .path = p1, .path_count = 2 };
 	struct lsi_rank_out out;
 
 	(void)state;

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Read-ahead on a helper thread: the wrapped stream (a decompressor and
+ * everything beneath it) runs on its own thread and hands blocks through
+ * a small ring of buffers, so inflating overlaps with parsing and
+ * scanning on the caller's thread. Findings, callbacks and everything
+ * else stay on the caller's thread, so output order never depends on
+ * timing. This is the library's one thread: decompression is the half of
+ * the work that cannot be split per member (a .tar.gz is one stream).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "decode.h"
+#include "util/alloc.h"
+
+#define SLOTS 6
+#define SLOT_CAP (256u * 1024u)
+
+struct slot {
+	size_t len;
+	uint8_t data[SLOT_CAP];
+};
+
+struct async_stream {
+	struct lsi_bstream base;
+	struct lsi_bstream *in;       /* touched only by the worker after start */
+	pthread_t worker;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned head, tail;          /* slots filled: [head, tail) modulo SLOTS */
+	bool finished;                /* the worker has stopped producing */
+	enum lsi_rd end;              /* EOF or the error the worker met */
+	char end_msg[LSI_MSG_LEN];
+	bool cancel;                  /* the reader closed early */
+	bool reader_holds;            /* the reader still uses slot head - 1 */
+	struct slot slots[SLOTS];
+};
+
+static void *work(void *arg)
+{
+	struct async_stream *s = arg;
+
+	for (;;) {
+		const uint8_t *b;
+		size_t n;
+		enum lsi_rd st = lsi_bstream_read(s->in, &b, &n);
+
+		pthread_mutex_lock(&s->mu);
+		if (st != LSI_RD_OK) {
+			s->end = st;
+			memcpy(s->end_msg, s->in->msg, LSI_MSG_LEN);
+			s->finished = true;
+			pthread_cond_broadcast(&s->cv);
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		while (n && !s->cancel) {
+			size_t k;
+			struct slot *sl;
+
+			/* One slot is kept for the block the reader is working on. */
+			while (!s->cancel && s->tail - s->head >= SLOTS - 1)
+				pthread_cond_wait(&s->cv, &s->mu);
+			if (s->cancel)
+				break;
+			sl = &s->slots[s->tail % SLOTS];
+			pthread_mutex_unlock(&s->mu);
+			k = n < SLOT_CAP ? n : SLOT_CAP;
+			memcpy(sl->data, b, k);
+			sl->len = k;
+			b += k;
+			n -= k;
+			pthread_mutex_lock(&s->mu);
+			s->tail++;
+			pthread_cond_broadcast(&s->cv);
+		}
+		if (s->cancel) {
+			s->finished = true;
+			pthread_cond_broadcast(&s->cv);
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct async_stream *s = (struct async_stream *)bs;
+	enum lsi_rd st;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->reader_holds) {
+		/* The previous block is done with: its slot may be refilled. */
+		s->head++;
+		s->reader_holds = false;
+		pthread_cond_broadcast(&s->cv);
+	}
+	while (s->head == s->tail && !s->finished)
+		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->head != s->tail) {
+		struct slot *sl = &s->slots[s->head % SLOTS];
+
+		*buf = sl->data;
+		*len = sl->len;
+		s->reader_holds = true;
+		pthread_mutex_unlock(&s->mu);
+		return LSI_RD_OK;
+	}
+	st = s->end;
+	memcpy(bs->msg, s->end_msg, LSI_MSG_LEN);
+	pthread_mutex_unlock(&s->mu);
+	return st;
+}
+
+static void async_close(struct lsi_bstream *bs)
+{
+	struct async_stream *s = (struct async_stream *)bs;
+
+	pthread_mutex_lock(&s->mu);
+	s->cancel = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	/* The worker may be inside a long read of the inner stream; wait. */
+	pthread_join(s->worker, NULL);
+	lsi_bstream_close(s->in);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	lsi_free(s);
+}
+
+static const struct lsi_bstream_ops async_ops = { async_read, async_close };
+
+struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in)
+{
+	struct async_stream *s = lsi_malloc(sizeof(*s));
+
+	if (!s)
+		return in; /* no memory for read-ahead: read on this thread */
+	memset(s, 0, offsetof(struct async_stream, slots));
+	s->base.ops = &async_ops;
+	s->in = in;
+	s->end = LSI_RD_EOF;
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+		lsi_free(s);
+		return in;
+	}
+	if (pthread_cond_init(&s->cv, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		lsi_free(s);
+		return in;
+	}
+	if (pthread_create(&s->worker, NULL, work, s) != 0) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		lsi_free(s);
+		return in;
+	}
+	return &s->base;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Base64 and UTF-16LE filters (encodings.h). One pass, fixed state, no
+ * allocation: a base64 run is judged on its first LSI_B64_JUDGE_CHARS
+ * characters and then decoded as it streams past; UTF-16LE runs are
+ * handed out in pieces of at most LSI_U16_PIECE bytes.
+ */
+#include "encodings.h"
+
+#include <string.h>
+
+/* Standard and URL-safe alphabets at once; -1 for anything else. */
+static const int8_t b64val[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, 62, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+
+bool lsi_text_like(const uint8_t *p, size_t n)
+{
+	size_t good = 0;
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		size_t len, k;
+
+		if (c == 0)
+			return false;
+		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') {
+			good++;
+			continue;
+		}
+		if (c < 0xc2 || c > 0xf4)
+			continue;
+		len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		for (k = 1; k < len && i + k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				break;
+		/* A sequence cut by the end of the sample still counts. */
+		if (k == len || i + k == n) {
+			good += k;
+			i += k - 1;
+		}
+	}
+	return good * 10 >= n * 9;
+}
+
+void lsi_b64scan_init(struct lsi_b64scan *b, const struct lsi_b64_sink *sink, void *user)
+{
+	memset(b, 0, offsetof(struct lsi_b64scan, head));
+	b->sink = sink;
+	b->user = user;
+	b->state = B64_IDLE;
+	b->quad = 0;
+	b->quad_n = 0;
+	b->out_len = 0;
+}
+
+static void flush_out(struct lsi_b64scan *b)
+{
+	if (b->out_len)
+		b->sink->data(b->user, b->out, b->out_len);
+	b->out_len = 0;
+}
+
+static void put_char(struct lsi_b64scan *b, int v)
+{
+	b->quad = b->quad << 6 | (uint32_t)v;
+	if (++b->quad_n < 4)
+		return;
+	if (b->out_len + 3 > sizeof(b->out))
+		flush_out(b);
+	b->out[b->out_len++] = (uint8_t)(b->quad >> 16);
+	b->out[b->out_len++] = (uint8_t)(b->quad >> 8);
+	b->out[b->out_len++] = (uint8_t)b->quad;
+	b->quad = 0;
+	b->quad_n = 0;
+}
+
+/* Decodes the bits of a final, partial quantum (2 or 3 characters). */
+static void put_tail(struct lsi_b64scan *b)
+{
+	if (b->out_len + 2 > sizeof(b->out))
+		flush_out(b);
+	if (b->quad_n == 2) {
+		b->out[b->out_len++] = (uint8_t)(b->quad >> 4);
+	} else if (b->quad_n == 3) {
+		b->out[b->out_len++] = (uint8_t)(b->quad >> 10);
+		b->out[b->out_len++] = (uint8_t)(b->quad >> 2);
+	}
+	b->quad = 0;
+	b->quad_n = 0;
+}
+
+/* Decodes the held head and decides: text is announced, anything else skipped. */
+static void judge(struct lsi_b64scan *b, bool at_end)
+{
+	b->out_len = 0;
+	b->quad = 0;
+	b->quad_n = 0;
+	for (size_t i = 0; i < b->run_chars; i++)
+		put_char(b, b64val[b->head[i]]);
+	if (at_end)
+		put_tail(b);
+	if (!lsi_text_like(b->out, b->out_len)) {
+		b->out_len = 0;
+		b->quad = 0;
+		b->quad_n = 0;
+		b->state = B64_SKIP;
+		return;
+	}
+	b->sink->begin(b->user, b->run_start);
+	b->state = B64_TEXT;
+}
+
+static void end_run(struct lsi_b64scan *b)
+{
+	if (b->state == B64_JUDGING && b->run_chars >= LSI_B64_MIN_CHARS)
+		judge(b, true);
+	else if (b->state == B64_TEXT)
+		put_tail(b);
+	if (b->state == B64_TEXT) {
+		flush_out(b);
+		b->sink->end(b->user);
+	}
+	b->state = B64_IDLE;
+	b->wrap = b->cr = false;
+	b->run_chars = b->line_chars = 0;
+	b->quad = 0;
+	b->quad_n = 0;
+	b->out_len = 0;
+}
+
+/*
+ * Outside a run: skips to the first run that matters, a run of at least
+ * LSI_B64_MIN_CHARS characters or one still open at the chunk's end.
+ * Most text is short words, so this is where the time goes: a run of 32
+ * must cover the byte 31 ahead, so when that byte is not base64 the
+ * whole stretch is skipped unseen. Outside a run the byte before @i is
+ * never a base64 character, so a run found here starts where it is found.
+ */
+static size_t skip_idle(const uint8_t *p, size_t n, size_t i)
+{
+	while (i < n) {
+		size_t j;
+
+		if (n - i >= LSI_B64_MIN_CHARS && b64val[p[i + LSI_B64_MIN_CHARS - 1]] < 0) {
+			i += LSI_B64_MIN_CHARS;
+			continue;
+		}
+		if (n - i >= LSI_B64_MIN_CHARS) {
+			/* Back from that byte to the start of its run... */
+			size_t k = i + LSI_B64_MIN_CHARS - 1;
+
+			while (k > i && b64val[p[k - 1]] >= 0)
+				k--;
+			i = k;
+		} else if (b64val[p[i]] < 0) {
+			i++;
+			continue;
+		}
+		/* ... and forward to its end. */
+		for (j = i + 1; j < n && j - i < LSI_B64_MIN_CHARS && b64val[p[j]] >= 0; j++)
+			;
+		if (j < n && j - i < LSI_B64_MIN_CHARS) {
+			i = j; /* a short run, over within the chunk: never decoded */
+			continue;
+		}
+		return i;
+	}
+	return n;
+}
+
+/* Takes @n base64 characters of the current run. */
+static void take_chars(struct lsi_b64scan *b, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	b->wrap = b->cr = false;
+	if (b->state == B64_JUDGING) {
+		size_t k = LSI_B64_JUDGE_CHARS - b->run_chars;
+
+		if (k > n)
+			k = n;
+		memcpy(b->head + b->run_chars, p, k);
+		b->run_chars += k;
+		b->line_chars += k;
+		i = k;
+		if (b->run_chars == LSI_B64_JUDGE_CHARS)
+			judge(b, false);
+	}
+	if (b->state == B64_TEXT)
+		for (size_t k = i; k < n; k++)
+			put_char(b, b64val[p[k]]);
+	/* Past SIZE_MAX characters the counts only saturate. */
+	b->run_chars = n - i > SIZE_MAX - b->run_chars ? SIZE_MAX : b->run_chars + (n - i);
+	b->line_chars = n - i > SIZE_MAX - b->line_chars ? SIZE_MAX : b->line_chars + (n - i);
+}
+
+void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+		uint8_t c;
+
+		if (b->state == B64_IDLE) {
+			if ((i = skip_idle(p, n, i)) == n)
+				break;
+			b->state = B64_JUDGING;
+			b->run_start = b->pos + i;
+			b->run_chars = b->line_chars = 0;
+		}
+		for (j = i; j < n && b64val[p[j]] >= 0; j++)
+			;
+		if (j > i) {
+			take_chars(b, p + i, j - i);
+			i = j;
+			continue;
+		}
+		c = p[i++];
+		if (c == '\n' && b->wrap && b->cr) {
+			b->cr = false; /* the '\n' of "\r\n" */
+			continue;
+		}
+		if ((c == '\n' || c == '\r') && !b->wrap && b->line_chars >= LSI_B64_WRAP_MIN &&
+		    b->line_chars % 4 == 0) {
+			/* A wrapped run continues on the next line. */
+			b->wrap = true;
+			b->cr = c == '\r';
+			b->line_chars = 0;
+			continue;
+		}
+		end_run(b);
+	}
+	b->pos += n;
+}
+
+void lsi_b64scan_finish(struct lsi_b64scan *b)
+{
+	if (b->state != B64_IDLE)
+		end_run(b);
+}
+
+void lsi_u16scan_init(struct lsi_u16scan *u, lsi_u16_emit_fn emit, void *user)
+{
+	u->emit = emit;
+	u->user = user;
+	u->pos = 0;
+	u->prev = 0;
+	u->par[0].units = u->par[0].len = 0;
+	u->par[1].units = u->par[1].len = 0;
+}
+
+static void u16_end(struct lsi_u16scan *u, unsigned q)
+{
+	if (u->par[q].units >= LSI_U16_MIN_UNITS)
+		u->emit(u->user, u->par[q].buf, u->par[q].len, true);
+	u->par[q].units = u->par[q].len = 0;
+}
+
+void lsi_u16scan_feed(struct lsi_u16scan *u, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t lo = u->prev, hi = p[i];
+		uint64_t at = u->pos + i;
+		unsigned q;
+
+		u->prev = hi;
+		if (at == 0)
+			continue;
+		/* This byte completes the code unit that began one byte earlier. */
+		q = (unsigned)((at - 1) & 1);
+		if (hi == 0 && ((lo >= 0x20 && lo < 0x7f) || lo == '\t')) {
+			u->par[q].buf[u->par[q].len++] = lo;
+			u->par[q].units++;
+			if (u->par[q].len == LSI_U16_PIECE) {
+				/* Long enough already: hand out this piece, keep the run. */
+				u->emit(u->user, u->par[q].buf, u->par[q].len, false);
+				u->par[q].len = 0;
+			}
+		} else if (u->par[q].units) {
+			u16_end(u, q);
+		}
+	}
+	u->pos += n;
+}
+
+void lsi_u16scan_finish(struct lsi_u16scan *u)
+{
+	u16_end(u, 0);
+	u16_end(u, 1);
+}
