@@ -4,15 +4,14 @@
 holds ~1,900 sources (~500,000 lines, mostly first party, some under
 node_modules/), one of which hides an AWS key id and a PEM private key
 written with \\n escapes. Times leakscan on it against `cat > /dev/null`
-and prints leakscan's peak RSS (wait4), whether the secrets were found at
-their original path, and the triage line. A benchmark, not a test: it
-asserts nothing.
+and prints leakscan's peak RSS, whether the secrets were found at their
+original path, and the triage line. A benchmark, not a test: it asserts
+nothing.
 
-Linux carries a parent's resident size at fork into the child's wait4
-peak, so the map is generated in a child process and this script stays
-small; its own peak is printed as the floor under the wait4 figure, and
-the high-water mark the kernel keeps for leakscan's own memory (VmHWM,
-read until it exits) is printed beside it.
+Peak RSS comes from GNU time (/usr/bin/time -f %M), which measures the
+scanner alone, like peak_rss.py; without it, from os.wait4, which on
+Linux also counts this interpreter's size at fork (so the map is
+generated in a child process, and this script's own peak is printed).
 
 usage: bench/sourcemap_bench.py [--sources N] [--lines N] [--bin build/leakscan] [--cache DIR]
 """
@@ -78,33 +77,24 @@ def make_map(path, sources, total_lines):
     return lines
 
 
-def hwm(pid):
-    """VmHWM of @pid in KiB, or None once it has exited."""
-    try:
-        with open('/proc/%d/status' % pid) as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+GNU_TIME = '/usr/bin/time'
 
 
 def timed(argv, out_file):
-    """Runs @argv with stdout to @out_file; returns (seconds, wait4 peak RSS KiB,
-    last VmHWM KiB seen, rc)."""
-    seen = 0
+    """Runs @argv with stdout to @out_file; returns (seconds, peak RSS KiB, rc)."""
+    rss_file = out_file + '.rss'
+    gnu = os.access(GNU_TIME, os.X_OK)
+    cmd = ([GNU_TIME, '-f', '%M', '-o', rss_file] if gnu else []) + argv
     t0 = time.monotonic()
     with open(os.devnull, 'wb') as null, open(out_file, 'wb') as out:
-        p = subprocess.Popen(argv, stdout=out, stderr=null)
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            seen = max(seen, hwm(p.pid) or 0)
-            time.sleep(0.001)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    return time.monotonic() - t0, usage.ru_maxrss, seen, p.returncode
+        p = subprocess.Popen(cmd, stdout=out, stderr=null)
+        _, status, usage = os.wait4(p.pid, 0)
+    dt = time.monotonic() - t0
+    peak = usage.ru_maxrss
+    if gnu:
+        with open(rss_file) as f:
+            peak = int(f.read().split()[-1])
+    return dt, peak, os.waitstatus_to_exitcode(status)
 
 
 def main():
@@ -130,7 +120,7 @@ def main():
     timed(['cat', path], os.devnull)  # warm the page cache
     cat_s = min(timed(['cat', path], os.devnull)[0] for _ in range(3))
     runs = [timed([a.bin, 'scan', '--format', 'jsonl', path], out_file) for _ in range(3)]
-    dt, peak, seen, rc = min(runs, key=lambda r: r[0])
+    dt, peak, rc = min(runs, key=lambda r: r[0])
     with open(out_file) as f:
         findings = [json.loads(x) for x in f if x.strip()]
     at_source = [f for f in findings if f['path'][-1] == SECRET_SOURCE and
@@ -142,9 +132,12 @@ def main():
         print('leakscan exited with %d' % rc)
     print('%-30s %8.3f s  %7.1f MB/s  %.1fx cat' % ('leakscan scan', dt, size / dt / 1e6,
                                                     dt / cat_s if cat_s else 0))
-    print('%-30s %8.1f MiB  (wait4: %.1f MiB; this script: %.1f MiB)' % (
-        'leakscan peak RSS (VmHWM)', max(r[2] for r in runs) / 1024.0, peak / 1024.0,
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
+    if os.access(GNU_TIME, os.X_OK):
+        print('%-30s %8.1f MiB' % ('leakscan peak RSS', max(r[1] for r in runs) / 1024.0))
+    else:
+        print('%-30s %8.1f MiB  (wait4; this script alone: %.1f MiB)' % (
+            'leakscan peak RSS', max(r[1] for r in runs) / 1024.0,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
     print('%-30s %s' % ('secrets at the original path',
                         ', '.join('%s line %s' % (f['rule'], f['line']) for f in at_source)
                         or 'NONE'))

@@ -97,7 +97,9 @@ typedef enum ls_param {
 	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
 	LS_PARAM_THREADS = 9,          /**< 2+: decompress on a helper thread while
 	                                    this one parses and scans */
-	LS_PARAM_COUNT_ = 10           /**< not a parameter; grows with the enum */
+	LS_PARAM_MAX_PER_RULE = 10,    /**< findings of one rule in one member; the
+	                                    rest are counted in one limit finding */
+	LS_PARAM_COUNT_ = 11           /**< not a parameter; grows with the enum */
 } ls_param;
 
 /**

@@ -79,6 +79,8 @@ static void scan_usage(FILE *f)
 	      "      --max-members N      members per archive (default 1000000)\n"
 	      "      --timeout MS         time per input in milliseconds (default none)\n"
 	      "  -j, --threads N          threads (default: all cores); 2+ inflates ahead\n"
+	      "      --max-findings-per-rule N  per rule and member; the rest are counted\n"
+	      "                           in one limit-reached finding (default 20)\n"
 	      "  -q, --quiet              no summary when nothing is found\n"
 	      "      --no-color           no colour (also when NO_COLOR is set)\n"
 	      "\nExit status: 0 nothing at or above --fail-on, 1 findings, 2 error.\n",
@@ -137,6 +139,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		  OPT_PARAM_BASE + LS_PARAM_MAX_MEMBER_BYTES },
 		{ "timeout", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_TIMEOUT_MS },
 		{ "threads", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_THREADS },
+		{ "max-findings-per-rule", required_argument, NULL,
+		  OPT_PARAM_BASE + LS_PARAM_MAX_PER_RULE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "help", no_argument, NULL, 'h' },

@@ -135,7 +135,11 @@ static size_t trim(const uint8_t *p, size_t n)
 static enum lsi_rd damaged(struct ar *a, char *msg, const char *what)
 {
 	a->ended = true;
-	snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, a->rd.consumed);
+	/* Damage underneath (a truncated gzip around us) says more than we can. */
+	if (a->rd.err && a->in->msg[0])
+		memcpy(msg, a->in->msg, LSI_MSG_LEN);
+	else
+		snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, a->rd.consumed);
 	return LSI_RD_DAMAGED;
 }
 

@@ -32,6 +32,7 @@ struct lsi_member {
 	int report_severity;        /* ls_severity overriding the rule's, or -1 */
 	const char *details_json;   /* a JSON object, or NULL */
 	const char *message;        /* one line for people, or NULL */
+	const char *report_reason;  /* why that severity: a static string, or NULL */
 };
 
 struct lsi_guard;

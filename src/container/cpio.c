@@ -131,7 +131,11 @@ static bool number(const uint8_t *p, size_t n, unsigned base, uint64_t *v)
 static enum lsi_rd damaged(struct cpio *c, char *msg, const char *what)
 {
 	c->ended = true;
-	snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, c->rd.consumed);
+	/* Damage underneath (a truncated gzip around us) says more than we can. */
+	if (c->rd.err && c->in->msg[0])
+		memcpy(msg, c->in->msg, LSI_MSG_LEN);
+	else
+		snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, c->rd.consumed);
 	return LSI_RD_DAMAGED;
 }
 

@@ -123,7 +123,11 @@ static void rpm_close(void *c)
 static enum lsi_rd damaged(struct rpm *r, char *msg, const char *what)
 {
 	r->state = R_END;
-	snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, r->rd.consumed);
+	/* Damage underneath (a truncated gzip around us) says more than we can. */
+	if (r->rd.err && r->in->msg[0])
+		memcpy(msg, r->in->msg, LSI_MSG_LEN);
+	else
+		snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64, what, r->rd.consumed);
 	return LSI_RD_DAMAGED;
 }
 

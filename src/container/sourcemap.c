@@ -881,10 +881,13 @@ static bool report(struct sm *s, struct lsi_member *m)
 			snprintf(s->message, sizeof(s->message),
 				 "source map embeds %" PRIu64 " third-party sources, no first-party code%s",
 				 with_content, s->complete ? "" : " (map damaged: counts cover what was read)");
+		m->report_reason = fp_content ? "first-party source code embedded"
+					       : "only third-party sources embedded";
 		if (!fp_content)
 			m->report_severity = LS_SEV_MEDIUM;
 	} else {
 		m->report_rule = "sourcemap-sources-list";
+		m->report_reason = "source paths only, no content";
 		snprintf(s->message, sizeof(s->message),
 			 "source map lists %zu source paths (%" PRIu64 " first-party) without their content",
 			 s->src_count, fp_all);

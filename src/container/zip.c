@@ -480,6 +480,44 @@ static void replay_close(struct lsi_bstream *bs)
 
 static const struct lsi_bstream_ops replay_ops = { replay_read, replay_close };
 
+/* Zip64 extra field (0x0001): the 64-bit values of the fields set to all ones. */
+static void zip64_extra(const uint8_t *x, size_t xlen, bool local, uint64_t *usize,
+			uint64_t *csize, uint64_t *off, bool *seen)
+{
+	while (xlen >= 4) {
+		uint16_t id = le16(x), n = le16(x + 2);
+		const uint8_t *d = x + 4;
+		size_t k = n;
+
+		if ((size_t)n + 4 > xlen)
+			return;
+		if (id == 0x0001) {
+			*seen = true;
+			if ((local || *usize == 0xffffffffu) && k >= 8) {
+				*usize = le64(d);
+				d += 8;
+				k -= 8;
+			}
+			if ((local || *csize == 0xffffffffu) && k >= 8) {
+				*csize = le64(d);
+				d += 8;
+				k -= 8;
+			}
+			if (off && *off == 0xffffffffu && k >= 8)
+				*off = le64(d);
+			return;
+		}
+		x += 4 + n;
+		xlen -= 4 + (size_t)n;
+	}
+}
+
+/* A local header signature at @off of the zip in memory. */
+static bool local_at(const uint8_t *zp, size_t len, uint64_t off)
+{
+	return off < len && len - off >= 30 && le32(zp + off) == SIG_LOCAL;
+}
+
 /*
  * Finds the end of central directory record and checks every central
  * entry's signature and bounds. false: use the local headers instead.
@@ -560,6 +598,16 @@ static bool load_cd(struct zip *z, char *why, size_t why_len)
 		if (++n > z->lim.max_members && z->lim.max_members)
 			break; /* enough to cross the limit */
 	}
+	/* Data before the zip, or a corrupt offset? The first local header decides. */
+	if (n && z->bias) {
+		const uint8_t *e = zp + cd_start;
+		uint64_t us = le32(e + 24), cs = le32(e + 20), lho = le32(e + 42);
+		bool z64 = false;
+
+		zip64_extra(e + 46 + le16(e + 28), le16(e + 30), false, &us, &cs, &lho, &z64);
+		if (!local_at(zp, len, lho + z->bias) && local_at(zp, len, lho))
+			z->bias = 0;
+	}
 	/* Old writers wrap the 16-bit count; fewer entries than declared is damage. */
 	if (n < count && (n <= z->lim.max_members || !z->lim.max_members)) {
 		snprintf(why, why_len, "central directory holds %" PRIu64 " entries, not %" PRIu64, n,
@@ -584,6 +632,18 @@ static void *zip_open(struct lsi_bstream *in, const struct lsi_climits *lim)
 	if (!z) {
 		lsi_bstream_close(in);
 		return NULL;
+	}
+	{
+		/* A crx header: where front-to-back reading starts. */
+		const uint8_t *head;
+		size_t hl;
+
+		in = lsi_bstream_peek(in, 16, &head, &hl, &st);
+		if (!in) {
+			lsi_free(z);
+			return NULL;
+		}
+		z->base = crx_header_len(head, hl);
 	}
 	z->in = in;
 	z->lim = *lim;
@@ -638,7 +698,6 @@ static void *zip_open(struct lsi_bstream *in, const struct lsi_climits *lim)
 		return NULL;
 	}
 	z->streaming = true;
-	z->base = crx_header_len(z->mem.data ? z->mem.data : (const uint8_t *)"", z->mem.len);
 	lsi_reader_init(&z->rd, z->rs);
 	if (z->base)
 		lsi_reader_skip(&z->rd, z->base);
@@ -721,38 +780,6 @@ static void start_member(struct zip *z, struct lsi_member *m)
 		z->dec = dec->open(&z->slice.base, z->lim.guard ? z->lim.guard : &none);
 		if (!z->dec)
 			member_fail(z, LSI_RD_NOMEM, "out of memory opening a zip member");
-	}
-}
-
-/* Zip64 extra field (0x0001): the 64-bit values of the fields set to all ones. */
-static void zip64_extra(const uint8_t *x, size_t xlen, bool local, uint64_t *usize,
-			uint64_t *csize, uint64_t *off, bool *seen)
-{
-	while (xlen >= 4) {
-		uint16_t id = le16(x), n = le16(x + 2);
-		const uint8_t *d = x + 4;
-		size_t k = n;
-
-		if ((size_t)n + 4 > xlen)
-			return;
-		if (id == 0x0001) {
-			*seen = true;
-			if ((local || *usize == 0xffffffffu) && k >= 8) {
-				*usize = le64(d);
-				d += 8;
-				k -= 8;
-			}
-			if ((local || *csize == 0xffffffffu) && k >= 8) {
-				*csize = le64(d);
-				d += 8;
-				k -= 8;
-			}
-			if (off && *off == 0xffffffffu && k >= 8)
-				*off = le64(d);
-			return;
-		}
-		x += 4 + n;
-		xlen -= 4 + (size_t)n;
 	}
 }
 

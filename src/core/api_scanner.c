@@ -30,7 +30,13 @@ ls_status ls_scanner_new(const ls_rules *r, ls_scanner **out)
 	s->rules = r;
 	for (int i = 0; i < LS_PARAM_COUNT_; i++)
 		s->param[i] = lsi_params[i].dflt;
+	s->rulecount = lsi_calloc(r->rs.count ? r->rs.count : 1, sizeof(*s->rulecount));
+	if (!s->rulecount) {
+		lsi_free(s);
+		return LS_ERR_NOMEM;
+	}
 	if ((st = lsi_matcher_new(r->engine, &s->matcher)) != LS_OK) {
+		lsi_free(s->rulecount);
 		lsi_free(s);
 		return st;
 	}
@@ -43,6 +49,7 @@ void ls_scanner_free(ls_scanner *s)
 	if (!s)
 		return;
 	lsi_matcher_free(s->matcher);
+	lsi_free(s->rulecount);
 	lsi_fpcount_free(s->repeats);
 	lsi_free(s);
 }

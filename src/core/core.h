@@ -31,6 +31,12 @@ extern const struct lsi_param_def lsi_params[LS_PARAM_COUNT_];
 
 #define LSI_MAX_PATH_DEPTH 72   /* path elements: above the depth maximum */
 
+struct lsi_rulecount {
+	uint64_t seq;           /* member_seq the counts belong to */
+	uint32_t count;         /* findings delivered in that member */
+	uint32_t dropped;       /* findings past LS_PARAM_MAX_PER_RULE */
+};
+
 struct ls_scanner {
 	const ls_rules *rules;
 	struct lsi_matcher *matcher;
@@ -53,6 +59,10 @@ struct ls_scanner {
 	bool aborted;           /* the callback asked to stop */
 	bool nomem;             /* an allocation failed while delivering */
 	struct lsi_gitdir *gitdir; /* .git folder of a directory walk (gitdir.c) */
+	/* Flood control (pipeline.c): findings per rule in the current member. */
+	struct lsi_rulecount *rulecount; /* one per rule */
+	uint64_t member_seq;    /* identifies the data member being scanned */
+	uint64_t member_seq_next; /* last identity handed out */
 	/* Ranking context (pipeline.c): */
 	int member_kind;        /* enum lsi_mkind of the data stream being scanned */
 	struct lsi_fpcount *repeats; /* fingerprints seen in this scan call */

@@ -3,8 +3,9 @@
  * .git folders (gitdir.h): per-root counters fed from member names, small
  * observing streams for config, packed-refs and pack headers, and the
  * name-aware decode of loose objects (zlib, then the "blob 123\0" header
- * dropped). State is bounded: at most LSI_GITDIR_MAX_ROOTS roots, each
- * with counters and at most LSI_GITDIR_CONFIG_MAX bytes of config.
+ * dropped); packs are handed to the pack container. State is bounded:
+ * at most LSI_GITDIR_MAX_ROOTS roots, each with counters and at most
+ * LSI_GITDIR_CONFIG_MAX bytes of config.
  */
 #include "gitdir.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "container/gitpack.h"
 #include "decode/decode.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -301,7 +303,7 @@ static ls_status open_watch(struct root *r, enum watch_kind kind, int64_t size,
 
 ls_status lsi_gitdir_member(ls_scanner *s, struct lsi_gitdir **g, const char *name,
 			    bool is_file, int64_t size, struct lsi_bstream **data,
-			    int64_t *size_hint)
+			    int64_t *size_hint, const struct lsi_container_ops **open_as)
 {
 	size_t rl = root_len(name);
 	const char *rest = name + rl;
@@ -309,6 +311,7 @@ ls_status lsi_gitdir_member(ls_scanner *s, struct lsi_gitdir **g, const char *na
 	struct root *r;
 	bool nomem = false;
 
+	*open_as = NULL;
 	if (!rl)
 		return LS_OK;
 	if (!*g && !(*g = lsi_calloc(1, sizeof(**g))))
@@ -327,8 +330,13 @@ ls_status lsi_gitdir_member(ls_scanner *s, struct lsi_gitdir **g, const char *na
 		return data && *data ? open_object(s, data, size_hint) : LS_OK;
 	}
 	if (strncmp(rest, "objects/pack/", 13) == 0 && rest_len > 18 &&
-	    strcmp(rest + rest_len - 5, ".pack") == 0)
-		return data && *data ? open_watch(r, W_PACK, size, data) : LS_OK;
+	    strcmp(rest + rest_len - 5, ".pack") == 0) {
+		if (!data || !*data)
+			return LS_OK;
+		*open_as = &lsi_container_gitpack;
+		*size_hint = -1;
+		return open_watch(r, W_PACK, size, data);
+	}
 	if (strncmp(rest, "refs/", 5) == 0) {
 		r->refs++;
 		return LS_OK;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "container/container.h"
 #include "core.h"
 
 /* Distinct .git roots tracked in one container; more are a limit finding. */
@@ -31,12 +32,13 @@ struct lsi_gitdir;
  * counted into *@g, created on first use, and *@data may be replaced by a
  * stream over it: a loose object by its inflated content, config,
  * packed-refs and pack files by a stream that watches them go by;
- * *@size_hint follows. Returns LS_ERR_NOMEM only; *@data is then NULL or
+ * *@size_hint follows. *@open_as (set to NULL first) names the container
+ * to open the stream with instead of sniffing it (git packs). Returns LS_ERR_NOMEM only; *@data is then NULL or
  * a stream the caller still closes. A limit crossed becomes a finding.
  */
 ls_status lsi_gitdir_member(ls_scanner *s, struct lsi_gitdir **g, const char *name,
 			    bool is_file, int64_t size, struct lsi_bstream **data,
-			    int64_t *size_hint);
+			    int64_t *size_hint, const struct lsi_container_ops **open_as);
 /*
  * Reports one git-directory finding per root, at the scanner's current
  * path plus the root's name, and forgets them. @g may be NULL.

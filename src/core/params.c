@@ -20,6 +20,7 @@ const struct lsi_param_def lsi_params[LS_PARAM_COUNT_] = {
 	[LS_PARAM_SHOW_SECRETS] = { "show-secrets", 0, 1, 0 },
 	[LS_PARAM_MAX_FILE_BYTES] = { "max-size", 0, 1LL << 62, 0 },
 	[LS_PARAM_THREADS] = { "threads", 1, 256, 1 },
+	[LS_PARAM_MAX_PER_RULE] = { "max-findings-per-rule", 1, 1LL << 40, 20 },
 };
 
 /* Expansion ratios are only judged past this much output: small members

@@ -76,6 +76,12 @@ static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
 	return false;
 }
 
+/*
+ * The reason a container's analysis gave for its severity, while
+ * report_member() delivers that finding (set and cleared around one call).
+ */
+static _Thread_local const char *analyzer_reason;
+
 /* Delivers one finding: rank, filter, redact, call back. */
 static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		   ls_category cat, ls_severity base, const struct lsi_hit *h,
@@ -126,6 +132,8 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	if (h)
 		ri.repeat = lsi_fpcount_bump(&s->repeats, fp);
 	lsi_rank(&ri, &ro);
+	if (!h && analyzer_reason && ro.reasons_count < LSI_MAX_REASONS)
+		ro.reasons[ro.reasons_count++] = analyzer_reason;
 	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY])
 		return 0;
 	if (is_ignored(s, rule_id, fp))
@@ -196,8 +204,37 @@ static int on_hit(const struct lsi_hit *h, void *user)
 {
 	ls_scanner *s = user;
 	const struct lsi_rule *r = &s->rules->rs.rules[h->rule];
+	struct lsi_rulecount *rc = &s->rulecount[h->rule];
 
+	/* A minified bundle full of console.log must not flood the report:
+	 * past the cap a rule's matches in this member are only counted. */
+	if (rc->seq != s->member_seq) {
+		rc->seq = s->member_seq;
+		rc->count = rc->dropped = 0;
+	}
+	if ((int64_t)rc->count >= s->param[LS_PARAM_MAX_PER_RULE]) {
+		rc->dropped++;
+		return 0;
+	}
+	rc->count++;
 	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL, NULL);
+}
+
+/* One limit finding per rule whose matches in this member passed the cap. */
+static void note_dropped(ls_scanner *s)
+{
+	for (size_t i = 0; i < s->rules->rs.count; i++) {
+		struct lsi_rulecount *rc = &s->rulecount[i];
+		char msg[256];
+
+		if (rc->seq != s->member_seq || !rc->dropped)
+			continue;
+		snprintf(msg, sizeof(msg), "max-findings-per-rule: %u more matches of %s in this "
+			 "member were not reported (the first %" PRId64 " were)", rc->dropped,
+			 s->rules->rs.rules[i].id, s->param[LS_PARAM_MAX_PER_RULE]);
+		rc->dropped = 0;
+		note_limit(s, msg);
+	}
 }
 
 int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h)
@@ -288,9 +325,13 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 	struct lsi_dataobs *ob;
 	ls_status st = lsi_dataobs_open(s, &ob);
 	uint64_t max = (uint64_t)s->param[LS_PARAM_MAX_FILE_BYTES], done = 0;
+	uint64_t outer_seq = s->member_seq;
 
 	if (st != LS_OK)
 		return st;
+	/* A fresh identity for this member's per-rule counts; nested data
+	 * (decoded blobs) gets its own and the outer one is restored after. */
+	s->member_seq = ++s->member_seq_next;
 	/* Hits pass the observers: a binary's build paths are tallied there. */
 	if ((st = lsi_mstream_open(s->matcher, lsi_dataobs_hit, ob, &ms)) != LS_OK) {
 		lsi_dataobs_close(ob);
@@ -354,6 +395,8 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 		if (st == LS_OK)
 			st = ost;
 	}
+	note_dropped(s);
+	s->member_seq = outer_seq;
 	if (st == LS_ERR_ABORTED || s->aborted)
 		return LS_ERR_ABORTED;
 	return st;
@@ -410,8 +453,10 @@ static ls_status report_member(ls_scanner *s, const struct lsi_member *m)
 
 	if (m->name_len && !(name = lsi_strndup(m->name, m->name_len)))
 		return LS_ERR_NOMEM;
+	analyzer_reason = m->report_reason;
 	st = lsi_pipeline_analyzer(s, m->report_rule, m->report_severity, name, m->message,
 				   m->details_json);
+	analyzer_reason = NULL;
 	lsi_free(name);
 	return st;
 }
@@ -446,6 +491,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 		struct lsi_member m;
 		char msg[LSI_MSG_LEN] = "";
 		enum lsi_rd rd = ops->next(c, &m, msg);
+		const struct lsi_container_ops *open_as = NULL; /* chosen by name (git packs) */
 		char *name;
 
 		if (rd == LSI_RD_EOF)
@@ -476,7 +522,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 		if (st == LS_OK) {
 			/* May swap in a decoded loose object or a watching stream. */
 			st = lsi_gitdir_member(s, &git, name, m.type == LSI_M_FILE && m.data, m.size,
-					       &m.data, &m.size);
+					       &m.data, &m.size, &open_as);
 			if (st != LS_OK)
 				lsi_bstream_close(m.data);
 		}
@@ -491,6 +537,8 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 				note_limit(s, lm);
 				s->stats.bytes_skipped += (uint64_t)m.size;
 				lsi_bstream_close(m.data); /* a gitdir wrapper, or a no-op */
+			} else if (open_as && depth + 1 < s->param[LS_PARAM_MAX_DEPTH]) {
+				st = scan_container(s, open_as, m.data, depth + 1);
 			} else {
 				st = scan_stream(s, m.data, depth + 1, m.size);
 			}
@@ -564,6 +612,7 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 				   int64_t size_hint)
 {
 	ls_status st;
+	const struct lsi_container_ops *open_as = NULL; /* chosen by name (git packs) */
 
 	s->path_count = 0;
 	s->input_size = size_hint;
@@ -577,8 +626,11 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 	if (st == LS_OK)
 		st = check_name(s);
 	if (st == LS_OK)
-		st = lsi_gitdir_member(s, &s->gitdir, label, true, size_hint, &in, &size_hint);
-	if (st == LS_OK)
+		st = lsi_gitdir_member(s, &s->gitdir, label, true, size_hint, &in, &size_hint,
+				       &open_as);
+	if (st == LS_OK && open_as)
+		st = scan_container(s, open_as, in, 0);
+	else if (st == LS_OK)
 		st = scan_stream(s, in, 0, size_hint);
 	else
 		lsi_bstream_close(in);

@@ -94,6 +94,8 @@ uint64_t lsi_mstream_offset(const struct lsi_mstream *s);
 double lsi_entropy(const uint8_t *s, size_t len);
 /* Non-NULL reason when @s looks like a placeholder or documented example. */
 const char *lsi_placeholder_reason(const uint8_t *s, size_t len);
+/* Whether @s is (or contains) a value published in vendor documentation. */
+bool lsi_documented_example(const uint8_t *s, size_t len);
 /* Counts '\n' bytes. */
 uint64_t lsi_count_newlines(const uint8_t *p, size_t n);
 

@@ -24,6 +24,12 @@ static const char *const documented[] = {
 	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
 };
 
+/* Parts of widely copied documentation values: the jwt.io sample token's
+ * payload ({"sub":"1234567890","name":"John Doe",...}). */
+static const char *const documented_parts[] = {
+	"eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIi",
+};
+
 static bool contains_ci(const uint8_t *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -41,14 +47,28 @@ static bool contains_ci(const uint8_t *s, size_t len, const char *needle)
 	return false;
 }
 
+bool lsi_documented_example(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
+		if (strlen(documented[i]) == len && memcmp(documented[i], s, len) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(documented_parts) / sizeof(*documented_parts); i++) {
+		size_t n = strlen(documented_parts[i]);
+
+		for (size_t k = 0; k + n <= len; k++)
+			if (memcmp(s + k, documented_parts[i], n) == 0)
+				return true;
+	}
+	return false;
+}
+
 const char *lsi_placeholder_reason(const uint8_t *s, size_t len)
 {
 	bool seen[256] = { false };
 	unsigned distinct = 0;
 
-	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
-		if (strlen(documented[i]) == len && memcmp(documented[i], s, len) == 0)
-			return "documented example key";
+	if (lsi_documented_example(s, len))
+		return "documented example key";
 	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++)
 		if (contains_ci(s, len, markers[i]))
 			return "placeholder";

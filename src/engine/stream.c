@@ -389,15 +389,19 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 		h.entropy = lsi_entropy(h.secret, h.secret_len);
 		if (cr->def->min_entropy > 0 && h.entropy < cr->def->min_entropy)
 			return;
-		if (cr->def->category == LS_CAT_SECRET &&
-		    lsi_placeholder_reason(h.secret, h.secret_len))
-			return;
 		h.verdict_reason = "";
 		if (cr->validator) {
 			h.verdict = cr->validator->check(h.secret, h.secret_len, &h.verdict_reason);
 			if (h.verdict == LSI_VERDICT_FAIL)
 				return;
 		}
+		/* A long structure the validator proved (a PEM key) is not a
+		 * placeholder even when "xxxx" occurs by chance in its base64. */
+		if (cr->def->category == LS_CAT_SECRET &&
+		    (h.verdict == LSI_VERDICT_PASS && h.secret_len >= 64
+			     ? lsi_documented_example(h.secret, h.secret_len)
+			     : lsi_placeholder_reason(h.secret, h.secret_len) != NULL))
+			return;
 		locate(s, ms, &h.line, &h.column);
 		line_marks(s, cr, end, &h);
 		if (s->fn(&h, s->user))

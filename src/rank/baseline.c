@@ -288,12 +288,14 @@ ls_status ls_baseline_add(ls_baseline *b, const ls_finding *f)
 		entry_fini(&e);
 		return LS_ERR_NOMEM;
 	}
-	for (; e.path_count < n; e.path_count++)
-		if (!(e.path[e.path_count] = lsi_strdup(f->path[e.path_count] ? f->path[e.path_count]
-										 : ""))) {
+	for (; e.path_count < n; e.path_count++) {
+		const char *p = f->path[e.path_count];
+
+		if (!(e.path[e.path_count] = lsi_strdup(p ? p : ""))) {
 			entry_fini(&e);
 			return LS_ERR_NOMEM;
 		}
+	}
 	return bl_insert(b, &e);
 }
 
@@ -421,14 +423,29 @@ static ls_status fail(struct loader *l, uint64_t off, const char *msg)
 	return LS_ERR_RULES;
 }
 
+/* Fingerprints are hex and rule ids [a-z0-9-]: printable ASCII, no blanks. */
+static bool key_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((uint8_t)*s <= ' ' || (uint8_t)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 static ls_status entry_end(struct loader *l, uint64_t off)
 {
 	ls_status st;
 
 	l->in_entry = false;
-	if (!l->cur.fp || !l->cur.rule || !*l->cur.fp || !*l->cur.rule) {
+	if (!l->cur.fp || !l->cur.rule) {
 		entry_fini(&l->cur);
 		return fail(l, off, "a baseline entry needs a 'fingerprint' and a 'rule'");
+	}
+	if (!key_ok(l->cur.fp) || !key_ok(l->cur.rule)) {
+		entry_fini(&l->cur);
+		return fail(l, off, "a baseline fingerprint or rule is not a printable word");
 	}
 	st = bl_insert(l->b, &l->cur);
 	memset(&l->cur, 0, sizeof(l->cur));

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "rank.h"
+#include "container/binfmt.h"
 #include "engine/validators.h"
 
 int lsi_severity_base_score(ls_severity s)
@@ -90,38 +91,6 @@ static bool has_suffix_ci(const char *s, size_t len, const char *suf)
 	return true;
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool binary_magic(const uint8_t *h, size_t n)
-{
-	static const uint8_t macho[][4] = {
-		{ 0xfe, 0xed, 0xfa, 0xce }, { 0xfe, 0xed, 0xfa, 0xcf },
-		{ 0xce, 0xfa, 0xed, 0xfe }, { 0xcf, 0xfa, 0xed, 0xfe },
-	};
-
-	if (n < 8)
-		return false;
-	if (memcmp(h, "\x7f" "ELF", 4) == 0)
-		return true;
-	for (size_t i = 0; i < sizeof(macho) / sizeof(*macho); i++)
-		if (memcmp(h, macho[i], 4) == 0)
-			return true;
-	/* A fat Mach-O counts its slices where a Java class keeps its version
-	 * (45 and up): both start with CAFEBABE. */
-	if (memcmp(h, "\xca\xfe\xba\xbe", 4) == 0 && be32(h + 4) > 0 && be32(h + 4) < 20)
-		return true;
-	if (h[0] == 'M' && h[1] == 'Z' && n >= 0x40) {
-		uint32_t pe = (uint32_t)h[0x3c] | (uint32_t)h[0x3d] << 8 | (uint32_t)h[0x3e] << 16 |
-			      (uint32_t)h[0x3f] << 24;
-
-		return pe <= n - 4 && memcmp(h + pe, "PE\0\0", 4) == 0;
-	}
-	return false;
-}
-
 enum lsi_mkind lsi_member_kind(const char *name, const uint8_t *head, size_t head_len)
 {
 	static const char *const squeeze[] = { ".gz", ".bz2", ".xz", ".zst" };
@@ -132,7 +101,7 @@ enum lsi_mkind lsi_member_kind(const char *name, const uint8_t *head, size_t hea
 	const char *base = name ? name : "";
 	size_t len;
 
-	if (binary_magic(head, head_len))
+	if (head && lsi_binfmt_sniff(head, head_len) != LSI_BIN_NONE)
 		return LSI_MK_BINARY;
 	for (const char *p = base; *p; p++)
 		if (*p == '/' || *p == '\\')

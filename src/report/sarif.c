@@ -58,8 +58,9 @@ static bool smap_put(struct smap *m, const char *k, size_t v)
 		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->key[i]) {
-				for (j = str_hash(m->key[i]) & (n.cap - 1); n.key[j]; j = (j + 1) & (n.cap - 1))
-					;
+				j = str_hash(m->key[i]) & (n.cap - 1);
+				while (n.key[j])
+					j = (j + 1) & (n.cap - 1);
 				n.key[j] = m->key[i];
 				n.val[j] = m->val[i];
 			}
@@ -293,10 +294,13 @@ static void write_rule(struct ls_reporter *r, struct lsi_json *j, const struct s
 	lsi_json_key(j, "text");
 	lsi_json_cstr(j, lsi_buf_str(tmp));
 	lsi_buf_reset(tmp);
-	lsi_buf_printf(tmp, "**%s** (`%s`, %s, base severity %s)\n\n%s\n\n%s", name, f->rule, cat,
-		       ls_severity_name(sr->sev), note ? "" : lsi_report_category_about(f->category),
-		       note ? "Raise the limit named in the message, or repair the input."
-			    : lsi_report_category_advice(f->category));
+	lsi_buf_printf(tmp, "**%s** (`%s`, %s, base severity %s)\n\n", name, f->rule, cat,
+		       ls_severity_name(sr->sev));
+	if (note)
+		lsi_buf_puts(tmp, "Raise the limit named in the message, or repair the input.");
+	else
+		lsi_buf_printf(tmp, "%s\n\n%s", lsi_report_category_about(f->category),
+			       lsi_report_category_advice(f->category));
 	if (nrefs)
 		lsi_buf_puts(tmp, "\n\nReferences:\n");
 	for (size_t i = 0; i < nrefs; i++)

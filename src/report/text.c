@@ -147,13 +147,17 @@ static size_t group_dups(const struct ls_reporter *r, const struct order *ord, s
 	}
 	qsort_r(by, r->count, sizeof(*by), cmp_dup, &c);
 	for (size_t a = 0, e; a < r->count; a = e) {
+		const struct lsi_rfinding *fa = &r->f[by[a]];
 		size_t best = by[a], tail;
 
-		for (e = a + 1; e < r->count && strcmp(r->f[by[e]].fingerprint, r->f[by[a]].fingerprint) == 0 &&
-				strcmp(r->f[by[e]].rule, r->f[by[a]].rule) == 0;
-		     e++)
-			if (r->f[by[e]].severity > r->f[best].severity)
+		for (e = a + 1; e < r->count; e++) {
+			const struct lsi_rfinding *fe = &r->f[by[e]];
+
+			if (strcmp(fe->fingerprint, fa->fingerprint) || strcmp(fe->rule, fa->rule))
+				break;
+			if (fe->severity > r->f[best].severity)
 				best = by[e];
+		}
 		tail = best;
 		for (size_t k = a; k < e; k++) {
 			head[by[k]] = best;

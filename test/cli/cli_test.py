@@ -354,6 +354,19 @@ def threads_same_output(d):
 
 
 @case
+def flood_capped_per_rule(d):
+    write(d, 'bundle.js', b''.join(b'DEBUG-MARKER-%03d\n' % i for i in range(50)) +
+          ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, '--min-severity', 'info', 'bundle.js')
+    rules = [f['rule'] for f in fs]
+    expect(rules.count('t-note') == 20 and rules.count('t-aws-key-id') == 1, rules)
+    lim = [f for f in fs if f['rule'] == 'limit-reached']
+    expect(len(lim) == 1 and '30 more matches of t-note' in lim[0]['details']['message'], lim)
+    rc, fs, err = scan(d, '--max-findings-per-rule', '100', 'bundle.js')
+    expect(len(fs) == 51, len(fs))
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}

@@ -173,6 +173,39 @@ def git_packed_counted(d):
     expect(det['packed_objects'] == count and det['objects'] == count + det['loose_objects'],
            (det, count))
     expect(det['refs'] >= 1, det)  # gc moves refs into packed-refs; both are counted
+    # The old blob now lives in the pack, whole or as a delta: still found.
+    f = only(fs, 'x-aws-key-id')
+    pack = 'repo/.git/objects/pack/' + packs[0]
+    expect(f['path'][:2] == ['app.tgz', pack] and
+           re.fullmatch(r'(blob|delta)@\d+', f['path'][2]), f['path'])
+
+
+@case
+def git_pack_delta_inserts_scanned(d):
+    """A secret that only a delta's inserted bytes hold is found in that delta."""
+    repo = os.path.join(d, 'repo')
+    os.makedirs(repo)
+    sh(['git', 'init', '-q', '-b', 'main', '.'], repo)
+    lines = ['line %d %s' % (i, 'abcdefgh' * 5) for i in range(400)]
+    # The larger first version becomes the base; the second, with the key, a delta.
+    write(repo, 'big.txt', ('\n'.join(lines + ['extra %d' % i for i in range(60)]) + '\n').encode())
+    sh(['git', 'add', '.'], repo)
+    sh(['git', '-c', 'user.name=d', '-c', 'user.email=d@example.com', 'commit', '-q', '-m', '1'], repo)
+    write(repo, 'big.txt', ('\n'.join(lines[:200] + ['aws_key = ' + AWS_ID] + lines[200:]) + '\n').encode())
+    sh(['git', '-c', 'user.name=d', '-c', 'user.email=d@example.com', 'commit', '-q', '-a', '-m', '2'],
+       repo)
+    blob = sh(['git', 'rev-parse', 'HEAD:big.txt'], repo).strip()
+    write(repo, 'big.txt', b'gone\n')  # the working copy no longer has it
+    sh(['git', 'gc', '-q', '--aggressive', '--prune=now'], repo)
+    idx = [f for f in os.listdir(os.path.join(repo, '.git', 'objects', 'pack')) if f.endswith('.idx')]
+    entry = [line.split() for line in sh(['git', 'verify-pack', '-v', '.git/objects/pack/' + idx[0]],
+                                         repo).splitlines() if line.startswith(blob)][0]
+    expect(len(entry) == 7, 'git stored the keyed blob whole, not as a delta: %r' % entry)
+    tar_dir(d, repo, 'app.tgz')
+    rc, fs, err = scan(d, 'app.tgz')
+    f = only(fs, 'x-aws-key-id')
+    expect(f['path'][2] == 'delta@' + entry[4], (f['path'], entry))
+    expect(rc == 1, rc)
 
 
 @case
@@ -253,6 +286,9 @@ def elf_debug_info_default_rules(d):
     rc, fs, err = scan(d, 'tool', default_rules=True)
     b = only(fs, 'binary-debug-info')
     expect(b['path'] == ['tool'] and '.debug_info' in b['details']['sections'], b)
+    # The built-in build-path rules see /home/ci-builder/src/main.c in the DWARF.
+    expect(b['details']['build_paths'] >= 1, b['details'])
+    expect(any('/home/ci-builder/src' in e for e in b['details']['examples']), b['details'])
     expect([f['rule'] for f in fs if f['category'] == 'debug-info'] == ['binary-debug-info'], fs)
 
 

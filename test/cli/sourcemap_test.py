@@ -125,6 +125,7 @@ def tgz_map_secret_at_original_source(d):
     key, rep = fs
     expect(key['severity'] == 'critical' and 'secret' not in key, key)
     expect(rep['severity'] == 'critical' and rep['category'] == 'source-exposure', rep)
+    expect(rep['reasons'] == ['first-party source code embedded'], rep['reasons'])
     expect(rep['details'] == DETAILS, (rep['details'], DETAILS))
     for f in fs:
         expect(isinstance(f['reasons'], list) and isinstance(f['details'], dict), f)
@@ -236,6 +237,8 @@ def third_party_only_and_paths_only(d):
         ('sourcemap-sources-content', 'medium', ['vendor.js.map']),
         ('sourcemap-sources-list', 'low', ['tsc.js.map'])], fs)
     expect(fs[0]['details']['first_party_sources'] == 0, fs[0])
+    expect(fs[0]['reasons'] == ['only third-party sources embedded'], fs[0])
+    expect(fs[1]['reasons'] == ['source paths only, no content'], fs[1])
     expect(fs[1]['details'] == {'sources': 2, 'sources_with_content': 0,
                                 'first_party_sources': 2, 'first_party_lines': 0,
                                 'first_party_bytes': 0,

@@ -110,3 +110,165 @@ put('scan', 'gitdir.tar', tar([('p/.git/HEAD', b'ref: refs/heads/main\n'),
 put('scan', 'encoded.tar', tar([('c.yaml', b'k: ' + __import__('base64').b64encode(secret) + b'\n'),
                                 ('b.bin', b'\0\1' + secret.decode().encode('utf-16le')),
                                 ('tool', elf64())]))
+
+
+# Source maps and the streaming JSON tokenizer.
+def smap(doc):
+    import json
+    return json.dumps(doc, separators=(',', ':')).encode()
+
+
+sm_doc = {'version': 3, 'file': 'cli.js', 'mappings': 'AAAA;AACA',
+          'sources': ['webpack://app/./src/auth.ts', '../node_modules/x/i.js', None],
+          'sourcesContent': [secret.decode() + '\u00e9\U0001F600', 'x\n', 'orphan'],
+          'names': [], 'ignoreList': [1]}
+put('json_read', 'values.json', b'\x11{"a":[1,-2.5e+3,true,false,null,"x"],"b":{},"c":""}')
+put('json_read', 'escapes.json', b'\x27["a\\n\\t\\"\\\\\\/\\u00e9\\ud83d\\ude00\\ud800x"]')
+put('json_read', 'deep.json', b'\x05' + b'[' * 40 + b']' * 40)
+put('json_read', 'bad.json', b'\x33{"a":"b\\q", 01, tru}')
+put('sourcemap', 'webpack.map', b'\x07' + smap(sm_doc))
+put('sourcemap', 'index.map', b'\x02' + smap({'version': 3, 'sections': [
+    {'offset': {'line': 0, 'column': 0}, 'map': sm_doc},
+    {'offset': {'line': 9, 'column': 0}, 'url': 'b.js.map'}]}))
+put('sourcemap', 'content_first.map', b'\x83' + b'\xef\xbb\xbf)]}\'\n' + smap(
+    {'sourcesContent': ['a', 'b', 'c', 'd'], 'version': 3, 'sources': ['a', 'b']}))
+put('sourcemap', 'truncated.map', b'\x05' + smap(sm_doc)[:90])
+put('scan', 'sourcemap.tgz', gzip.compress(tar([('package/dist/cli.js.map', smap(sm_doc))]),
+                                           mtime=0))
+put('baseline', 'written.json', b'{\n  "leakscan_baseline": 1,\n  "findings": [\n    {\n'
+    b'      "fingerprint": "7d360184e44a8a554be1150d0b6a0157",\n      "rule": "aws",\n'
+    b'      "path": ["app.tgz", "package/dist/config.js"],\n      "line": 5\n    }\n  ]\n}\n')
+put('baseline', 'report.json', b'{"version":"0.1.0","findings":[{"rule":"r","fingerprint":"f",'
+    b'"path":["a","b\\u001b"],"line":null,"details":{"x":[1]}}],"summary":{"inputs":[{}]}}')
+put('baseline', 'bad.json', b'{"findings":[{"rule":"r"},{"fingerprint":"x","rule":"y"')
+
+
+# Artifact formats (fuzz_container): the first byte picks the block size,
+# the second the limits (odd: a tiny in-memory budget, zips read front to back).
+def formats_seeds():
+    import bz2
+    import hashlib
+    import json
+    import lzma
+    import shutil
+    import struct
+    import subprocess
+    import tempfile
+    import zipfile
+
+    def zipb(members, method=zipfile.ZIP_DEFLATED, zip64=False, stream=False):
+        class Sink(io.RawIOBase):
+            def __init__(self):
+                self.b = bytearray()
+
+            def writable(self):
+                return True
+
+            def write(self, data):
+                self.b += data
+                return len(data)
+        sink = Sink() if stream else io.BytesIO()
+        with zipfile.ZipFile(sink, 'w', method) as z:
+            for name, data in members:
+                zi = zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0))
+                zi.compress_type = method
+                with z.open(zi, 'w', force_zip64=zip64) as f:
+                    f.write(data)
+        return bytes(sink.b) if stream else sink.getvalue()
+
+    def ar(members):
+        out = b'!<arch>\n'
+        for name, data in members:
+            out += (name.ljust(16) + '0'.ljust(12) + '0'.ljust(6) * 2 + '644'.ljust(8) +
+                    str(len(data)).ljust(10) + '`\n').encode() + data + (b'\n' if len(data) % 2 else b'')
+        return out
+
+    def cpio(members):
+        out = bytearray()
+        for i, (name, data, mode) in enumerate(members + [('TRAILER!!!', b'', 0)]):
+            nb = name.encode() + b'\0'
+            out += b'070701' + b''.join(b'%08X' % v for v in (
+                i + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0)) + nb
+            out += b'\0' * ((4 - len(out) % 4) % 4) + data
+            out += b'\0' * ((4 - len(out) % 4) % 4)
+        return bytes(out)
+
+    def rpm_hdr(store):
+        return (b'\x8e\xad\xe8\x01\0\0\0\0' + struct.pack('>iiiiii', 1, len(store), 1000, 6, 0, 1) +
+                store)
+
+    def h(b):
+        return hashlib.sha256(b).hexdigest()
+
+    files = [('etc/app.conf', secret), ('etc/', b'')]
+    put('container', 'deflate.zip', b'\x04\x00' + zipb([('a/key.txt', secret), ('a/', b'')]))
+    put('container', 'stored_dd.zip', b'\x02\x01' + zipb([('k.txt', secret)], zipfile.ZIP_STORED,
+                                                         stream=True))
+    put('container', 'dd_stream.zip', b'\x01\x01' + zipb([('k.txt', secret), ('b.txt', b'b' * 40)],
+                                                         stream=True))
+    put('container', 'zip64.zip', b'\x03\x00' + zipb([('k.txt', secret)], zip64=True))
+    put('container', 'bz.zip', b'\x04\x00' + zipb([('k.txt', secret)], zipfile.ZIP_BZIP2))
+    put('container', 'ext.crx', b'\x05\x00' + b'Cr24\3\0\0\0\2\0\0\0ab' + zipb([('bg.js', secret)]))
+    put('container', 'demo.deb', b'\x04\x00' + ar([
+        ('debian-binary', b'2.0\n'),
+        ('control.tar.gz', gzip.compress(tar([('./control', b'Package: demo\n')]), mtime=0)),
+        ('data.tar.xz', lzma.compress(tar([('./etc/app.conf', secret)])))]))
+    put('container', 'gnu.a', b'\x02\x00' + ar([('/', b'\0\0\0\0'), ('//', b'long-member-name.txt/\n'),
+                                                ('/0', secret), ('#1/5', b'bsd.x' + secret)]))
+    put('container', 'newc.cpio', b'\x01\x00' + cpio([('etc', b'', 0o40755),
+                                                      ('etc/k', secret, 0o100644),
+                                                      ('etc/l', b'k', 0o120777)]))
+    put('container', 'odc.cpio', b'\x03\x00' + b'070707' + b'%06o' % 0 + b'%06o' % 1 +
+        b'%06o' % 0o100644 + b'000000' * 4 + b'%011o' % 0 + b'%06o' % 2 + b'%011o' % 5 +
+        b'k\0hello')
+    lead = b'\xed\xab\xee\xdb\x03\x00' + b'\0' * 72 + b'\0\x05' + b'\0' * 16
+    put('container', 'demo.rpm', b'\x04\x00' + lead + rpm_hdr(b'sig\0') + rpm_hdr(b'echo x\0') +
+        gzip.compress(cpio([('./etc/k', secret, 0o100644)]), mtime=0))
+    put('container', 'x.xz', b'\x03\x00' + lzma.compress(secret) + lzma.compress(b'two'))
+    put('container', 'x.bz2', b'\x02\x00' + bz2.compress(secret))
+    if shutil.which('zstd'):
+        put('container', 'x.zst', b'\x01\x00' + subprocess.run(
+            ['zstd', '-q', '-c', '--no-check'], input=secret, capture_output=True).stdout)
+    l0 = gzip.compress(tar([('etc/.env', secret), ('opt/c/a', b'a')]), mtime=0)
+    l1 = tar([('etc/.wh..env', b''), ('opt/.wh..wh..opq', b'')])
+    manifest = json.dumps([{'Config': 'c.json', 'RepoTags': ['x:1'],
+                            'Layers': [h(l0) + '/layer.tar', h(l1) + '/layer.tar']}]).encode()
+    image = tar([(h(l0) + '/layer.tar', l0), (h(l1) + '/layer.tar', l1), ('c.json', b'{}'),
+                 ('manifest.json', manifest)])
+    put('container', 'image.tar', b'\x04\x00' + image)
+    put('scan', 'image.tar', image)
+    put('scan', 'app.jar', zipb([('BOOT-INF/lib/in.jar', zipb([('k.properties', secret)]))],
+                                zipfile.ZIP_STORED))
+    if shutil.which('bsdtar'):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'k.txt'), 'wb') as f:
+                f.write(secret)
+            os.utime(os.path.join(d, 'k.txt'), (0, 0))
+            subprocess.run(['bsdtar', '--format', '7zip', '-cf', 'a.7z', 'k.txt'], cwd=d, check=True)
+            put('container', 'a.7z', b'\x04\x00' + open(os.path.join(d, 'a.7z'), 'rb').read())
+
+
+formats_seeds()
+
+
+def pack(objs):
+    """A git pack; objs: (type, data, extra header bytes)."""
+    import struct
+    import zlib
+    out = bytearray(b'PACK' + struct.pack('>II', 2, len(objs)))
+    for kind, data, extra in objs:
+        size = len(data)
+        h = kind << 4 | size & 15
+        size >>= 4
+        while size:
+            out.append(h | 0x80)
+            h = size & 0x7f
+            size >>= 7
+        out.append(h)
+        out += extra + zlib.compress(data)
+    return bytes(out + b'\0' * 20)
+
+
+put('scan', 'gitpack.tar', tar([('r/.git/objects/pack/pack-1.pack', pack([
+    (3, secret, b''), (2, b'100644 a\0' + b'a' * 20, b''),
+    (6, b'\x10\x20\x0bkey=AKIAZ3M\x90\x04\x02ok', b'\x30')]))]))

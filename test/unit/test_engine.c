@@ -202,6 +202,14 @@ static void test_entropy_placeholder(void **state)
 	assert_non_null(lsi_placeholder_reason((const uint8_t *)"AKIAIOSFODNN7EXAMPLE", 20));
 	assert_non_null(lsi_placeholder_reason((const uint8_t *)"${TOKEN}", 8));
 	assert_null(lsi_placeholder_reason((const uint8_t *)"q8Hn2Vx7Lr4Tb9Kw1Zs6", 20));
+	{
+		const char *jwtio = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwi"
+				    "bmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fw"
+				    "pMeJf36POk6yJV_adQssw5c";
+
+		assert_true(lsi_documented_example((const uint8_t *)jwtio, strlen(jwtio)));
+		assert_false(lsi_documented_example((const uint8_t *)"q8Hn2Vx7Lr4Tb9Kw1Zs6", 20));
+	}
 	assert_int_equal(lsi_count_newlines((const uint8_t *)"a\nb\n\n\n123456789\n", 16), 5);
 }
 

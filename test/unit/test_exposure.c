@@ -660,12 +660,53 @@ static void add_object(struct lsi_buf *tar, const char *name, const char *conten
 	tw_add(tar, name, '0', z, zl, TW_PAX);
 }
 
+/* One pack entry: type and size header, @extra (delta base), zlib data. */
+static size_t pack_entry(struct lsi_buf *b, int type, const void *data, size_t len,
+			 const void *extra, size_t extra_len)
+{
+	size_t at = b->len, sz = len;
+	uint8_t h = (uint8_t)(type << 4 | (sz & 15)), z[1024];
+	uLongf zl = sizeof(z);
+
+	sz >>= 4;
+	while (sz) {
+		lsi_buf_putc(b, (char)(h | 0x80));
+		h = sz & 0x7f;
+		sz >>= 7;
+	}
+	lsi_buf_putc(b, (char)h);
+	lsi_buf_append(b, extra, extra_len);
+	assert_int_equal(compress2(z, &zl, data, (uLong)len, 6), Z_OK);
+	lsi_buf_append(b, z, zl);
+	return at;
+}
+
+static void make_pack(struct lsi_buf *pk, size_t *blob_at, size_t *delta_at)
+{
+	static const char blob[] = "first\nkey_0123456789abcdef in a pack\n";
+	static const uint8_t tree[] = "100644 a\0aaaaaaaaaaaaaaaaaaaa";
+	/* sizes 38 -> 43; insert 21 bytes; copy 16 bytes from offset 0; insert 6 */
+	static const uint8_t delta[] = "\x26\x2b\x15key_fedcba9876543210 \x90\x10\x06 done";
+	uint8_t ofs;
+
+	lsi_buf_init(pk, 1 << 16);
+	lsi_buf_append(pk, "PACK\0\0\0\2\0\0\0\3", 12);
+	*blob_at = pack_entry(pk, 3, blob, sizeof(blob) - 1, NULL, 0);
+	pack_entry(pk, 2, tree, sizeof(tree) - 1, NULL, 0);
+	*delta_at = pk->len;
+	ofs = (uint8_t)(*delta_at - *blob_at);
+	assert_true(ofs < 128);
+	pack_entry(pk, 6, delta, sizeof(delta) - 1, &ofs, 1);
+	lsi_buf_append(pk, "01234567890123456789", 20);
+}
+
 static void test_api_gitdir(void **state)
 {
 	struct lsi_buf tar;
-	size_t count;
+	struct lsi_buf pk;
+	size_t count, blob_at, delta_at;
 	char *log;
-	char name[128];
+	char name[256];
 
 	(void)state;
 	lsi_buf_init(&tar, 1 << 22);
@@ -677,16 +718,36 @@ static void test_api_gitdir(void **state)
 	add_object(&tar, "pkg/.git/objects/12/3456789012345678901234567890123456789a",
 		   "\nconst k = \"key_0123456789abcdef\";\n");
 	add_object(&tar, "pkg/.git/objects/ab/cdef", "key_ffffffffffffffff too short a name\n");
-	tw_add(&tar, "pkg/.git/objects/pack/pack-1.pack", '0', "PACK\0\0\0\2\0\0\0\7rest", 16, TW_PAX);
+	make_pack(&pk, &blob_at, &delta_at);
+	tw_add(&tar, "pkg/.git/objects/pack/pack-1.pack", '0', pk.data, pk.len, TW_PAX);
 	tw_add(&tar, "pkg/src/x.js", '0', "ok\n", 3, TW_PAX);
 	tw_end(&tar);
 	log = scan_buf(tar.data, tar.len, &count);
-	assert_int_equal(count, 2);
+	assert_int_equal(count, 4);
 	assert_non_null(strstr(log, "k a.tar pkg/.git/objects/12/3456789012345678901234567890123456789a @2|\n"));
-	assert_non_null(strstr(log, "git-directory a.tar pkg/.git @0|{\"objects\":8,\"loose_objects\":1,"
-				    "\"packed_objects\":7,\"packs\":1,\"pack_bytes\":16,\"refs\":1,"
-				    "\"remote\":\"https://x.example/r.git\"}\n"));
+	/* Objects of a pack by type and offset; a delta by the text it inserts. */
+	snprintf(name, sizeof(name), "k a.tar pkg/.git/objects/pack/pack-1.pack blob@%zu @2|\n", blob_at);
+	assert_non_null(strstr(log, name));
+	snprintf(name, sizeof(name), "k a.tar pkg/.git/objects/pack/pack-1.pack delta@%zu @1|\n", delta_at);
+	assert_non_null(strstr(log, name));
+	snprintf(name, sizeof(name), "git-directory a.tar pkg/.git @0|{\"objects\":4,\"loose_objects\":1,"
+		 "\"packed_objects\":3,\"packs\":1,\"pack_bytes\":%zu,\"refs\":1,"
+		 "\"remote\":\"https://x.example/r.git\"}\n", pk.len);
+	assert_non_null(strstr(log, name));
 	lsi_free(log);
+
+	/* A pack cut short: what came before is scanned, then one damage finding. */
+	lsi_buf_reset(&tar);
+	tw_add(&tar, ".git/objects/pack/p.pack", '0', pk.data, delta_at + 6, TW_PAX);
+	tw_end(&tar);
+	log = scan_buf(tar.data, tar.len, &count);
+	assert_int_equal(count, 3);
+	assert_non_null(strstr(log, "unreadable-member a.tar .git/objects/pack/p.pack delta@"));
+	snprintf(name, sizeof(name), "\"packed_objects\":3,\"packs\":1,\"pack_bytes\":%zu,",
+		 delta_at + 6);
+	assert_non_null(strstr(log, name));
+	lsi_free(log);
+	lsi_buf_fini(&pk);
 
 	/* More .git folders than tracked: each tracked one reported, one limit finding. */
 	lsi_buf_reset(&tar);
