@@ -10,7 +10,9 @@ cd "$(dirname "$0")"
 
 PKGS=(build-essential meson ninja-build pkg-config git ca-certificates python3
       libhyperscan-dev libpcre2-dev libyaml-dev zlib1g-dev libisal-dev libmd-dev libcmocka-dev
-      python3-jsonschema)
+      liblzma-dev libbz2-dev libzstd-dev libarchive-dev
+      python3-jsonschema
+      zip xz-utils zstd bzip2 binutils libarchive-tools rpm cpio time)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -75,13 +75,16 @@ static void scan_usage(FILE *f)
 	      "      --max-depth N        nesting of archives and compression (default 16)\n"
 	      "      --max-size BYTES     skip files and members larger than BYTES\n"
 	      "      --max-total-bytes B  expanded bytes per input (default 64 GiB)\n"
-	      "      --max-ratio N        expansion ratio of one stream (default 200)\n"
+	      "      --max-ratio N        expansion ratio of one stream, and of an input as a whole\n"
+	      "                           (default 200)\n"
 	      "      --max-members N      members per archive (default 1000000)\n"
+	      "      --max-member-bytes B an archive held in memory: zip central directory, 7z\n"
+	      "                           (default 256 MiB)\n"
 	      "      --timeout MS         time per input in milliseconds (default none)\n"
 	      "  -j, --threads N          threads (default: all cores); 2+ inflates ahead\n"
 	      "      --max-findings-per-rule N  per rule and member; the rest are counted\n"
 	      "                           in one limit-reached finding (default 20)\n"
-	      "  -q, --quiet              no summary when nothing is found\n"
+	      "  -q, --quiet              no summary when nothing is found, no progress line\n"
 	      "      --no-color           no colour (also when NO_COLOR is set)\n"
 	      "\nExit status: 0 nothing at or above --fail-on, 1 findings, 2 error.\n",
 	      f);

@@ -4,8 +4,11 @@
  * usually sits at the end of the file with the section-name table just
  * before it: the header says where the table is, so the parser keeps a
  * window of LSI_BIN_WINDOW bytes before it and the table itself. A name
- * table that lies after the section table is captured when it goes by;
- * one that went by earlier than the window leaves the names unknown.
+ * table that lies after the section table is captured when it goes by.
+ * One further back (lld writes a large .strtab between them) is found by
+ * its own name: the last ".shstrtab" string before the section table is
+ * kept with LSI_ELF_SPAN bytes on each side, and used when the table says
+ * the names lie there. Otherwise the names are unknown, never guessed.
  */
 #include <string.h>
 

@@ -16,7 +16,9 @@
  * whiteouts (capped); at the end of the image the manifests are parsed
  * and each file that is present in a layer but deleted by a later one is
  * reported as an analyzer finding (rule image-layer-deleted-file) naming
- * the layer, the file and the deleting layer. Nothing is read twice.
+ * the layer, the file and the deleting layer. Nothing is read twice, and
+ * manifests are not held: the strings that order layers are picked out of
+ * them by the shared JSON tokenizer as they stream by.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,16 +29,19 @@
 #include "decode/decode.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/json_read.h"
 #include "util/json_write.h"
 
 #define BLOCK 512
-#define MAX_JSON (1u << 20)          /* one manifest or index held in memory */
-#define MAX_JSON_TOTAL (8u << 20)    /* all of them, per image */
+#define MAX_JSON (1u << 20)          /* a member larger than this is no manifest */
+#define MAX_MANIFEST_STRS (4u << 20) /* strings picked out of manifests, per image */
+#define MAX_STR 1024                 /* one such string (a tag, a path, a digest) */
+#define MAX_KEY 48                   /* longer keys are none we look for */
 #define MAX_NAMES (16u << 20)        /* layer file names kept for the analysis */
 #define MAX_FILES (1u << 20)         /* layer file records kept */
 #define MAX_META (64u * 1024u)       /* a pax record or long name in a layer */
 #define MAX_REPORTS 1000             /* deleted-file findings per image tarball */
-#define JSON_DEPTH 16
+#define JSON_DEPTH 8                 /* we look at depth 4 at most */
 #define RULE "image-layer-deleted-file"
 
 enum kind { K_PASS, K_LAYER, K_JSON };
@@ -52,10 +57,31 @@ struct layer {
 	bool complete;           /* its tar was walked to the end */
 };
 
+/*
+ * What a JSON member said about layer order: tagged strings in o->strs
+ * [off, end), each a tag byte, the bytes and a NUL. Tags: docker
+ * manifest.json: 'I' a new image, 'T' a tag, 'C' its config, 'L' a layer
+ * path; OCI index: 'M' a new manifest, 'D' its digest, 'R' its ref name;
+ * OCI manifest: 'L' a layer digest.
+ */
 struct doc {
 	char *member;
-	char *text;
-	size_t len;
+	size_t off, end;
+};
+
+/* The tokenizer's walk over one JSON member. */
+struct jwalk {
+	struct lsi_jr jr;
+	uint8_t piece[256];
+	int top;                  /* LSI_JR_ARR_BEGIN or LSI_JR_OBJ_BEGIN */
+	char keys[JSON_DEPTH][MAX_KEY + 1];
+	char key[MAX_KEY + 1];
+	size_t key_len;
+	bool key_long;
+	struct lsi_buf str;       /* the string being assembled */
+	bool str_long;
+	size_t off;               /* where this member's records start in o->strs */
+	bool done, failed;
 };
 
 struct link {
@@ -94,10 +120,10 @@ struct oci {
 	enum kind kind;
 	bool chain_eof;
 	struct observer obs;
-	struct lsi_buf capture;     /* JSON member being read */
+	struct jwalk jw;            /* JSON member being read */
 	struct lsi_buf member;      /* its name, without "./" */
 	struct lsi_buf layers, files, names, docs, links; /* arrays, capped */
-	size_t json_total;
+	struct lsi_buf strs;        /* what manifests said: see struct doc */
 	bool names_full;
 	/* The end: reports. */
 	bool analysed;

@@ -548,10 +548,9 @@ static int handle(struct sm *s, const struct lsi_jr_event *ev, struct lsi_member
 					return 1;
 				}
 			} else if (ev->tok == LSI_JR_NUM && parse_uint(ev->p, ev->n, &i) &&
-				   i < s->max_entries) {
-				if (!(e = entry(s, s->sec_base + i)))
-					return -1;
-				e->flags |= F_IGNORED;
+				   i < s->src_count - s->sec_base) {
+				/* Only sources already seen: an index cannot grow the table. */
+				s->src[s->sec_base + i].flags |= F_IGNORED;
 			}
 			break;
 		}

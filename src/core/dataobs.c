@@ -88,6 +88,8 @@ static int sink_hit(const struct lsi_hit *h, void *user)
 	size_t depth = s->path_count;
 	int rc = 0;
 
+	if (s->aborted)
+		return 1; /* the caller stopped the scan from another stream */
 	if (tally(k->ob, h))
 		return 0;
 	if (push_labels(s, k))

@@ -30,6 +30,8 @@ struct lsi_mstream {
 	void *user;
 	int stop;                    /* callback asked to stop */
 	uint64_t w_max;              /* the widest rule's width */
+	bool loc_valid;              /* locate()'s memo: */
+	uint64_t loc_off, loc_nl, loc_line_start;
 	uint64_t *last_end;          /* per rule: end of the last confirmed match */
 	uint8_t *hist;               /* bytes [hist_start, chunk_start) */
 	size_t hist_len;
@@ -151,6 +153,7 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 	s->chunk_start = 0;
 	s->last = false;
 	s->def_count = 0;
+	s->loc_valid = false;
 	/* UINT64_MAX marks "nothing confirmed yet" (offset 0 is a valid end). */
 	memset(s->last_end, 0xff, m->e->count * sizeof(*s->last_end));
 	*out = s;
@@ -185,23 +188,50 @@ static uint8_t byte_at(const struct lsi_mstream *s, uint64_t off)
 	return s->hist[off - s->hist_start];
 }
 
-/* Line and column of @off, which lies in history or the current chunk. */
-static void locate(const struct lsi_mstream *s, uint64_t off, uint64_t *line, uint64_t *col)
+/*
+ * Line and column of @off, which lies in history or the current chunk.
+ * Hits come mostly in order, so counting resumes from the last offset
+ * located: a minified bundle (one line, thousands of hits) costs one pass
+ * over its bytes, not one pass back to the line start per hit.
+ */
+static void locate(struct lsi_mstream *s, uint64_t off, uint64_t *line, uint64_t *col)
 {
-	uint64_t line_start = s->hist_line_start;
-	uint64_t nl;
+	uint64_t from = s->hist_start, nl = s->hist_lines, line_start = s->hist_line_start;
+	const uint8_t *a = NULL, *b = NULL, *p;
+	size_t an = 0, bn = 0;
 
-	if (off >= s->chunk_start) {
-		nl = s->lines + lsi_count_newlines(s->chunk, (size_t)(off - s->chunk_start));
-	} else {
-		nl = s->hist_lines +
-		     lsi_count_newlines(s->hist, (size_t)(off - s->hist_start));
-	}
-	for (uint64_t p = off; p > s->hist_start; p--)
-		if (byte_at(s, p - 1) == '\n') {
-			line_start = p;
-			break;
+	if (s->loc_valid && s->loc_off >= s->hist_start) {
+		if (s->loc_off <= off) {
+			from = s->loc_off;
+			nl = s->loc_nl;
+			line_start = s->loc_line_start;
+		} else if (off >= s->loc_line_start) {
+			/* Back on the memo's line: no newline in between. */
+			*line = s->loc_nl + 1;
+			*col = off - s->loc_line_start + 1;
+			return;
 		}
+	}
+	/* [from, off) as its history part a and its chunk part b. */
+	if (from < s->chunk_start) {
+		a = s->hist + (from - s->hist_start);
+		an = (size_t)((off < s->chunk_start ? off : s->chunk_start) - from);
+	}
+	if (off > s->chunk_start) {
+		uint64_t st = from > s->chunk_start ? from : s->chunk_start;
+
+		b = s->chunk + (st - s->chunk_start);
+		bn = (size_t)(off - st);
+	}
+	nl += lsi_count_newlines(a, an) + lsi_count_newlines(b, bn);
+	if (bn && (p = memrchr(b, '\n', bn)))
+		line_start = off - bn + (uint64_t)(p - b) + 1;
+	else if (an && (p = memrchr(a, '\n', an)))
+		line_start = from + (uint64_t)(p - a) + 1;
+	s->loc_valid = true;
+	s->loc_off = off;
+	s->loc_nl = nl;
+	s->loc_line_start = line_start;
 	*line = nl + 1;
 	*col = off - line_start + 1;
 }
@@ -439,9 +469,7 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 static void run_deferred(struct lsi_mstream *s, bool all)
 {
 	uint64_t avail_hi = s->chunk_start + s->chunk_len;
-	size_t keep = 0;
-
-	size_t i = 0;
+	size_t keep = 0, i = 0;
 
 	/* In order: the first hit still short of bytes holds back the rest. */
 	for (; i < s->def_count && !s->stop; i++) {

@@ -489,6 +489,66 @@ static void test_line_marks(void **state)
 	lsi_ruleset_fini(&rs);
 }
 
+/*
+ * Lines and columns on a long single line with many hits (a minified
+ * bundle), and for a hit that starts before the previous one (a key inside
+ * a password assignment): the same in every split, and right.
+ */
+static void test_locate_long_line(void **state)
+{
+	static const char yaml[] =
+		"rules:\n"
+		"  - id: aws-id\n"
+		"    category: secret\n"
+		"    severity: critical\n"
+		"    pattern: '\\b((?:AKIA|ASIA)[A-Z2-7]{16})\\b'\n"
+		"  - id: pw\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: 'password=\"([^\"\\s]{8,64})\"'\n";
+	struct lsi_ruleset rs;
+	struct lsi_engine *e;
+	struct lsi_matcher *m;
+	struct lsi_buf doc;
+	struct marks whole, split;
+
+	(void)state;
+	lsi_ruleset_init(&rs);
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "t.yml", yaml, strlen(yaml), false), LS_OK);
+	assert_int_equal(lsi_engine_new(&rs, NULL, &e), LS_OK);
+	assert_int_equal(lsi_matcher_new(e, &m), LS_OK);
+	lsi_buf_init(&doc, 1 << 22);
+	lsi_buf_puts(&doc, "header\n");
+	/* 40 keys 70,000 bytes apart on one line: past any chunk and history. */
+	for (int i = 0; i < 40; i++) {
+		for (int k = 0; k < 7000; k++)
+			lsi_buf_puts(&doc, "abcdefghi;");
+		lsi_buf_puts(&doc, "AKIAZ3MSJV4WQ7PLXR5T;");
+	}
+	lsi_buf_puts(&doc, "\nx password=\"AKIAQ4MTXW5VR6PNYS3U-tail\" y\n");
+	feed(m, (const char *)doc.data, doc.len, 0, &whole);
+	assert_int_equal(whole.n, 42);
+	for (int i = 0; i < 40; i++) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "0 L2 C%d -", 1 + (i + 1) * 70000 + i * 21);
+		assert_string_equal(whole.rows[i], want);
+	}
+	/* Hyperscan ends the key first; the password starts 10 bytes earlier. */
+	assert_string_equal(whole.rows[40], "0 L3 C13 -");
+	assert_string_equal(whole.rows[41], "1 L3 C3 -");
+	for (size_t chunk = 1; chunk < 100000; chunk = chunk * 7 + 3) {
+		feed(m, (const char *)doc.data, doc.len, chunk, &split);
+		assert_int_equal(split.n, whole.n);
+		for (size_t i = 0; i < whole.n; i++)
+			assert_string_equal(split.rows[i], whole.rows[i]);
+	}
+	lsi_buf_fini(&doc);
+	lsi_matcher_free(m);
+	lsi_engine_free(e);
+	lsi_ruleset_fini(&rs);
+}
+
 /* ---- Progress and inline allow through the public API ---- */
 
 struct prog {
@@ -559,7 +619,8 @@ int main(void)
 		cmocka_unit_test(test_member_kind),	  cmocka_unit_test(test_rank_evidence),
 		cmocka_unit_test(test_fpcount),		  cmocka_unit_test(test_baseline_roundtrip),
 		cmocka_unit_test(test_baseline_read),	  cmocka_unit_test(test_baseline_bad_args),
-		cmocka_unit_test(test_line_marks),	  cmocka_unit_test(test_progress_and_allow),
+		cmocka_unit_test(test_line_marks),	  cmocka_unit_test(test_locate_long_line),
+		cmocka_unit_test(test_progress_and_allow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,7 @@ static void list_map(const char *map, size_t len, size_t block, bool read_data,
 		}
 		if (m.type == LSI_M_REPORT) {
 			assert_int_equal(m.name_len, 0);
+			assert_non_null(m.report_reason); /* it explains the severity */
 			lsi_buf_printf(out, "REPORT %s %d %s %s\n", m.report_rule, m.report_severity,
 				       m.message, m.details_json);
 			continue;
@@ -261,6 +262,14 @@ static void test_ignore_list(void **state)
 	       "files, 1 lines {\"sources\":2,\"sources_with_content\":2,\"first_party_sources\":1,"
 	       "\"first_party_lines\":1,\"first_party_bytes\":1,\"top_directories\":[{\"dir\":"
 	       "\"src/\",\"files\":1}]}\n");
+	/* Indexes of sources not seen yet (or never) do not grow the table. */
+	EXPECT("{\"version\":3,\"ignoreList\":[0,99999999],\"sources\":[\"a.js\"],"
+	       "\"sourcesContent\":[\"a\"],\"x_google_ignoreList\":[5,123456789012345678901]}",
+	       "a.js=a\n"
+	       "REPORT sourcemap-sources-content -1 source map embeds 1 of 1 sources: 1 first-party "
+	       "files, 1 lines {\"sources\":1,\"sources_with_content\":1,\"first_party_sources\":1,"
+	       "\"first_party_lines\":1,\"first_party_bytes\":1,\"top_directories\":[{\"dir\":"
+	       "\"./\",\"files\":1}]}\n");
 }
 
 /* Top directories: one level below the common prefix, largest first, five at most. */
