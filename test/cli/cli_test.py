@@ -387,24 +387,32 @@ def database_cache(d):
     expect(fs4 == fs1 and err == '', (fs4, err))
 
 
-def main():
+def run_main(cases, argv=None):
+    """The runner protocol every CLI test file shares: `--list` prints the
+    case names (meson registers one test each); `BINARY [--case NAME...]`
+    runs them, each in a fresh temporary directory, reporting every
+    failure."""
     global BIN
-    argv = sys.argv[1:]
+    argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == '--list':
-        print('\n'.join(CASES))
+        print('\n'.join(cases))
         return 0
     BIN = os.path.abspath(argv[0])
-    names = argv[argv.index('--case') + 1:] if '--case' in argv else list(CASES)
+    names = argv[argv.index('--case') + 1:] if '--case' in argv else list(cases)
     failed = 0
     for name in names:
         with tempfile.TemporaryDirectory() as d:
             try:
-                CASES[name](d)
+                cases[name](d)
                 print('ok', name)
             except Exception as e:  # report every failure, keep going
                 failed += 1
                 print('FAIL', name, '-', e)
     return 1 if failed else 0
+
+
+def main():
+    return run_main(CASES)
 
 
 if __name__ == '__main__':

@@ -533,24 +533,10 @@ def progress_on_terminal(d):
 def main():
     global REGEN
     argv = sys.argv[1:]
-    if argv and argv[0] == '--list':
-        print('\n'.join(CASES))
-        return 0
     if '--regen' in argv:
         REGEN = True
         argv.remove('--regen')
-    cli_test.BIN = os.path.abspath(argv[0])
-    names = argv[argv.index('--case') + 1:] if '--case' in argv else list(CASES)
-    failed = 0
-    for name in names:
-        with cli_test.tempfile.TemporaryDirectory() as d:
-            try:
-                CASES[name](d)
-                print('ok', name)
-            except Exception as e:  # report every failure, keep going
-                failed += 1
-                print('FAIL', name, '-', e)
-    return 1 if failed else 0
+    return cli_test.run_main(CASES, argv)
 
 
 if __name__ == '__main__':

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402  (the shared helpers)
@@ -345,22 +344,7 @@ def hostile_garbage_after_head(d):
 
 
 def main():
-    argv = sys.argv[1:]
-    if argv and argv[0] == '--list':
-        print('\n'.join(CASES))
-        return 0
-    cli_test.BIN = os.path.abspath(argv[0])
-    names = argv[argv.index('--case') + 1:] if '--case' in argv else list(CASES)
-    failed = 0
-    for name in names:
-        with tempfile.TemporaryDirectory() as d:
-            try:
-                CASES[name](d)
-                print('ok', name)
-            except Exception as e:  # report every failure, keep going
-                failed += 1
-                print('FAIL', name, '-', e)
-    return 1 if failed else 0
+    return cli_test.run_main(CASES)
 
 
 if __name__ == '__main__':
