@@ -20,11 +20,26 @@ enum { T_HDR = 1, T_TAB, T_STR, T_LINK };
 #define SHT_NOBITS 8
 #define SHF_COMPRESSED 0x800
 #define SHN_XINDEX 0xffff
+/* Bytes kept on each side of a ".shstrtab" string seen before the table. */
+#define LSI_ELF_SPAN 4096u
+#define RING (LSI_ELF_SPAN + 16u)
+#define NAME ".shstrtab"
+#define NAME_LEN 9u
 
 struct elf_st {
 	bool is64, be;
+	bool hdr_seen;
 	uint64_t shoff;
 	uint32_t shentsize, shnum, shstrndx;
+	/* The name table found by its name (elf_bytes). */
+	bool names_wait;             /* the section table waits for the candidate */
+	uint64_t str_off, str_size;
+	bool have_cand;
+	uint64_t cand_lo;            /* offset of cand[0] */
+	size_t cand_len;             /* bytes of cand filled */
+	uint8_t cand[2 * LSI_ELF_SPAN];
+	size_t ring_len, ring_at;    /* the last RING bytes before the chunk, circular */
+	uint8_t ring[RING];
 };
 
 struct shdr {
@@ -60,6 +75,7 @@ static void parse_hdr(struct lsi_binparse *p, const uint8_t *h)
 	struct elf_st *e = p->st;
 	uint64_t size, lo;
 
+	e->hdr_seen = true;
 	e->is64 = h[4] == 2;
 	e->be = h[5] == 2;
 	if (e->is64) {
@@ -107,9 +123,13 @@ static bool has_prefix(const char *s, size_t n, const char *pre)
 	return n >= k && memcmp(s, pre, k) == 0;
 }
 
-/* Classifies every section by name; @names is the name table (@nlen bytes). */
+/*
+ * Classifies every section by name; @names is the name table (@nlen
+ * bytes). @more: a debug link's contents may be asked for; otherwise
+ * they are looked up in the captures already made.
+ */
 static void resolve(struct lsi_binparse *p, const struct lsi_bincap *tab, const uint8_t *names,
-		    size_t nlen)
+		    size_t nlen, bool more)
 {
 	struct elf_st *e = p->st;
 	const uint8_t *t = tab->buf + (e->shoff - tab->lo);
@@ -145,7 +165,10 @@ static void resolve(struct lsi_binparse *p, const struct lsi_bincap *tab, const 
 				s.size = LSI_BIN_PATH_LEN;
 			if (lsi_bincap_has(tab, s.off, s.size, &data))
 				keep_link(p, data, (size_t)s.size);
-			else
+			else if (!more && e->have_cand && s.off >= e->cand_lo &&
+				 s.off + s.size <= e->cand_lo + e->cand_len)
+				keep_link(p, e->cand + (s.off - e->cand_lo), (size_t)s.size);
+			else if (more)
 				lsi_bincap_want(p, T_LINK, s.off, s.off + s.size);
 		}
 	}
@@ -167,24 +190,132 @@ static void tab_done(struct lsi_binparse *p, struct lsi_bincap *c)
 	}
 	if (idx >= e->shnum) {
 		p->info.names_unknown = true;
-		resolve(p, c, NULL, 0);
+		resolve(p, c, NULL, 0, true);
 		lsi_bincap_release(c);
 		return;
 	}
 	read_shdr(e, c->buf + (e->shoff - c->lo) + (size_t)idx * e->shentsize, &str);
 	size = str.size < LSI_BIN_STRTAB_CAP ? str.size : LSI_BIN_STRTAB_CAP;
 	if (size && lsi_bincap_has(c, str.off, size, &names)) {
-		resolve(p, c, names, (size_t)size);
+		resolve(p, c, names, (size_t)size, true);
 		lsi_bincap_release(c);
 		return;
 	}
+	if (size && str.off <= UINT64_MAX - size && str.off + size <= e->shoff &&
+	    str.off < c->lo) {
+		/* Before the window: elf_bytes decides, once this chunk was searched. */
+		e->names_wait = true;
+		e->str_off = str.off;
+		e->str_size = size;
+		return;
+	}
 	if (!size || str.off > UINT64_MAX - size || !lsi_bincap_want(p, T_STR, str.off, str.off + size)) {
-		/* The names went by before the window: only types are known. */
 		p->info.names_unknown = true;
-		resolve(p, c, NULL, 0);
+		resolve(p, c, NULL, 0, true);
 		lsi_bincap_release(c);
 	}
 	/* else the table waits for its names */
+}
+
+/* Copies the last @n bytes before the current chunk (n <= ring_len) to @dst. */
+static void ring_tail(const struct elf_st *e, uint8_t *dst, size_t n)
+{
+	size_t start = (e->ring_at + RING - n) % RING, first = RING - start < n ? RING - start : n;
+
+	memcpy(dst, e->ring + start, first);
+	memcpy(dst + first, e->ring, n - first);
+}
+
+static void ring_push(struct elf_st *e, const uint8_t *b, size_t n)
+{
+	if (n > RING) {
+		b += n - RING;
+		n = RING;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t k = RING - e->ring_at < n - i ? RING - e->ring_at : n - i;
+
+		memcpy(e->ring + e->ring_at, b + i, k);
+		e->ring_at = (e->ring_at + k) % RING;
+		i += k;
+	}
+	e->ring_len = e->ring_len + n > RING ? RING : e->ring_len + n;
+}
+
+/* Adds to the candidate what the chunk at @pos holds of its range. */
+static void cand_fill(struct elf_st *e, uint64_t pos, const uint8_t *b, size_t n)
+{
+	uint64_t need = e->cand_lo + e->cand_len, end = pos + n;
+	size_t k;
+
+	if (!e->have_cand || e->cand_len == sizeof(e->cand) || need < pos || need >= end)
+		return;
+	k = (size_t)(end - need);
+	if (k > sizeof(e->cand) - e->cand_len)
+		k = sizeof(e->cand) - e->cand_len;
+	memcpy(e->cand + e->cand_len, b + (need - pos), k);
+	e->cand_len += k;
+}
+
+/* A ".shstrtab" string at offset @x: the bytes around it become the candidate. */
+static void cand_take(struct elf_st *e, uint64_t x, uint64_t pos, const uint8_t *b, size_t n)
+{
+	uint64_t lo = x > LSI_ELF_SPAN ? x - LSI_ELF_SPAN : 0;
+
+	if (lo < pos - e->ring_len)
+		lo = pos - e->ring_len; /* only at the very start of the file */
+	e->have_cand = true;
+	e->cand_lo = lo;
+	e->cand_len = 0;
+	if (lo < pos) {
+		e->cand_len = (size_t)(pos - lo);
+		ring_tail(e, e->cand, e->cand_len);
+	}
+	cand_fill(e, pos, b, n);
+}
+
+static void elf_bytes(struct lsi_binparse *p, const uint8_t *b, size_t n)
+{
+	struct elf_st *e = p->st;
+	uint64_t pos = p->pos;
+
+	if (e->hdr_seen && e->shoff && pos < e->shoff) {
+		size_t back = e->ring_len < NAME_LEN - 1 ? e->ring_len : NAME_LEN - 1;
+		uint8_t join[2 * NAME_LEN];
+		const uint8_t *q;
+
+		cand_fill(e, pos, b, n);
+		/* A name cut by the chunk's start: the ring's tail and the chunk's head. */
+		if (back) {
+			size_t k = n < NAME_LEN - 1 ? n : NAME_LEN - 1;
+
+			ring_tail(e, join, back);
+			memcpy(join + back, b, k);
+			if ((q = memmem(join, back + k, NAME, NAME_LEN)) && (size_t)(q - join) < back &&
+			    pos - back + (uint64_t)(q - join) < e->shoff)
+				cand_take(e, pos - back + (uint64_t)(q - join), pos, b, n);
+		}
+		for (size_t at = 0; at < n && (q = memmem(b + at, n - at, NAME, NAME_LEN));
+		     at = (size_t)(q - b) + 1) {
+			if (pos + (uint64_t)(q - b) >= e->shoff)
+				break;
+			cand_take(e, pos + (uint64_t)(q - b), pos, b, n);
+		}
+	}
+	if (e->names_wait) {
+		struct lsi_bincap *tab = lsi_bincap_find(p, T_TAB);
+
+		e->names_wait = false;
+		if (e->have_cand && e->str_off >= e->cand_lo &&
+		    e->str_off + e->str_size <= e->cand_lo + e->cand_len) {
+			resolve(p, tab, e->cand + (e->str_off - e->cand_lo), (size_t)e->str_size, false);
+		} else {
+			p->info.names_unknown = true;
+			resolve(p, tab, NULL, 0, false);
+		}
+		lsi_bincap_release(tab);
+	}
+	ring_push(e, b, n);
 }
 
 static void elf_done(struct lsi_binparse *p, struct lsi_bincap *c)
@@ -202,7 +333,7 @@ static void elf_done(struct lsi_binparse *p, struct lsi_bincap *c)
 	case T_STR:
 		tab = lsi_bincap_find(p, T_TAB);
 		if (tab)
-			resolve(p, tab, c->buf, (size_t)(c->hi - c->lo));
+			resolve(p, tab, c->buf, (size_t)(c->hi - c->lo), true);
 		lsi_bincap_release(tab);
 		lsi_bincap_release(c);
 		break;
@@ -224,12 +355,12 @@ static void elf_finish(struct lsi_binparse *p)
 		p->info.truncated = true;
 		p->info.names_unknown = true;
 		if (str->dead)
-			resolve(p, tab, NULL, 0);
+			resolve(p, tab, NULL, 0, false);
 		else
-			resolve(p, tab, str->buf, (size_t)str->got);
+			resolve(p, tab, str->buf, (size_t)str->got, false);
 	}
 }
 
 const struct lsi_binfmt_ops lsi_binfmt_elf = {
-	"ELF", sizeof(struct elf_st), elf_start, elf_done, NULL, elf_finish,
+	"ELF", sizeof(struct elf_st), elf_start, elf_done, elf_bytes, elf_finish,
 };

@@ -6,12 +6,10 @@ counts, the triage summary on top of the text output), a PEM key written
 with JSON escapes, the same findings whatever the read sizes, and hostile
 maps that must end in damage or limit findings, never a crash.
 Run as: sourcemap_test.py BINARY --case NAME (or --list)."""
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402  (the shared helpers)

@@ -320,17 +320,19 @@ static void put(uint8_t *b, size_t off, uint64_t v, int size, bool be)
 		b[off + (size_t)(be ? size - 1 - i : i)] = (uint8_t)(v >> (8 * i));
 }
 
-enum names_at { NAMES_BEFORE, NAMES_AFTER, NAMES_FAR };
+enum names_at { NAMES_BEFORE, NAMES_AFTER, NAMES_FAR, NAMES_FAR_ANON };
 
 /*
  * A small ELF: .text, .debug_info, .debug_line (compressed flag),
  * .gnu_debuglink, .symtab and .shstrtab, the names before the section
- * table, after it, or further back than the window.
+ * table, after it, or further back than the window (as lld lays them
+ * out), and there also under a name other than ".shstrtab".
  */
 static size_t make_elf(uint8_t *b, size_t cap, bool is64, bool be, enum names_at where)
 {
-	static const char *names[] = { "", ".text", ".debug_info", ".debug_line",
-					".gnu_debuglink", ".symtab", ".shstrtab" };
+	const char *names[] = { "", ".text", ".debug_info", ".debug_line",
+				".gnu_debuglink", ".symtab",
+				where == NAMES_FAR_ANON ? ".names" : ".shstrtab" };
 	static const uint32_t types[] = { 0, 1, 1, 1, 1, 2, 3 };
 	const size_t ns = 7, eh = is64 ? 64 : 52, she = is64 ? 64 : 40;
 	uint64_t off[7] = { 0 }, size[7] = { 0 }, name_off[7] = { 0 };
@@ -353,7 +355,7 @@ static size_t make_elf(uint8_t *b, size_t cap, bool is64, bool be, enum names_at
 			memset(b + at, 0x40 + (int)i, 24);
 		at += size[i];
 	}
-	if (where == NAMES_FAR) {
+	if (where == NAMES_FAR || where == NAMES_FAR_ANON) {
 		off[6] = at;
 		memcpy(b + at, strtab, sl);
 		at += sl + 70000; /* beyond the window */
@@ -443,7 +445,7 @@ static void test_elf(void **state)
 	for (int v = 0; v < 4; v++) {
 		bool is64 = v & 1, be = v & 2;
 
-		for (int w = NAMES_BEFORE; w <= NAMES_AFTER; w++) {
+		for (int w = NAMES_BEFORE; w <= NAMES_FAR; w++) {
 			size_t n = make_elf(b, cap, is64, be, (enum names_at)w);
 
 			assert_int_equal(lsi_binfmt_sniff(b, n), LSI_BIN_ELF);
@@ -459,9 +461,9 @@ static void test_elf(void **state)
 			assert_string_equal(in.debug_file, "tool.debug");
 		}
 	}
-	/* Names that went by before the window: types only, said so. */
+	/* Names that went by before the window, not found by name: types only, said so. */
 	{
-		size_t n = make_elf(b, cap, true, false, NAMES_FAR);
+		size_t n = make_elf(b, cap, true, false, NAMES_FAR_ANON);
 
 		parse_every_way(b, n, &in);
 		assert_true(in.names_unknown && in.symtab && !in.dwarf);
