@@ -30,6 +30,7 @@ struct lsi_dataobs {
 	bool sniffed;
 	bool binary;                /* executable, or NUL bytes near the start */
 	enum lsi_binfmt fmt;
+	bool aggregate;             /* the binary finding is on: tally build paths */
 	struct lsi_binparse *bp;
 	uint64_t build_paths;
 	size_t example_count;
@@ -47,7 +48,7 @@ static bool tally(struct lsi_dataobs *ob, const struct lsi_hit *h)
 	const struct lsi_rule *r = &ob->s->rules->rs.rules[h->rule];
 	size_t len = h->match_len < LSI_DATAOBS_EXAMPLE_LEN ? h->match_len : LSI_DATAOBS_EXAMPLE_LEN;
 
-	if (ob->fmt == LSI_BIN_NONE || r->category != LS_CAT_DEBUG_INFO || r->path_rule)
+	if (!ob->aggregate || r->category != LS_CAT_DEBUG_INFO || r->path_rule)
 		return false;
 	ob->build_paths++;
 	if (ob->example_count == LSI_DATAOBS_EXAMPLES)
@@ -198,8 +199,16 @@ static void sniff(struct lsi_dataobs *ob, const uint8_t *p, size_t n)
 	ob->sniffed = true;
 	ob->fmt = lsi_binfmt_sniff(p, k);
 	ob->binary = ob->fmt != LSI_BIN_NONE || memchr(p, 0, k) != NULL;
-	if (ob->fmt != LSI_BIN_NONE && !(ob->bp = lsi_binparse_new(ob->fmt)))
-		ob->err = LS_ERR_NOMEM;
+	if (ob->fmt != LSI_BIN_NONE) {
+		const struct lsi_rule *r = lsi_ruleset_find((struct lsi_ruleset *)&ob->s->rules->rs,
+							    "binary-debug-info");
+
+		/* Without the binary finding (a user rule set, or disabled), per-string
+		 * findings are not swallowed. */
+		ob->aggregate = r && !r->disabled;
+		if (!(ob->bp = lsi_binparse_new(ob->fmt)))
+			ob->err = LS_ERR_NOMEM;
+	}
 }
 
 void lsi_dataobs_feed(struct lsi_dataobs *ob, const uint8_t *p, size_t n)

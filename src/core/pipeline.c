@@ -335,6 +335,7 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 	/* Hits pass the observers: a binary's build paths are tallied there. */
 	if ((st = lsi_mstream_open(s->matcher, lsi_dataobs_hit, ob, &ms)) != LS_OK) {
 		lsi_dataobs_close(ob);
+		s->member_seq = outer_seq;
 		return st;
 	}
 	s->stats.members++;

@@ -280,6 +280,17 @@ def elf_debug_info_reported_once(d):
 
 
 @case
+def elf_binary_rule_disabled(d):
+    """With the binary finding disabled, the build paths are reported one by one."""
+    data = build_elf(d)
+    write(d, 'tool', data)
+    write(d, 'cfg.yaml', b'disable: [binary-debug-info]\n')
+    rc, fs, err = scan(d, '--config', 'cfg.yaml', 'tool')
+    rules = [f['rule'] for f in fs]
+    expect(rules == ['x-build-path'] * len(BUILD_PATH_RE.findall(data)), rules)
+
+
+@case
 def elf_debug_info_default_rules(d):
     """With the built-in rules: one finding for the binary, no per-string ones."""
     write(d, 'tool', build_elf(d))
