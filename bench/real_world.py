@@ -64,10 +64,19 @@ def main():
         errs = [line for line in r.stderr.splitlines() if line.strip()]
         print('%-48s exit %d  %3d finding(s)  %d stderr line(s)' % (
             os.path.basename(p), r.returncode, len(fs), len(errs)))
+        shown = {}
         for f in fs:
             total += 1
-            print('    %-8s %-32s %s:%s  %s' % (f['severity'], f['rule'], '!'.join(f['path'][1:]),
-                                               f['line'], f['match'][:100]))
+            n = shown[f['rule']] = shown.get(f['rule'], 0) + 1
+            if n <= 3:
+                print('    %-8s %-32s %s:%s  %s' % (f['severity'], f['rule'],
+                                                   '!'.join(f['path'][1:]), f['line'],
+                                                   (f['match'] or f['details'].get('message', '')
+                                                    if isinstance(f['details'], dict) else '')
+                                                   [:100]))
+        for rule, n in shown.items():
+            if n > 3:
+                print('    ... %d more %s' % (n - 3, rule))
         for e in errs[:5]:
             print('    stderr: %s' % e[:200])
     print('\n%d finding(s) at or above %s in %d artifacts' % (total, a.min_severity, len(paths)))

@@ -137,14 +137,9 @@ static void *la_open(struct lsi_bstream *in, const struct lsi_climits *lim)
 			break;
 		}
 		if (!lsi_buf_append(&l->mem, b, n)) {
-			uint64_t skipped = l->mem.len + n;
-
-			/* Not opened: count what it held, then let go of it. */
-			while (lsi_bstream_read(in, &b, &n) == LSI_RD_OK)
-				skipped += n;
-			snprintf(l->note, sizeof(l->note), "max-member-bytes: archive of %" PRIu64
-				 " bytes needs random access and is larger than %" PRIu64
-				 " bytes; not opened", skipped, budget);
+			/* Not opened, and not read further: nothing would use the bytes. */
+			snprintf(l->note, sizeof(l->note), "max-member-bytes: archive needs random "
+				 "access and is larger than %" PRIu64 " bytes; not opened", budget);
 			l->note_st = LSI_RD_LIMIT;
 			l->ended = true;
 			lsi_buf_fini(&l->mem);

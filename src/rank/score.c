@@ -157,6 +157,23 @@ static int shipped(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	}
 }
 
+/* Whether the file name (not its directories) says it holds examples. */
+static bool example_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	static const char *const words[] = { "example", "sample", "fixture", "mock", "dummy" };
+
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		size_t n = strlen(words[i]);
+
+		for (const char *p = base; *p; p++)
+			if (strncasecmp(p, words[i], n) == 0)
+				return true;
+	}
+	return false;
+}
+
 void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 {
 	int score = lsi_severity_base_score(in->base);
@@ -186,10 +203,13 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	}
 	/* Only the member paths (not the input name the user typed) say where
 	 * inside the artifact a finding sits. */
+	bool in_test_dir = false;
+
 	for (size_t i = in->path_count > 1 ? 1 : 0; i < in->path_count; i++) {
 		const char *d = test_dir_in(in->path[i]);
 
 		if (d) {
+			in_test_dir = true;
 			score -= 25;
 			add_reason(out, strcmp(d, "docs") == 0 || strcmp(d, "doc") == 0
 						? "under docs/"
@@ -202,6 +222,10 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	    has_suffix(last, ".markdown")) {
 		score -= 15;
 		add_reason(out, "in documentation");
+	} else if (!in_test_dir && example_file(last)) {
+		/* API example files (aws-sdk's *.examples.json, *.sample.env). */
+		score -= 25;
+		add_reason(out, "in an example file");
 	}
 	score += shipped(in, out);
 	/* A secret repeated in many places is no less a secret, and no more

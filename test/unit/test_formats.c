@@ -14,7 +14,6 @@
 #include <bzlib.h>
 #include <lzma.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -230,10 +229,6 @@ static void list(const struct lsi_container_ops *ops, const uint8_t *buf, size_t
 		lsi_buf_putc(out, '\n');
 	}
 	ops->close(c);
-	if (getenv("LIST_DEBUG")) {
-		fprintf(stderr, "---- %s block %zu:\n", ops->name, block);
-		fwrite(out->data, 1, out->len, stderr);
-	}
 	assert_int_equal(held, 0); /* every byte held in memory was given back */
 }
 
@@ -657,7 +652,8 @@ static void test_7z(void **state)
 		   "docs/readme.txt|0|read me\nsrc/key.conf|0|key material\n");
 	lsi_buf_init(&out, 1 << 20);
 	list(&lsi_container_libarchive, z.data, z.len, 4096, 100, 16, &out);
-	assert_true(strncmp(lsi_buf_str(&out), "!3 max-member-bytes: archive of ", 32) == 0);
+	assert_string_equal(lsi_buf_str(&out), "!3 max-member-bytes: archive needs random access "
+			    "and is larger than 16 bytes; not opened\n");
 	lsi_buf_fini(&out);
 	/* Damaged: an error, never a crash. */
 	for (size_t k = 40; k < z.len; k += 7)

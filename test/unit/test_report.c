@@ -46,6 +46,15 @@ static void test_rank(void **state)
 	in.path_count = 1;
 	lsi_rank(&in, &out);
 	assert_int_equal(out.score, 55);
+	{
+		const char *p5[] = { "sdk.tgz", "package/apis/iam-2010-05-08.examples.json" };
+
+		in.path = p5;
+		in.path_count = 2;
+		lsi_rank(&in, &out);
+		assert_int_equal(out.score, 55);
+		assert_string_equal(out.reasons[out.reasons_count - 1], "in an example file");
+	}
 	in.base = LS_SEV_INFO;
 	in.path = p2;
 	in.path_count = 2;
