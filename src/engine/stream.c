@@ -61,7 +61,10 @@ uint64_t lsi_count_newlines(const uint8_t *p, size_t n)
 		memcpy(&x, p + i, 8);
 		x ^= nl;
 		t = ((x & lo7) + lo7) | x;
-		count += (uint64_t)__builtin_popcountll(~t & ~lo7);
+		/* One bit per newline byte, moved to the low bit of each byte;
+		 * the multiply sums the eight bytes into the top one. Portable and
+		 * faster than popcount without -mpopcnt (a libgcc call). */
+		count += (((~t & ~lo7) >> 7) * 0x0101010101010101ull) >> 56;
 	}
 	for (; i < n; i++)
 		count += p[i] == '\n';
