@@ -250,7 +250,7 @@ static bool pcre_alone(const ls_rules *r, size_t ri, const char *text)
 {
 	pcre2_match_data *md;
 	int rc;
-	const pcre2_code *re = r->engine->rules[ri].re;
+	const pcre2_code *re = lsi_crule_re(&r->engine->rules[ri]);
 
 	if (!re || !(md = pcre2_match_data_create_from_pattern(re, NULL)))
 		return false;

@@ -11,7 +11,10 @@
 
 struct lsi_crule {
 	const struct lsi_rule *def;
-	pcre2_code *re;               /* NULL when the rule failed to compile */
+	/* NULL when the rule failed to compile, or not compiled yet when lazy:
+	 * then the first thread to need it compiles and publishes it. */
+	_Atomic(pcre2_code *) re;
+	bool lazy;                    /* compile on first use (built-in, warm start) */
 	uint32_t width;               /* max match length, clamped to LSI_WINDOW */
 	bool prefilter;               /* Hyperscan runs an approximation */
 	bool has_capture;
@@ -35,5 +38,8 @@ struct lsi_matcher {
 	size_t asm_cap;
 	struct lsi_mstream *pool;
 };
+
+/* The rule's PCRE2 code, compiled on first use for lazy rules; NULL if bad. */
+pcre2_code *lsi_crule_re(const struct lsi_crule *cr);
 
 #endif

@@ -5,6 +5,7 @@
  * run exactly (look-around, back-references) is compiled in prefilter
  * mode: Hyperscan over-approximates and PCRE2 decides.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,40 @@
 #define HS_FLAGS (HS_FLAG_MULTILINE)
 #define PCRE_FLAGS (PCRE2_MULTILINE)
 
+/* Compiles (and JITs) a rule pattern; NULL with err and erroff set on failure. */
+static pcre2_code *build_re(const struct lsi_rule *r, int *err, PCRE2_SIZE *erroff)
+{
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE_FLAGS,
+				       err, erroff, NULL);
+
+	/* JIT is an optimisation; when unavailable the interpreter runs. */
+	if (re)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+pcre2_code *lsi_crule_re(const struct lsi_crule *cr)
+{
+	/* The engine is shared and logically immutable; compiling a lazy
+	 * rule's code on first use is a cache fill, published once by CAS. */
+	struct lsi_crule *m = (struct lsi_crule *)cr;
+	pcre2_code *re = atomic_load_explicit(&m->re, memory_order_acquire);
+	pcre2_code *expected = NULL;
+	int err;
+	PCRE2_SIZE off;
+
+	if (re || !cr->lazy)
+		return re;
+	if (!(re = build_re(cr->def, &err, &off)))
+		return NULL;
+	if (!atomic_compare_exchange_strong_explicit(&m->re, &expected, re, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		pcre2_code_free(re); /* another thread was first */
+		re = expected;
+	}
+	return re;
+}
+
 static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
 {
 	const struct lsi_rule *r = cr->def;
@@ -22,18 +57,16 @@ static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
 	PCRE2_SIZE erroff;
 	uint32_t caps = 0;
 	char msg[256];
+	pcre2_code *re = build_re(r, &err, &erroff);
 
-	cr->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE_FLAGS,
-			       &err, &erroff, NULL);
-	if (!cr->re) {
+	if (!re) {
 		pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof(msg));
 		lsi_ruleset_diag(e->rs, r->file, r->line, "rule '%s': bad pattern at offset %zu: %s",
 				 r->id, (size_t)erroff, msg);
 		return false;
 	}
-	/* JIT is an optimisation; when unavailable the interpreter runs. */
-	(void)pcre2_jit_compile(cr->re, PCRE2_JIT_COMPLETE);
-	pcre2_pattern_info(cr->re, PCRE2_INFO_CAPTURECOUNT, &caps);
+	atomic_store_explicit(&cr->re, re, memory_order_release);
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &caps);
 	cr->has_capture = caps > 0;
 	if (r->category == LS_CAT_SECRET && !r->path_rule && !cr->has_capture)
 		lsi_ruleset_diag(e->rs, r->file, r->line,
@@ -119,6 +152,15 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 					 r->id, r->validator);
 		if (r->analyzer)
 			continue; /* no pattern: findings come from container analysis */
+		if (cached && r->builtin) {
+			/* Warm start: built-in patterns are proven by the test suite,
+			 * so their PCRE2 code is compiled only when a hit needs it. */
+			cr->lazy = true;
+			cr->has_capture = true; /* a capture must also have matched */
+			if (r->path_rule && !r->disabled)
+				e->path_rules++;
+			continue;
+		}
 		if (!compile_pcre(e, cr))
 			continue;
 		if (r->path_rule) {
@@ -175,7 +217,7 @@ void lsi_engine_free(struct lsi_engine *e)
 	if (!e)
 		return;
 	for (size_t i = 0; e->rules && i < e->count; i++)
-		pcre2_code_free(e->rules[i].re);
+		pcre2_code_free(atomic_load(&e->rules[i].re));
 	lsi_free(e->rules);
 	hs_free_database(e->db);
 	lsi_free(e);

@@ -20,9 +20,11 @@ int lsi_engine_match_path(const struct lsi_engine *e, struct lsi_matcher *m,
 		PCRE2_SIZE *ov;
 		int rc;
 
-		if (!cr->def->path_rule || cr->def->disabled || !cr->re)
+		pcre2_code *re;
+
+		if (!cr->def->path_rule || cr->def->disabled || !(re = lsi_crule_re(cr)))
 			continue;
-		rc = pcre2_match(cr->re, (PCRE2_SPTR)name, len, 0, 0, md, NULL);
+		rc = pcre2_match(re, (PCRE2_SPTR)name, len, 0, 0, md, NULL);
 		if (rc <= 0)
 			continue;
 		ov = pcre2_get_ovector_pointer(md);

@@ -369,7 +369,9 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 	PCRE2_SIZE pos, *ov;
 	uint32_t opts = 0;
 
-	if (!cr->re)
+	pcre2_code *re = lsi_crule_re(cr);
+
+	if (!re)
 		return;
 	if (s->last_end[ri] != UINT64_MAX && end <= s->last_end[ri])
 		return;
@@ -388,7 +390,7 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 		opts |= PCRE2_NOTEOL;
 	pos = (PCRE2_SIZE)(from - lo);
 	while (pos <= (PCRE2_SIZE)(hi - lo)) {
-		int rc = pcre2_match(cr->re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, NULL);
+		int rc = pcre2_match(re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, NULL);
 		uint64_t ms, me;
 		struct lsi_hit h;
 
