@@ -46,6 +46,10 @@ if ! meson compile -C "$builddir" >"$builddir/compile.log" 2>&1; then
   exit 1
 fi
 
+# The binary lives in src/; a link at the top of the build folder is what
+# the README and the benches name.
+ln -sfn src/leakscan "$builddir/leakscan"
+
 case "$mode" in
   build) echo "setup: built $builddir/leakscan" >&2 ;;
   test)
