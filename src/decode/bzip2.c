@@ -126,20 +126,10 @@ static enum lsi_rd bz_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 			s->stream_done = true;
 		else if (r != BZ_OK)
 			s->pending = r;
-		if (produced) {
-			enum lsi_rd g;
-
-			s->out_total += produced;
-			g = lsi_guard_check(&s->guard, bs, s->in_total - s->z.avail_in, s->out_total,
-					    produced);
-			if (g != LSI_RD_OK) {
-				s->done = true;
-				return g;
-			}
-			*buf = s->out;
-			*len = produced;
-			return LSI_RD_OK;
-		}
+		if (produced)
+			return lsi_decode_emit(&s->guard, bs, s->in_total - s->z.avail_in,
+					       &s->out_total, (const uint8_t *)s->out, produced, &s->done,
+					       buf, len);
 		if (s->pending)
 			return fail(s, s->pending);
 	}

@@ -7,6 +7,7 @@
 #ifndef LSI_DECODE_H
 #define LSI_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,17 @@ struct lsi_guard {
  */
 enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
 			    uint64_t in_bytes, uint64_t out_bytes, size_t out_delta);
+
+/*
+ * Hands out a decoder's output block: adds @produced bytes at @out to the
+ * decoder's running @out_total, checks @g (having consumed @in_used input
+ * bytes) and fills @buf and @len. When a limit is crossed it sets @done
+ * and returns LSI_RD_LIMIT with the message in @s instead. One place for what every
+ * decoder does with every block.
+ */
+enum lsi_rd lsi_decode_emit(const struct lsi_guard *g, struct lsi_bstream *s, uint64_t in_used,
+			    uint64_t *out_total, const uint8_t *out, size_t produced, bool *done,
+			    const uint8_t **buf, size_t *len);
 
 struct lsi_decoder_ops {
 	const char *name;      /* "gzip" */

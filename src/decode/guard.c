@@ -25,3 +25,20 @@ enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
 	}
 	return LSI_RD_OK;
 }
+
+enum lsi_rd lsi_decode_emit(const struct lsi_guard *g, struct lsi_bstream *s, uint64_t in_used,
+			    uint64_t *out_total, const uint8_t *out, size_t produced, bool *done,
+			    const uint8_t **buf, size_t *len)
+{
+	enum lsi_rd r;
+
+	*out_total += produced;
+	r = lsi_guard_check(g, s, in_used, *out_total, produced);
+	if (r != LSI_RD_OK) {
+		*done = true;
+		return r;
+	}
+	*buf = out;
+	*len = produced;
+	return LSI_RD_OK;
+}

@@ -94,20 +94,9 @@ static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 		}
 		if (s->st.block_state == ISAL_BLOCK_FINISH)
 			s->member_done = true;
-		if (produced) {
-			enum lsi_rd g;
-
-			s->out_total += produced;
-			g = lsi_guard_check(&s->guard, bs, s->in_total - s->st.avail_in,
-					    s->out_total, produced);
-			if (g != LSI_RD_OK) {
-				s->done = true;
-				return g;
-			}
-			*buf = s->out;
-			*len = produced;
-			return LSI_RD_OK;
-		}
+		if (produced)
+			return lsi_decode_emit(&s->guard, bs, s->in_total - s->st.avail_in,
+					       &s->out_total, s->out, produced, &s->done, buf, len);
 		if (s->member_done && s->st.avail_in == 0)
 			continue; /* next block decides: more members or the end */
 	}

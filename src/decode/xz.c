@@ -103,23 +103,18 @@ static enum lsi_rd xz_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 		r = lzma_code(&s->z, s->in_eof ? LZMA_FINISH : LZMA_RUN);
 		produced = OUT_CAP - s->z.avail_out;
 		if (produced) {
-			enum lsi_rd g;
+			enum lsi_rd g = lsi_decode_emit(&s->guard, bs, s->in_total - s->z.avail_in,
+							&s->out_total, s->out, produced, &s->done,
+							buf, len);
 
-			s->out_total += produced;
-			g = lsi_guard_check(&s->guard, bs, s->in_total - s->z.avail_in, s->out_total,
-					    produced);
-			if (g != LSI_RD_OK) {
-				s->done = true;
+			if (g != LSI_RD_OK)
 				return g;
-			}
 			/* Deliver what decoded before the damage; report it next. */
 			if (r == LZMA_STREAM_END)
 				s->done = true; /* this block, then EOF */
 			else if (r != LZMA_OK)
 				s->pending = r;
 			s->stalls = 0;
-			*buf = s->out;
-			*len = produced;
 			return LSI_RD_OK;
 		}
 		if (r == LZMA_STREAM_END) {

@@ -76,20 +76,9 @@ static enum lsi_rd zl_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 					 s->z.msg ? s->z.msg : "inflate failed");
 			return zr == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
 		}
-		if (produced) {
-			enum lsi_rd g;
-
-			s->out_total += produced;
-			g = lsi_guard_check(&s->guard, bs, s->in_total - s->z.avail_in,
-					    s->out_total, produced);
-			if (g != LSI_RD_OK) {
-				s->done = true;
-				return g;
-			}
-			*buf = s->out;
-			*len = produced;
-			return LSI_RD_OK;
-		}
+		if (produced)
+			return lsi_decode_emit(&s->guard, bs, s->in_total - s->z.avail_in,
+					       &s->out_total, s->out, produced, &s->done, buf, len);
 		if (s->done)
 			return LSI_RD_EOF;
 	}

@@ -112,20 +112,9 @@ static enum lsi_rd zstd_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 				}
 			}
 		}
-		if (zout.pos) {
-			enum lsi_rd g;
-
-			s->out_total += zout.pos;
-			g = lsi_guard_check(&s->guard, bs, s->in_total - (s->zin.size - s->zin.pos),
-					    s->out_total, zout.pos);
-			if (g != LSI_RD_OK) {
-				s->done = true;
-				return g;
-			}
-			*buf = s->out;
-			*len = zout.pos;
-			return LSI_RD_OK;
-		}
+		if (zout.pos)
+			return lsi_decode_emit(&s->guard, bs, s->in_total - (s->zin.size - s->zin.pos),
+					       &s->out_total, s->out, zout.pos, &s->done, buf, len);
 		if (s->pending)
 			return fail(s, s->pending);
 	}
