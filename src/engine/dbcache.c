@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB1\n",
- * rule count (u32), per rule {u8 flags, u32 width}, then Hyperscan's own
- * serialization. Hyperscan validates its part on deserialization.
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB2\n",
+ * rule count (u32), per rule {u8 flags, u32 width}, then for the content
+ * (streaming) database and the path (block) database a u64 length and
+ * Hyperscan's own serialization (length 0: no database). Hyperscan
+ * validates its parts on deserialization.
  */
 #include "dbcache.h"
 
@@ -17,7 +19,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 
-#define MAGIC "LSHSDB1\n"
+#define MAGIC "LSHSDB2\n"
 #define MAX_CACHE_BYTES (512u << 20)
 
 void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1])
@@ -42,6 +44,27 @@ static bool path_for(const char *dir, const char *key, char *out, size_t n)
 	int k = snprintf(out, n, "%s/hs-%s.db", dir, key);
 
 	return k > 0 && (size_t)k < n;
+}
+
+/* One length-prefixed serialized database at *off; length 0 is none. */
+static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t **db)
+{
+	uint64_t n;
+
+	*db = NULL;
+	if (size - *off < 8)
+		return false;
+	memcpy(&n, data + *off, 8);
+	*off += 8;
+	if (n > size - *off)
+		return false;
+	if (n && hs_deserialize_database((const char *)data + *off, (size_t)n, db) !=
+			 HS_SUCCESS) {
+		*db = NULL;
+		return false;
+	}
+	*off += (size_t)n;
+	return true;
 }
 
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
@@ -78,11 +101,14 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 		if (w > LSI_WINDOW)
 			goto out;
 		e->rules[i].prefilter = data[off] & 1;
+		e->rules[i].path_always = data[off] & 2;
 		e->rules[i].width = w;
 	}
-	if (hs_deserialize_database((const char *)data + off, (size_t)sb.st_size - off, &e->db) !=
-	    HS_SUCCESS) {
-		e->db = NULL;
+	if (!load_db(data, (size_t)sb.st_size, &off, &e->db) || !e->db ||
+	    !load_db(data, (size_t)sb.st_size, &off, &e->path_db) || off != (size_t)sb.st_size) {
+		hs_free_database(e->db);
+		hs_free_database(e->path_db);
+		e->db = e->path_db = NULL;
 		goto out;
 	}
 	ok = true;
@@ -109,11 +135,25 @@ static bool write_all(int fd, const void *p, size_t n)
 	return true;
 }
 
+/* Writes a u64 length and the serialization of @db (length 0 for none). */
+static bool store_db(int fd, const hs_database_t *db)
+{
+	char *ser = NULL;
+	size_t ser_len = 0;
+	uint64_t n;
+	bool ok;
+
+	if (db && hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS)
+		return false;
+	n = ser_len;
+	ok = write_all(fd, &n, 8) && (!n || write_all(fd, ser, ser_len));
+	free(ser); /* allocated by Hyperscan's default allocator */
+	return ok;
+}
+
 void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key)
 {
 	char path[4096], tmp[4200];
-	char *ser = NULL;
-	size_t ser_len = 0;
 	uint32_t count = (uint32_t)e->count;
 	int fd;
 	bool ok;
@@ -124,22 +164,16 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0)
 		return;
-	if (hs_serialize_database(e->db, &ser, &ser_len) != HS_SUCCESS) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
 	ok = write_all(fd, MAGIC, 8) && write_all(fd, &count, 4);
 	for (size_t i = 0; ok && i < e->count; i++) {
 		uint8_t rec[5];
 		uint32_t w = e->rules[i].width;
 
-		rec[0] = e->rules[i].prefilter ? 1 : 0;
+		rec[0] = (e->rules[i].prefilter ? 1 : 0) | (e->rules[i].path_always ? 2 : 0);
 		memcpy(rec + 1, &w, 4);
 		ok = write_all(fd, rec, 5);
 	}
-	ok = ok && write_all(fd, ser, ser_len);
-	free(ser); /* allocated by Hyperscan's default allocator */
+	ok = ok && store_db(fd, e->db) && store_db(fd, e->path_db);
 	ok = close(fd) == 0 && ok;
 	/* rename() is atomic: readers see the old file or the whole new one. */
 	if (!ok || rename(tmp, path) != 0)

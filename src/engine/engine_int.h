@@ -17,6 +17,7 @@ struct lsi_crule {
 	bool lazy;                    /* compile on first use (built-in, warm start) */
 	uint32_t width;               /* max match length, clamped to LSI_WINDOW */
 	bool prefilter;               /* Hyperscan runs an approximation */
+	bool path_always;             /* path rule Hyperscan cannot run: PCRE2 on every name */
 	bool has_capture;
 	const struct lsi_validator *validator;
 };
@@ -28,6 +29,8 @@ struct lsi_engine {
 	hs_database_t *db;            /* NULL when there is no content rule */
 	bool from_cache;              /* db came from the on-disk cache */
 	size_t path_rules;            /* number of enabled path rules */
+	unsigned *path_ids;           /* their indexes, in rule order */
+	hs_database_t *path_db;       /* block mode, over the path rules it can run */
 };
 
 struct lsi_matcher {
@@ -36,6 +39,7 @@ struct lsi_matcher {
 	pcre2_match_data *md;
 	uint8_t *asm_buf;            /* assembles history + chunk for PCRE2 */
 	size_t asm_cap;
+	uint8_t *path_hit;           /* per rule: the path database reported it */
 	struct lsi_mstream *pool;
 };
 

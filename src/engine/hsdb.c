@@ -74,39 +74,116 @@ static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
 	return true;
 }
 
-/* Decides exact vs prefilter mode and the match width for one rule. */
-static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
+/*
+ * Hyperscan's view of @expr: exact when it can, else prefilter mode
+ * (*prefilter set). Returns the expression's max width (UINT_MAX when
+ * unbounded), or 0 with *msg set when Hyperscan cannot take it at all.
+ */
+static unsigned hs_probe(const char *expr, bool *prefilter, char *msg, size_t msg_len)
 {
-	const struct lsi_rule *r = cr->def;
-	const char *expr = r->hs_pattern ? r->hs_pattern : r->pattern;
 	hs_expr_info_t *info = NULL;
 	hs_compile_error_t *cerr = NULL;
+	unsigned w;
 
+	*prefilter = false;
 	if (hs_expression_info(expr, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
 		cerr = NULL;
 		if (hs_expression_info(expr, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
 		    HS_SUCCESS) {
-			lsi_ruleset_diag(e->rs, r->file, r->line,
-					 "rule '%s': Hyperscan cannot compile the pattern: %s", r->id,
-					 cerr && cerr->message ? cerr->message : "unknown error");
+			snprintf(msg, msg_len, "%s",
+				 cerr && cerr->message ? cerr->message : "unknown error");
 			hs_free_compile_error(cerr);
-			return false;
+			return 0;
 		}
-		cr->prefilter = true;
+		*prefilter = true;
 	}
+	w = info->min_width == 0 ? 0 : info->max_width;
 	if (info->min_width == 0)
-		lsi_ruleset_diag(e->rs, r->file, r->line,
-				 "rule '%s': the pattern can match the empty string", r->id);
-	cr->width = info->max_width > LSI_WINDOW ? LSI_WINDOW : info->max_width;
-	/* A separate Hyperscan expression only finds where to look: PCRE2 then
-	 * searches a whole window around its hits, as for prefilter rules. */
-	if (r->hs_pattern)
-		cr->prefilter = true;
-	if (cr->prefilter)
-		cr->width = LSI_WINDOW;
+		snprintf(msg, msg_len, "the pattern can match the empty string");
 	free(info); /* allocated by Hyperscan's default allocator (malloc) */
+	return w;
+}
+
+/*
+ * Decides exact vs prefilter mode and the confirmation width of a content
+ * rule. PCRE2 looks @width bytes behind (and ahead of) each hit, so the
+ * width is what bounds the cost of a hit: a prefilter rule gets its
+ * approximation's width (an upper bound on the pattern's own), a rule
+ * with a separate hs_pattern the widths of both (its hits overlap the
+ * match), and only an unbounded pattern the whole LSI_WINDOW.
+ */
+static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
+{
+	const struct lsi_rule *r = cr->def;
+	char msg[256] = "";
+	bool pre;
+	unsigned w = hs_probe(r->hs_pattern ? r->hs_pattern : r->pattern, &pre, msg, sizeof(msg));
+
+	if (!w) {
+		lsi_ruleset_diag(e->rs, r->file, r->line, "rule '%s': Hyperscan: %s", r->id, msg);
+		return false;
+	}
+	cr->prefilter = pre;
+	if (r->hs_pattern) {
+		bool pre2;
+		unsigned w2 = hs_probe(r->pattern, &pre2, msg, sizeof(msg));
+
+		/* A separate Hyperscan expression only finds where to look. */
+		cr->prefilter = true;
+		w = w2 && w2 < LSI_WINDOW && w < LSI_WINDOW ? w + w2 : LSI_WINDOW;
+	}
+	cr->width = w > LSI_WINDOW ? LSI_WINDOW : w;
 	return true;
+}
+
+/* Whether Hyperscan can run path rule @cr; sets its mode. */
+static bool probe_path(struct lsi_crule *cr)
+{
+	char msg[256];
+
+	if (!hs_probe(cr->def->pattern, &cr->prefilter, msg, sizeof(msg))) {
+		cr->path_always = true;
+		return false;
+	}
+	return true;
+}
+
+/* One block-mode database over the path rules Hyperscan can run. */
+static void build_path_db(struct lsi_engine *e)
+{
+	const char **exprs = lsi_calloc(e->path_rules + 1, sizeof(*exprs));
+	unsigned *flags = lsi_calloc(e->path_rules + 1, sizeof(*flags));
+	unsigned *ids = lsi_calloc(e->path_rules + 1, sizeof(*ids));
+	hs_compile_error_t *cerr = NULL;
+	unsigned n = 0;
+
+	if (!exprs || !flags || !ids)
+		goto fallback;
+	for (size_t k = 0; k < e->path_rules; k++) {
+		struct lsi_crule *cr = &e->rules[e->path_ids[k]];
+
+		if (!probe_path(cr))
+			continue;
+		exprs[n] = cr->def->pattern;
+		flags[n] = HS_FLAGS | HS_FLAG_SINGLEMATCH | (cr->prefilter ? HS_FLAG_PREFILTER : 0);
+		ids[n++] = e->path_ids[k];
+	}
+	if (n && hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &e->path_db,
+				  &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		e->path_db = NULL;
+		goto fallback;
+	}
+	goto out;
+fallback:
+	/* Still correct, only slower: PCRE2 tries every path rule. */
+	for (size_t k = 0; k < e->path_rules; k++)
+		e->rules[e->path_ids[k]].path_always = true;
+out:
+	lsi_free(exprs);
+	lsi_free(flags);
+	lsi_free(ids);
 }
 
 bool lsi_engine_from_cache(const struct lsi_engine *e)
@@ -139,6 +216,11 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 		goto oom;
 	for (size_t i = 0; i < rs->count; i++)
 		e->rules[i].def = &rs->rules[i];
+	if (!(e->path_ids = lsi_calloc(rs->count + 1, sizeof(*e->path_ids))))
+		goto oom;
+	for (size_t i = 0; i < rs->count; i++)
+		if (rs->rules[i].path_rule && !rs->rules[i].disabled && !rs->rules[i].analyzer)
+			e->path_ids[e->path_rules++] = (unsigned)i;
 	if (cache_dir && rs->errors == 0) {
 		lsi_dbcache_key(e, key);
 		cached = e->from_cache = lsi_dbcache_load(e, cache_dir, key);
@@ -157,17 +239,12 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 			 * so their PCRE2 code is compiled only when a hit needs it. */
 			cr->lazy = true;
 			cr->has_capture = true; /* a capture must also have matched */
-			if (r->path_rule && !r->disabled)
-				e->path_rules++;
 			continue;
 		}
 		if (!compile_pcre(e, cr))
 			continue;
-		if (r->path_rule) {
-			if (!r->disabled)
-				e->path_rules++;
+		if (r->path_rule)
 			continue;
-		}
 		/* A cached database brings each rule's mode and width with it. */
 		if (cached || !probe_hs(e, cr) || r->disabled)
 			continue;
@@ -189,10 +266,12 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 					 cerr && cerr->message ? cerr->message : "compile failed");
 			hs_free_compile_error(cerr);
 			e->db = NULL;
-		} else if (cache_dir) {
-			lsi_dbcache_store(e, cache_dir, key);
 		}
 	}
+	if (e->path_rules && rs->errors == 0 && !cached)
+		build_path_db(e);
+	if (n && e->db && rs->errors == 0 && !cached && cache_dir)
+		lsi_dbcache_store(e, cache_dir, key);
 	if (rs->errors)
 		st = LS_ERR_RULES;
 	lsi_free(exprs);
@@ -219,7 +298,9 @@ void lsi_engine_free(struct lsi_engine *e)
 	for (size_t i = 0; e->rules && i < e->count; i++)
 		pcre2_code_free(atomic_load(&e->rules[i].re));
 	lsi_free(e->rules);
+	lsi_free(e->path_ids);
 	hs_free_database(e->db);
+	hs_free_database(e->path_db);
 	lsi_free(e);
 }
 

@@ -16,6 +16,7 @@
 #define HIST_KEEP (2 * LSI_WINDOW) /* bytes kept after compaction */
 #define MAX_DEFERRED 512
 #define CONTEXT_BEFORE 16          /* bytes before the window for \b and ^ */
+#define CONTEXT_AFTER 64           /* bytes past the widest match, for look-ahead */
 
 struct deferred {
 	unsigned rule;
@@ -79,7 +80,12 @@ ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
 	if (!(m = lsi_calloc(1, sizeof(*m))))
 		return LS_ERR_NOMEM;
 	m->e = e;
+	/* One scratch serves both databases: the second call grows it. */
 	if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
+		goto oom;
+	if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
+		goto oom;
+	if (!(m->path_hit = lsi_calloc(e->count ? e->count : 1, 1)))
 		goto oom;
 	if (!(m->md = pcre2_match_data_create(10, NULL)))
 		goto oom;
@@ -115,6 +121,7 @@ void lsi_matcher_free(struct lsi_matcher *m)
 	hs_free_scratch(m->scratch);
 	pcre2_match_data_free(m->md);
 	lsi_free(m->asm_buf);
+	lsi_free(m->path_hit);
 	lsi_free(m);
 }
 
@@ -379,7 +386,8 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 	if (from < avail_lo)
 		from = avail_lo;
 	lo = from > avail_lo + CONTEXT_BEFORE ? from - CONTEXT_BEFORE : avail_lo;
-	hi = end + cr->width < avail_hi ? end + cr->width : avail_hi;
+	hi = end + cr->width + CONTEXT_AFTER < avail_hi ? end + cr->width + CONTEXT_AFTER
+							: avail_hi;
 	if (hi < end)
 		hi = end;
 	if (!(subj = view(s, lo, hi)))

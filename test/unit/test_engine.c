@@ -236,6 +236,87 @@ static void test_bad_rules(void **state)
 	lsi_ruleset_fini(&rs);
 }
 
+static const char path_yaml[] =
+	"rules:\n"
+	"  - id: env-file\n"
+	"    category: sensitive-file\n"
+	"    target: path\n"
+	"    pattern: '(?:^|/)\\.env$'\n"
+	"  - id: key-not-pub\n"
+	"    category: sensitive-file\n"
+	"    target: path\n"
+	"    pattern: '(?:^|/)id_rsa[^/]*(?<!\\.pub)$'\n"
+	"  - id: cond\n"
+	"    category: sensitive-file\n"
+	"    target: path\n"
+	"    pattern: '(?:^|/)(x(?1)?y|core)$'\n"
+	"  - id: content\n"
+	"    category: internal-url\n"
+	"    pattern: 'https?://[a-z0-9.-]{1,60}\\.internal\\b'\n";
+
+static void path_hits(struct lsi_engine *e, const char *name, char *out, size_t cap)
+{
+	struct lsi_matcher *m;
+	struct hits hs;
+
+	memset(&hs, 0, sizeof(hs));
+	assert_int_equal(lsi_matcher_new(e, &m), LS_OK);
+	lsi_engine_match_path(e, m, name, strlen(name), on_hit, &hs);
+	/* The marks of one name must not leak into the next. */
+	lsi_engine_match_path(e, m, "", 0, on_hit, &hs);
+	out[0] = '\0';
+	for (size_t i = 0; i < hs.n; i++) {
+		strncat(out, hs.rows[i], cap - strlen(out) - 2);
+		strcat(out, ";");
+	}
+	lsi_matcher_free(m);
+}
+
+/*
+ * Path rules are screened by a block-mode database (exact, prefilter, or
+ * not at all when Hyperscan cannot take the pattern: recursion); the hits must be
+ * the same with a fresh build and with the database from the cache.
+ */
+static void test_path_rules(void **state)
+{
+	static const char *const names[][2] = {
+		{"pkg/.env", "0 0-0 L0 C0 /.env;"},
+		{"pkg/.env.bak", ""},
+		{"home/id_rsa", "1 0-0 L0 C0 /id_rsa;"},
+		{"home/id_rsa.pub", ""},
+		{"var/core", "2 0-0 L0 C0 /core;"},
+		{"a/xy", "2 0-0 L0 C0 /xy;"},
+		{"a/x", ""},
+		{"a/xxyy", "2 0-0 L0 C0 /xxyy;"},
+	};
+	char dir[] = "/tmp/ls-engine-XXXXXX", out[1024];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int warm = 0; warm < 3; warm++) {
+		struct lsi_ruleset rs;
+		struct lsi_engine *e;
+
+		lsi_ruleset_init(&rs);
+		assert_int_equal(lsi_ruleset_load_mem(&rs, "p.yml", path_yaml, strlen(path_yaml), false),
+				 LS_OK);
+		assert_int_equal(lsi_engine_new(&rs, warm ? dir : NULL, &e), LS_OK);
+		assert_int_equal(lsi_engine_from_cache(e), warm == 2);
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+			path_hits(e, names[i][0], out, sizeof(out));
+			assert_string_equal(out, names[i][1]);
+		}
+		lsi_engine_free(e);
+		lsi_ruleset_fini(&rs);
+	}
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repeated_and_adjacent, setup, teardown),
 		cmocka_unit_test(test_entropy_placeholder),
 		cmocka_unit_test(test_bad_rules),
+		cmocka_unit_test(test_path_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
