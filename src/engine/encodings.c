@@ -8,6 +8,9 @@
 #include "encodings.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Standard and URL-safe alphabets at once; -1 for anything else. */
 static const int8_t b64val[256] = {
@@ -146,44 +149,85 @@ static void end_run(struct lsi_b64scan *b)
 	b->out_len = 0;
 }
 
+/* Bit k set when p[k] is a base64 character (either alphabet). */
+static uint64_t b64_mask64(const uint8_t *p)
+{
+#if defined(__SSE2__)
+	const __m128i low = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), zero = _mm_set1_epi8('0');
+	const __m128i n25 = _mm_set1_epi8(25), n9 = _mm_set1_epi8(9);
+	uint64_t m = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(v, low), a);
+		__m128i d = _mm_sub_epi8(v, zero);
+		/* Unsigned x <= hi as min(x, hi) == x: SSE2 has no unsigned compare. */
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, n25), l),
+					   _mm_cmpeq_epi8(_mm_min_epu8(d, n9), d));
+
+		hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+						     _mm_cmpeq_epi8(v, _mm_set1_epi8('/'))));
+		hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+						     _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(hit) << (16 * k);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+
+	for (int k = 0; k < 64; k++)
+		m |= (uint64_t)(b64val[p[k]] >= 0) << k;
+	return m;
+#endif
+}
+
 /*
  * Outside a run: skips to the first run that matters, a run of at least
  * LSI_B64_MIN_CHARS characters or one still open at the chunk's end.
- * Most text is short words, so this is where the time goes: a run of 32
- * must cover the byte 31 ahead, so when that byte is not base64 the
- * whole stretch is skipped unseen. Outside a run the byte before @i is
- * never a base64 character, so a run found here starts where it is found.
+ * Most text is short words, so this is where the time goes: 64 bytes are
+ * classified at once into a bit mask, and a run of 32 ones is found by
+ * folding the mask onto itself. Outside a run the byte before @i is never
+ * a base64 character, so a run found here starts where it is found.
  */
 static size_t skip_idle(const uint8_t *p, size_t n, size_t i)
 {
-	while (i < n) {
-		size_t j;
+	size_t run = 0; /* base64 characters just before i */
 
-		if (n - i >= LSI_B64_MIN_CHARS && b64val[p[i + LSI_B64_MIN_CHARS - 1]] < 0) {
-			i += LSI_B64_MIN_CHARS;
-			continue;
-		}
-		if (n - i >= LSI_B64_MIN_CHARS) {
-			/* Back from that byte to the start of its run... */
-			size_t k = i + LSI_B64_MIN_CHARS - 1;
+	_Static_assert(LSI_B64_MIN_CHARS == 32, "the fold below finds runs of 32");
+	for (; n - i >= 64; i += 64) {
+		uint64_t m = b64_mask64(p + i), r;
 
-			while (k > i && b64val[p[k - 1]] >= 0)
-				k--;
-			i = k;
-		} else if (b64val[p[i]] < 0) {
-			i++;
-			continue;
+		if (run) {
+			/* The run open at the last block continues with m's low ones. */
+			unsigned lead = ~m ? (unsigned)__builtin_ctzll(~m) : 64;
+
+			if (run + lead >= LSI_B64_MIN_CHARS)
+				return i - run;
+			if (lead == 64) {
+				run += 64;
+				continue;
+			}
+			m &= ~0ull << lead; /* that short run is over */
 		}
-		/* ... and forward to its end. */
-		for (j = i + 1; j < n && j - i < LSI_B64_MIN_CHARS && b64val[p[j]] >= 0; j++)
-			;
-		if (j < n && j - i < LSI_B64_MIN_CHARS) {
-			i = j; /* a short run, over within the chunk: never decoded */
-			continue;
-		}
-		return i;
+		r = m & m >> 1;
+		r &= r >> 2;
+		r &= r >> 4;
+		r &= r >> 8;
+		r &= r >> 16; /* bit k: bytes k..k+31 are all base64 */
+		if (r)
+			return i + (size_t)__builtin_ctzll(r);
+		run = m >> 63 ? (size_t)__builtin_clzll(~m) : 0;
 	}
-	return n;
+	for (; i < n; i++) {
+		if (b64val[p[i]] < 0) {
+			run = 0;
+			continue;
+		}
+		if (++run >= LSI_B64_MIN_CHARS)
+			return i + 1 - run;
+	}
+	/* A run still open at the chunk's end may go on in the next one. */
+	return n - run;
 }
 
 /* Takes @n base64 characters of the current run. */
