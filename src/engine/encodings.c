@@ -230,6 +230,20 @@ static size_t skip_idle(const uint8_t *p, size_t n, size_t i)
 	return n - run;
 }
 
+/* End of the base64 characters from @i: long runs (images, keys) go 64 at a time. */
+static size_t run_end(const uint8_t *p, size_t n, size_t i)
+{
+	for (; n - i >= 64; i += 64) {
+		uint64_t m = ~b64_mask64(p + i);
+
+		if (m)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+	while (i < n && b64val[p[i]] >= 0)
+		i++;
+	return i;
+}
+
 /* Takes @n base64 characters of the current run. */
 static void take_chars(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 {
@@ -271,9 +285,7 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 			b->run_start = b->pos + i;
 			b->run_chars = b->line_chars = 0;
 		}
-		for (j = i; j < n && b64val[p[j]] >= 0; j++)
-			;
-		if (j > i) {
+		if ((j = run_end(p, n, i)) > i) {
 			take_chars(b, p + i, j - i);
 			i = j;
 			continue;

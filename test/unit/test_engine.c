@@ -213,6 +213,28 @@ static void test_entropy_placeholder(void **state)
 	assert_int_equal(lsi_count_newlines((const uint8_t *)"a\nb\n\n\n123456789\n", 16), 5);
 }
 
+/* The vector count against a byte loop: all newlines (counters that must
+ * be flushed before they wrap), none, random, at every length and offset. */
+static void test_count_newlines(void **state)
+{
+	static uint8_t buf[9000];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int fill = 0; fill < 3; fill++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = fill == 0 ? '\n' : fill == 1 ? 'x' : (rand_r(&seed) % 4 ? 'a' : '\n');
+		for (size_t len = 0; len < sizeof(buf) - 3; len += len < 70 ? 1 : 977)
+			for (size_t off = 0; off < 3; off++) {
+				uint64_t want = 0;
+
+				for (size_t i = 0; i < len; i++)
+					want += buf[off + i] == '\n';
+				assert_int_equal(lsi_count_newlines(buf + off, len), want);
+			}
+	}
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -327,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_entropy_placeholder),
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_path_rules),
+		cmocka_unit_test(test_count_newlines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
