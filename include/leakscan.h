@@ -224,6 +224,26 @@ LS_API const char *ls_rules_pattern(const ls_rules *r, size_t i);
  */
 LS_API ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user,
 			       size_t *failures, size_t *examples);
+/** One content rule's cost on a reference input; see ls_rules_bench(). */
+typedef struct ls_rule_cost {
+	size_t rule;       /**< index for ls_rules_get() */
+	double seconds;    /**< the rule alone: fastest of the rounds */
+	uint64_t findings; /**< matches PCRE2 confirmed (before ranking) */
+} ls_rule_cost;
+
+/**
+ * Measures what each content rule costs. Reads @p path with its outer
+ * compression removed (gzip, xz, bzip2, zstd; at most 1 GiB, held in
+ * memory), then scans those bytes with the whole database and with each
+ * enabled content rule alone (its own Hyperscan database and PCRE2
+ * confirmation), @p rounds times each, keeping the fastest.
+ * *costs (free with free()) gets *count entries, costliest first;
+ * *all_seconds the whole database's time, *bytes the input's size.
+ * On failure @p err gets a one-line reason naming the input.
+ */
+LS_API ls_status ls_rules_bench(const ls_rules *r, const char *path, unsigned rounds,
+				ls_rule_cost **costs, size_t *count, double *all_seconds,
+				uint64_t *bytes, char *err, size_t err_len);
 /** Frees rules; no scanner made from them may be in use. NULL is fine. */
 LS_API void ls_rules_free(ls_rules *r);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * leakscan rules list | check DIR... | test: list the rules, lint rule
- * files (file:line diagnostics, exit 2 on any), run every example.
+ * leakscan rules list | check DIR... | test | bench FILE: list the rules,
+ * lint rule files (file:line diagnostics, exit 2 on any), run every
+ * example, measure what each content rule costs on a reference input.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "util/escape.h"
 
 static bool list_patterns;
+static unsigned bench_rounds = 3, bench_top = 25;
 
 static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 {
@@ -22,6 +24,8 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 		{ "no-default-rules", no_argument, NULL, 'N' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "patterns", no_argument, NULL, 'P' },
+		{ "rounds", required_argument, NULL, 'R' },
+		{ "top", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -47,6 +51,19 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 		case 'P':
 			list_patterns = true;
 			break;
+		case 'R':
+		case 'T': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || v > 100000) {
+				cli_error("--%s: expected a number from 1 to 100000, got '%s'",
+					  c == 'R' ? "rounds" : "top", optarg);
+				return -1;
+			}
+			*(c == 'R' ? &bench_rounds : &bench_top) = (unsigned)v;
+			break;
+		}
 		case 'h':
 			return 1;
 		default:
@@ -114,6 +131,53 @@ static int rules_test(struct cli_rules_opts *o)
 	return 1;
 }
 
+/* rules bench FILE: the costliest content rules on one reference input. */
+static int rules_bench(struct cli_rules_opts *o, const char *path)
+{
+	ls_status st;
+	ls_rules *r = cli_compile(o, &st);
+	ls_rule_cost *c = NULL;
+	size_t n = 0;
+	double all = 0, mb;
+	uint64_t bytes = 0;
+	char err[512];
+	struct lsi_buf b;
+
+	if (!r)
+		return EXIT_USAGE;
+	st = ls_rules_bench(r, path, bench_rounds, &c, &n, &all, &bytes, err, sizeof(err));
+	if (st != LS_OK) {
+		cli_error("rules bench: %s", err[0] ? err : ls_status_str(st));
+		ls_rules_free(r);
+		return st == LS_ERR_IO ? 1 : EXIT_USAGE;
+	}
+	mb = (double)bytes / 1e6;
+	lsi_buf_init(&b, 1 << 20);
+	lsi_buf_printf(&b, "reference: ");
+	lsi_escape_term(&b, path, strlen(path));
+	lsi_buf_printf(&b, ", %.1f MB decompressed, fastest of %u rounds\n", mb, bench_rounds);
+	lsi_buf_printf(&b, "all %zu content rules together: %.1f ms, %.0f MB/s\n\n", n,
+		       all * 1e3, all > 0 ? mb / all : 0.0);
+	lsi_buf_printf(&b, "%4s  %-44s %9s %9s %8s %9s\n", "rank", "rule", "ms", "MB/s", "share",
+		       "findings");
+	for (size_t i = 0; i < n && i < bench_top; i++) {
+		const char *id;
+
+		ls_rules_get(r, c[i].rule, &id, NULL, NULL, NULL);
+		lsi_buf_printf(&b, "%4zu  %-44s %9.2f %9.0f %7.1f%% %9llu\n", i + 1, id,
+			       c[i].seconds * 1e3, c[i].seconds > 0 ? mb / c[i].seconds : 0.0,
+			       all > 0 ? 100.0 * c[i].seconds / all : 0.0,
+			       (unsigned long long)c[i].findings);
+	}
+	lsi_buf_printf(&b, "\nshare: the rule alone against all rules together; costs in one "
+			  "database overlap,\nso shares do not add up to 100%%.\n");
+	fputs(lsi_buf_str(&b), stdout);
+	lsi_buf_fini(&b);
+	free(c);
+	ls_rules_free(r);
+	return 0;
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	struct cli_rules_opts o;
@@ -123,7 +187,9 @@ int cmd_rules(int argc, char **argv)
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs("usage: leakscan rules list [--patterns] [--rules DIR] [--no-default-rules] [--config FILE]\n"
 		      "       leakscan rules check DIR...   lint rule files and run their examples\n"
-		      "       leakscan rules test [--rules DIR] [--no-default-rules]\n",
+		      "       leakscan rules test [--rules DIR] [--no-default-rules]\n"
+		      "       leakscan rules bench [--rounds N] [--top N] [--rules DIR] FILE\n"
+		      "                            the content rules that cost the most on FILE\n",
 		      sub ? stdout : stderr);
 		return sub ? 0 : EXIT_USAGE;
 	}
@@ -150,6 +216,13 @@ int cmd_rules(int argc, char **argv)
 			rc = rules_test(&o);
 			if (rc)
 				rc = EXIT_USAGE;
+		}
+	} else if (strcmp(sub, "bench") == 0) {
+		if (optind + 2 != argc) {
+			cli_error("rules bench: name exactly one reference input file");
+			rc = EXIT_USAGE;
+		} else {
+			rc = rules_bench(&o, argv[optind + 1]);
 		}
 	} else {
 		cli_error("rules: unknown subcommand '%s'", sub);
