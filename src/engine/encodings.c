@@ -34,7 +34,7 @@ static const int8_t b64val[256] = {
 
 bool lsi_text_like(const uint8_t *p, size_t n)
 {
-	size_t good = 0;
+	size_t good = 0, bad_max = n / 10; /* at least 90% must be text */
 
 	if (!n)
 		return false;
@@ -48,17 +48,21 @@ bool lsi_text_like(const uint8_t *p, size_t n)
 			good++;
 			continue;
 		}
-		if (c < 0xc2 || c > 0xf4)
-			continue;
-		len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-		for (k = 1; k < len && i + k < n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				break;
-		/* A sequence cut by the end of the sample still counts. */
-		if (k == len || i + k == n) {
-			good += k;
-			i += k - 1;
+		if (c >= 0xc2 && c <= 0xf4) {
+			len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+			for (k = 1; k < len && i + k < n; k++)
+				if ((p[i + k] & 0xc0) != 0x80)
+					break;
+			/* A sequence cut by the end of the sample still counts. */
+			if (k == len || i + k == n) {
+				good += k;
+				i += k - 1;
+				continue;
+			}
 		}
+		/* Bad bytes only add up: decoded noise fails within a few. */
+		if (i + 1 - good > bad_max)
+			return false;
 	}
 	return good * 10 >= n * 9;
 }
@@ -113,10 +117,25 @@ static void put_tail(struct lsi_b64scan *b)
 /* Decodes the held head and decides: text is announced, anything else skipped. */
 static void judge(struct lsi_b64scan *b, bool at_end)
 {
+	size_t i = 0, q = b->run_chars & ~(size_t)3;
+
+	_Static_assert(LSI_B64_OUT >= LSI_B64_JUDGE_CHARS / 4 * 3, "a whole head fits in out");
+
 	b->out_len = 0;
 	b->quad = 0;
 	b->quad_n = 0;
-	for (size_t i = 0; i < b->run_chars; i++)
+	/* Whole quantums straight into out (head holds at most 256 characters,
+	 * out more than their 192 bytes); the rest through put_char. */
+	for (; i < q; i += 4) {
+		uint32_t v = (uint32_t)b64val[b->head[i]] << 18 |
+			     (uint32_t)b64val[b->head[i + 1]] << 12 |
+			     (uint32_t)b64val[b->head[i + 2]] << 6 | (uint32_t)b64val[b->head[i + 3]];
+
+		b->out[b->out_len++] = (uint8_t)(v >> 16);
+		b->out[b->out_len++] = (uint8_t)(v >> 8);
+		b->out[b->out_len++] = (uint8_t)v;
+	}
+	for (; i < b->run_chars; i++)
 		put_char(b, b64val[b->head[i]]);
 	if (at_end)
 		put_tail(b);
@@ -149,9 +168,43 @@ static void end_run(struct lsi_b64scan *b)
 	b->out_len = 0;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+/* The SSE2 classifier below, 32 bytes a step, where the CPU has AVX2. */
+__attribute__((target("avx2"))) static uint64_t b64_mask64_avx2(const uint8_t *p)
+{
+	const __m256i low = _mm256_set1_epi8(0x20), a = _mm256_set1_epi8('a');
+	const __m256i zero = _mm256_set1_epi8('0'), n25 = _mm256_set1_epi8(25);
+	const __m256i n9 = _mm256_set1_epi8(9);
+	uint64_t m = 0;
+
+	for (int k = 0; k < 2; k++) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(p + 32 * k));
+		__m256i l = _mm256_sub_epi8(_mm256_or_si256(v, low), a);
+		__m256i d = _mm256_sub_epi8(v, zero);
+		__m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(l, n25), l),
+					      _mm256_cmpeq_epi8(_mm256_min_epu8(d, n9), d));
+
+		hit = _mm256_or_si256(hit,
+				      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')),
+						      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))));
+		hit = _mm256_or_si256(hit,
+				      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')),
+						      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'))));
+		m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(hit) << (32 * k);
+	}
+	return m;
+}
+#endif
+
 /* Bit k set when p[k] is a base64 character (either alphabet). */
 static uint64_t b64_mask64(const uint8_t *p)
 {
+#if defined(HAVE_AVX2_PATH)
+	if (__builtin_cpu_supports("avx2"))
+		return b64_mask64_avx2(p);
+#endif
 #if defined(__SSE2__)
 	const __m128i low = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), zero = _mm_set1_epi8('0');
 	const __m128i n25 = _mm_set1_epi8(25), n9 = _mm_set1_epi8(9);
