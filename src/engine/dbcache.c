@@ -8,10 +8,13 @@
  */
 #include "dbcache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 
 #define MAGIC "LSHSDB2\n"
 #define MAX_CACHE_BYTES (512u << 20)
+#define CACHE_KEEP 8 /* databases kept in the cache directory */
 
 void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1])
 {
@@ -71,7 +75,7 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 {
 	char path[4096];
 	struct stat sb;
-	uint8_t *data = NULL;
+	uint8_t *data = MAP_FAILED;
 	size_t off, need;
 	uint32_t count;
 	int fd;
@@ -82,8 +86,13 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 12 ||
-	    (uint64_t)sb.st_size > MAX_CACHE_BYTES || !(data = lsi_malloc((size_t)sb.st_size)) ||
-	    read(fd, data, (size_t)sb.st_size) != sb.st_size)
+	    (uint64_t)sb.st_size > MAX_CACHE_BYTES)
+		goto out;
+	/* Mapped, not read: Hyperscan copies what it keeps, so the file's
+	 * pages are used in place from the page cache (a warm start faults
+	 * in 2 MB less). */
+	data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (data == MAP_FAILED)
 		goto out;
 	if (memcmp(data, MAGIC, 8) != 0)
 		goto out;
@@ -114,7 +123,8 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 	ok = true;
 out:
 	close(fd);
-	lsi_free(data);
+	if (data != MAP_FAILED)
+		munmap(data, (size_t)sb.st_size);
 	return ok;
 }
 
@@ -151,6 +161,68 @@ static bool store_db(int fd, const hs_database_t *db)
 	return ok;
 }
 
+/*
+ * Keeps the cache from growing with every rule change: past CACHE_KEEP
+ * databases the least recently written go (a build takes about 2 MB).
+ * Only names this module writes are touched.
+ */
+static bool older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void prune(const char *dir)
+{
+	struct old {
+		char name[64];
+		struct timespec mtime;
+	} olds[CACHE_KEEP + 1];
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[4200];
+		struct stat sb;
+		size_t len = strlen(de->d_name), slot;
+
+		if (len >= sizeof(olds[0].name) || strncmp(de->d_name, "hs-", 3) != 0 ||
+		    len < 6 || strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		/* olds[] holds the newest CACHE_KEEP + 1 seen, newest first;
+		 * anything older than all of them is removed at once. */
+		for (slot = n; slot > 0 && older(&olds[slot - 1].mtime, &sb.st_mtim); slot--)
+			;
+		if (slot > CACHE_KEEP) {
+			unlink(path);
+			continue;
+		}
+		if (n == CACHE_KEEP + 1) {
+			char drop[4200];
+
+			snprintf(drop, sizeof(drop), "%s/%s", dir, olds[CACHE_KEEP].name);
+			unlink(drop);
+			n--;
+		}
+		memmove(&olds[slot + 1], &olds[slot], (n - slot) * sizeof(olds[0]));
+		memcpy(olds[slot].name, de->d_name, len + 1);
+		olds[slot].mtime = sb.st_mtim;
+		n++;
+	}
+	closedir(d);
+	if (n == CACHE_KEEP + 1) {
+		char drop[4200];
+
+		snprintf(drop, sizeof(drop), "%s/%s", dir, olds[CACHE_KEEP].name);
+		unlink(drop);
+	}
+}
+
 void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key)
 {
 	char path[4096], tmp[4200];
@@ -178,4 +250,6 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 	/* rename() is atomic: readers see the old file or the whole new one. */
 	if (!ok || rename(tmp, path) != 0)
 		unlink(tmp);
+	else
+		prune(dir);
 }

@@ -385,6 +385,15 @@ def database_cache(d):
         f.write(b'LSHSDB1\n')
     rc4, fs4, err = scan(d, 'f.txt', env=env)
     expect(fs4 == fs1 and err == '', (fs4, err))
+    # Every rule change builds a new database; the cache keeps the newest 8.
+    for i in range(11):
+        write(d, 'r%d/x.yml' % i, ('rules:\n  - id: t-x\n    category: internal-url\n'
+                                   '    pattern: "zq-marker-%d"\n' % i).encode())
+        rc, out, err = run(['scan', '--no-default-rules', '--rules', 'r%d' % i, 'f.txt'], d,
+                           env=env)
+        expect(rc == 0, (rc, err))
+    files = os.listdir(cache)
+    expect(len(files) == 8 and all(f.startswith('hs-') for f in files), files)
 
 
 def run_main(cases, argv=None):
