@@ -11,6 +11,7 @@
 
 #include "container/bstream.h"
 #include "core.h"
+#include "offload.h"
 #include "rank/baseline.h"
 #include "util/alloc.h"
 #include "walk/walk.h"
@@ -48,6 +49,7 @@ void ls_scanner_free(ls_scanner *s)
 {
 	if (!s)
 		return;
+	lsi_offload_free(s->offload);
 	lsi_matcher_free(s->matcher);
 	lsi_free(s->rulecount);
 	lsi_fpcount_free(s->repeats);

@@ -66,6 +66,10 @@ struct ls_scanner {
 	/* Ranking context (pipeline.c): */
 	int member_kind;        /* enum lsi_mkind of the data stream being scanned */
 	struct lsi_fpcount *repeats; /* fingerprints seen in this scan call */
+	/* Member offload (offload.c): the worker pool, and in a worker's
+	 * shadow scanner the job whose deliveries are recorded. */
+	struct lsi_offload *offload;
+	struct lsi_job *job;
 	/* Progress (ls_scanner_set_progress): */
 	ls_progress_fn progress;
 	void *progress_user;

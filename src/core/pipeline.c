@@ -19,6 +19,7 @@
 #include "dataobs.h"
 #include "decode/decode.h"
 #include "gitdir.h"
+#include "offload.h"
 #include "rank/baseline.h"
 #include "rank/rank.h"
 #include "report/redact.h"
@@ -82,6 +83,8 @@ static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
  */
 static _Thread_local const char *analyzer_reason;
 
+static void progress(ls_scanner *s);
+
 /* Delivers one finding: rank, filter, redact, call back. */
 static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		   ls_category cat, ls_severity base, const struct lsi_hit *h,
@@ -98,6 +101,17 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 
 	if (h && h->allowed)
 		return 0; /* "leakscan:allow" on the match's line */
+	if (s->job || lsi_offload_pending(s)) {
+		/* A worker's shadow, or members went to workers before this:
+		 * recorded, and ranked on the caller's thread in order. */
+		struct lsi_job *j = s->job ? s->job : lsi_offload_caller_job(s);
+
+		if (j && !lsi_offload_record(j, s, rule_id, rule_name, cat, base, h, message,
+					     details_json, analyzer_reason))
+			return 0;
+		s->nomem = s->aborted = true;
+		return 1;
+	}
 	if (h)
 		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
 	else {
@@ -176,6 +190,30 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	lsi_buf_fini(&match);
 	if (rc)
 		s->aborted = true;
+	return rc;
+}
+
+int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v)
+{
+	const char *saved[LSI_MAX_PATH_DEPTH];
+	size_t saved_count = s->path_count, n = v->path_count;
+	int saved_kind = s->member_kind, rc;
+	const char *saved_reason = analyzer_reason; /* a barrier inside report_member() */
+
+	if (n > LSI_MAX_PATH_DEPTH)
+		n = LSI_MAX_PATH_DEPTH;
+	memcpy(saved, s->path, saved_count * sizeof(*saved));
+	memcpy(s->path, v->path, n * sizeof(*s->path));
+	s->path_count = n;
+	s->member_kind = v->kind;
+	analyzer_reason = v->reason;
+	rc = deliver(s, v->rule_id, v->rule_name, v->cat, v->base, v->h, v->message,
+		     v->details_json);
+	analyzer_reason = saved_reason;
+	memcpy(s->path, saved, saved_count * sizeof(*saved));
+	s->path_count = saved_count;
+	s->member_kind = saved_kind;
+	progress(s);
 	return rc;
 }
 
@@ -604,9 +642,19 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		return scan_container(s, cont, p, depth);
 	}
 	s->member_kind = lsi_member_kind(s->path[s->path_count - 1], head, head_len);
-	st = scan_data(s, p, size_hint);
+	if (size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
+	    (!s->param[LS_PARAM_MAX_FILE_BYTES] || size_hint <= s->param[LS_PARAM_MAX_FILE_BYTES]) &&
+	    !s->input_stop && !s->timed_out && lsi_offload_ready(s))
+		st = lsi_offload_submit(s, p, size_hint);
+	else
+		st = scan_data(s, p, size_hint);
 	lsi_bstream_close(p);
 	return st;
+}
+
+ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int64_t size_hint)
+{
+	return scan_data(shadow, in, size_hint);
 }
 
 ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const char *label,
@@ -635,6 +683,9 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 		st = scan_stream(s, in, 0, size_hint);
 	else
 		lsi_bstream_close(in);
+	/* The input's findings are all out before the call returns. */
+	if (lsi_offload_drain(s) == LS_ERR_NOMEM && st == LS_OK)
+		st = LS_ERR_NOMEM;
 	s->path_count = 0;
 	if (s->nomem)
 		return LS_ERR_NOMEM;
@@ -646,6 +697,7 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 void lsi_pipeline_end(ls_scanner *s)
 {
 	/* The .git folder a directory walk ended in. */
+	lsi_offload_drain(s);
 	s->path_count = 0;
 	lsi_gitdir_flush(s, s->gitdir);
 	lsi_gitdir_free(s->gitdir);

@@ -40,8 +40,18 @@ struct lsi_matcher {
 	uint8_t *asm_buf;            /* assembles history + chunk for PCRE2 */
 	size_t asm_cap;
 	uint8_t *path_hit;           /* per rule: the path database reported it */
+	/* Hyperscan's AVX-512 literal matcher can read up to 63 bytes past
+	 * the end of its input (a crash when that is the end of a mapping):
+	 * the last bytes of every block it scans are copied here first. */
+	uint8_t *pad;
+	size_t pad_cap;
 	struct lsi_mstream *pool;
 };
+
+#define LSI_HS_SLACK 64
+
+/* @p[0..n) in m->pad with LSI_HS_SLACK readable bytes after it; NULL on OOM. */
+const uint8_t *lsi_matcher_padded(struct lsi_matcher *m, const uint8_t *p, size_t n);
 
 /* The rule's PCRE2 code, compiled on first use for lazy rules; NULL if bad. */
 pcre2_code *lsi_crule_re(const struct lsi_crule *cr);

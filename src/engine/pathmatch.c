@@ -30,9 +30,12 @@ int lsi_engine_match_path(const struct lsi_engine *e, struct lsi_matcher *m,
 
 	if (!e->path_rules)
 		return 0;
-	if (e->path_db && len <= UINT32_MAX)
-		screened = hs_scan(e->path_db, name, (unsigned)len, 0, m->scratch, on_path_db_hit,
-				   m) == HS_SUCCESS;
+	if (e->path_db && len <= UINT32_MAX) {
+		const uint8_t *padded = lsi_matcher_padded(m, (const uint8_t *)name, len);
+
+		screened = padded && hs_scan(e->path_db, (const char *)padded, (unsigned)len, 0,
+					     m->scratch, on_path_db_hit, m) == HS_SUCCESS;
+	}
 	for (size_t k = 0; k < e->path_rules; k++) {
 		size_t i = e->path_ids[k];
 		const struct lsi_crule *cr = &e->rules[i];

@@ -144,7 +144,49 @@ void lsi_matcher_free(struct lsi_matcher *m)
 	pcre2_match_data_free(m->md);
 	lsi_free(m->asm_buf);
 	lsi_free(m->path_hit);
+	lsi_free(m->pad);
 	lsi_free(m);
+}
+
+const uint8_t *lsi_matcher_padded(struct lsi_matcher *m, const uint8_t *p, size_t n)
+{
+	if (n + LSI_HS_SLACK > m->pad_cap) {
+		size_t cap = n + LSI_HS_SLACK > 4096 ? n + LSI_HS_SLACK : 4096;
+		uint8_t *np = lsi_realloc(m->pad, cap);
+
+		if (!np)
+			return NULL;
+		m->pad = np;
+		m->pad_cap = cap;
+	}
+	memcpy(m->pad, p, n);
+	memset(m->pad + n, 0, LSI_HS_SLACK);
+	return m->pad;
+}
+
+static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
+		       unsigned int flags, void *ctx);
+
+/*
+ * Streams @len bytes to Hyperscan, the last LSI_HS_SLACK of them from a
+ * padded copy, so no read runs past the caller's buffer. Streaming mode
+ * makes the split invisible to matching.
+ */
+static hs_error_t scan_hs(struct lsi_mstream *s, const uint8_t *data, size_t len)
+{
+	size_t head = len > LSI_HS_SLACK ? len - LSI_HS_SLACK : 0;
+	const uint8_t *tail;
+	hs_error_t err = HS_SUCCESS;
+
+	if (head)
+		err = hs_scan_stream(s->hs, (const char *)data, (unsigned)head, 0, s->m->scratch,
+				     on_hs_match, s);
+	if (err != HS_SUCCESS || s->stop)
+		return err;
+	if (!(tail = lsi_matcher_padded(s->m, data + head, len - head)))
+		return HS_NOMEM;
+	return hs_scan_stream(s->hs, (const char *)tail, (unsigned)(len - head), 0, s->m->scratch,
+			      on_hs_match, s);
 }
 
 uint64_t lsi_mstream_offset(const struct lsi_mstream *s)
@@ -585,8 +627,7 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 		run_deferred(s, last);
 	if (s->hs && len && !s->stop) {
 		s->hs_dirty = true;
-		err = hs_scan_stream(s->hs, (const char *)data, (unsigned)len, 0,
-				     s->m->scratch, on_hs_match, s);
+		err = scan_hs(s, data, len);
 	}
 	if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
 		return LS_ERR_ENGINE;

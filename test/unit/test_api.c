@@ -7,8 +7,11 @@
  */
 #include "helpers/test_common.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "helpers/archive_writer.h"
 #include "leakscan.h"
 #include "util/alloc.h"
 
@@ -156,6 +159,80 @@ static int count_cb(const ls_finding *f, void *user)
 	return 0;
 }
 
+struct order {
+	char seen[4096];
+	size_t len;
+};
+
+static int order_cb(const ls_finding *f, void *user)
+{
+	struct order *o = user;
+	int k = snprintf(o->seen + o->len, sizeof(o->seen) - o->len, "%s:%s:%llu;",
+			 f->path[f->path_count - 1], f->rule, (unsigned long long)f->line);
+
+	if (k > 0 && o->len + (size_t)k < sizeof(o->seen))
+		o->len += (size_t)k;
+	return 0;
+}
+
+/*
+ * With threads, small members are scanned on workers and their findings
+ * replayed in order; what the calling thread finds itself (a member too
+ * big to offload) queues behind them. Output must equal one thread's, and
+ * a callback that stops the scan must stop it after one finding.
+ */
+static void test_threads_order_and_abort(void **state)
+{
+	ls_rules *r = make_rules();
+	struct lsi_buf tar;
+	struct order one, two;
+	size_t big_len = (5u << 20) + 100;
+	char *big = malloc(big_len);
+	int calls = 0;
+
+	(void)state;
+	lsi_buf_init(&tar, SIZE_MAX / 2);
+	memset(big, 'x', big_len);
+	memcpy(big + big_len - 30, "\nkey_r8t2v6n1c5j9h3d7\n", 22);
+	for (int i = 0; i < 60; i++) {
+		char name[32], body[64];
+		int n = snprintf(body, sizeof(body), "line\nkey_%02dq7x9m2k4p8w3zt\n", i);
+
+		snprintf(name, sizeof(name), "p/%02d.txt", i);
+		tw_add(&tar, name, '0', body, (size_t)n, TW_USTAR);
+		if (i == 30)
+			tw_add(&tar, "p/big.txt", '0', big, big_len, TW_USTAR); /* scanned inline */
+	}
+	tw_end(&tar);
+	for (int threads = 1; threads <= 2; threads++) {
+		struct order *o = threads == 1 ? &one : &two;
+		ls_scanner *s;
+
+		memset(o, 0, sizeof(*o));
+		assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+		assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, threads), LS_OK);
+		ls_scanner_set_callback(s, order_cb, o);
+		assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len, "t.tar"), LS_OK);
+		ls_scanner_free(s);
+	}
+	assert_true(one.len > 0);
+	assert_string_equal(one.seen, two.seen);
+	assert_non_null(strstr(one.seen, "p/30.txt:k:2;p/big.txt:k:2;p/31.txt:k:2;"));
+	{
+		ls_scanner *s;
+
+		assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+		assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, 3), LS_OK);
+		ls_scanner_set_callback(s, stop_cb, &calls);
+		assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len, "t.tar"), LS_ERR_ABORTED);
+		assert_int_equal(calls, 1);
+		ls_scanner_free(s);
+	}
+	lsi_buf_fini(&tar);
+	free(big);
+	ls_rules_free(r);
+}
+
 /* Fails the Nth allocation for every N until a run succeeds. */
 static void test_oom(void **state)
 {
@@ -200,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_reentry_and_abort),
+		cmocka_unit_test(test_threads_order_and_abort),
 		cmocka_unit_test(test_oom),
 	};
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "ruleset/ruleset.h"
@@ -339,6 +341,56 @@ static void test_path_rules(void **state)
 	}
 }
 
+/*
+ * Input that ends right before an unmapped page: Hyperscan's AVX-512
+ * literal matcher reads past the end of short inputs, so the engine must
+ * never hand it the caller's last bytes directly (names and chunks).
+ */
+static void test_input_at_end_of_mapping(void **state)
+{
+	static const char yaml[] =
+		"rules:\n"
+		"  - id: pets-name\n"
+		"    category: sensitive-file\n"
+		"    target: path\n"
+		"    pattern: '(?i)(?:bat|cat|mat|rat|fat|sat|pat|hat|vat)'\n"
+		"  - id: pets\n"
+		"    category: internal-url\n"
+		"    pattern: '(?i)(?:bat|cat|mat|rat|fat|sat|pat|hat|vat)'\n";
+	const char *text = "VAt hat pat sat fat rat mat ca";
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = strlen(text);
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	struct lsi_ruleset rs;
+	struct lsi_engine *e;
+	struct lsi_matcher *m;
+	struct lsi_mstream *ms;
+	struct hits hs;
+	uint8_t *at;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+	at = map + page - n;
+	memcpy(at, text, n);
+	lsi_ruleset_init(&rs);
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "p.yml", yaml, strlen(yaml), false), LS_OK);
+	assert_int_equal(lsi_engine_new(&rs, NULL, &e), LS_OK);
+	assert_int_equal(lsi_matcher_new(e, &m), LS_OK);
+	for (size_t k = 0; k <= n; k++) {
+		memset(&hs, 0, sizeof(hs));
+		lsi_engine_match_path(e, m, (const char *)at + k, n - k, on_hit, &hs);
+		assert_int_equal(hs.n, k + 6 <= n ? 1 : 0); /* the last is "mat ca" */
+		assert_int_equal(lsi_mstream_open(m, on_hit, &hs, &ms), LS_OK);
+		assert_int_equal(lsi_mstream_push(ms, at + k, n - k, true), LS_OK);
+		assert_int_equal(lsi_mstream_close(ms), LS_OK);
+	}
+	lsi_matcher_free(m);
+	lsi_engine_free(e);
+	lsi_ruleset_fini(&rs);
+	munmap(map, 2 * page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_count_newlines),
+		cmocka_unit_test(test_input_at_end_of_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Member offload to worker threads; see offload.h. */
+#include "offload.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define QUEUE_BYTES (16u << 20) /* copied member bytes waiting per worker */
+#define QUEUE_JOBS 4096u        /* jobs waiting, whatever their size */
+#define JOB_BLOCK (256u << 10)  /* blocks a job's stream hands out */
+#define NONE SIZE_MAX
+
+enum jstate { J_QUEUED, J_RUNNING, J_DONE };
+
+struct rec {
+	const char *rule_id, *rule_name, *reason;
+	ls_category cat;
+	ls_severity base;
+	bool has_hit;
+	struct lsi_hit h;        /* match and secret point nowhere: see the offsets */
+	size_t match_off, secret_off, message_off, details_off;
+	size_t path_first, path_count; /* in job->path_offs */
+	int kind;
+};
+
+struct lsi_job {
+	struct lsi_job *next;
+	enum jstate state;
+	uint8_t *data;
+	size_t len;
+	int64_t size_hint;
+	enum lsi_rd end_rd;      /* how reading the member ended: EOF or an error */
+	char end_msg[LSI_MSG_LEN];
+	char **path;
+	size_t path_count;
+	int kind;
+	int64_t param[LS_PARAM_COUNT_];
+	uint64_t deadline_ms;
+	/* Results, written by whoever runs the job: */
+	struct rec *recs;
+	size_t nrec, caprec;
+	struct lsi_buf bytes;    /* match, secret, message, details and path bytes */
+	size_t *path_offs;
+	size_t npath, cappath;
+	ls_scan_stats stats;
+	bool timed_out, failed;
+	bool caller;             /* holds the caller's own deliveries: never run */
+	ls_status st;
+};
+
+struct lsi_offload {
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;     /* a job was queued, or stop */
+	pthread_cond_t cv_done;     /* a job finished */
+	struct lsi_job *head, *tail; /* not yet replayed, in submission order */
+	struct lsi_job *next_queued; /* the first job nobody has taken */
+	size_t queued_bytes, queued_jobs, max_bytes;
+	bool stop, draining;
+	ls_scanner *own;            /* the caller's shadow, for helping out */
+	unsigned nworkers;
+	pthread_t *threads;
+	ls_scanner **shadows;
+};
+
+/* ---- shadow scanners ---- */
+
+static ls_scanner *shadow_new(const ls_scanner *s)
+{
+	ls_scanner *sh = lsi_calloc(1, sizeof(*sh));
+
+	if (!sh)
+		return NULL;
+	sh->rules = s->rules;
+	sh->rulecount = lsi_calloc(s->rules->rs.count ? s->rules->rs.count : 1,
+				   sizeof(*sh->rulecount));
+	if (!sh->rulecount || lsi_matcher_new(s->rules->engine, &sh->matcher) != LS_OK) {
+		lsi_free(sh->rulecount);
+		lsi_free(sh);
+		return NULL;
+	}
+	return sh;
+}
+
+static void shadow_free(ls_scanner *sh)
+{
+	if (!sh)
+		return;
+	lsi_matcher_free(sh->matcher);
+	lsi_free(sh->rulecount);
+	lsi_free(sh);
+}
+
+/* The member's bytes, then the way its reading ended. */
+struct job_stream {
+	struct lsi_bstream base;
+	struct lsi_job *j;
+	size_t off;
+};
+
+static enum lsi_rd job_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct job_stream *js = (struct job_stream *)bs;
+	struct lsi_job *j = js->j;
+
+	if (js->off < j->len) {
+		*buf = j->data + js->off;
+		*len = j->len - js->off < JOB_BLOCK ? j->len - js->off : JOB_BLOCK;
+		js->off += *len;
+		return LSI_RD_OK;
+	}
+	if (j->end_rd != LSI_RD_EOF)
+		memcpy(bs->msg, j->end_msg, LSI_MSG_LEN);
+	return j->end_rd;
+}
+
+static void job_close(struct lsi_bstream *bs)
+{
+	(void)bs; /* lives on the runner's stack */
+}
+
+static const struct lsi_bstream_ops job_ops = { job_read, job_close };
+
+static void run_job(ls_scanner *sh, struct lsi_job *j)
+{
+	struct job_stream js;
+
+	memset(&js, 0, sizeof(js));
+	js.base.ops = &job_ops;
+	js.j = j;
+	memcpy(sh->param, j->param, sizeof(sh->param));
+	sh->param[LS_PARAM_THREADS] = 1; /* no read-ahead or offload inside a job */
+	sh->deadline_ms = j->deadline_ms;
+	sh->timed_out = sh->aborted = sh->nomem = sh->input_stop = false;
+	sh->input_size = -1;
+	sh->total_bytes = sh->input_total0 = 0;
+	memset(&sh->stats, 0, sizeof(sh->stats));
+	for (sh->path_count = 0; sh->path_count < j->path_count; sh->path_count++)
+		sh->path[sh->path_count] = j->path[sh->path_count];
+	sh->member_kind = j->kind;
+	sh->job = j;
+	j->st = lsi_pipeline_scan_job(sh, &js.base, j->size_hint);
+	sh->job = NULL;
+	j->stats = sh->stats;
+	j->timed_out = sh->timed_out;
+	if (sh->nomem)
+		j->failed = true;
+	/* The copy is no longer needed; results stay until the replay. */
+	lsi_free(j->data);
+	j->data = NULL;
+}
+
+/* The first job after @j still waiting for a runner (under the lock). */
+static struct lsi_job *next_queued_after(struct lsi_job *j)
+{
+	for (j = j->next; j && j->state != J_QUEUED; j = j->next)
+		;
+	return j;
+}
+
+static void *worker(void *arg)
+{
+	ls_scanner *sh = arg;
+	struct lsi_offload *o = sh->offload;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		struct lsi_job *j = o->next_queued;
+
+		if (j) {
+			o->next_queued = next_queued_after(j);
+			j->state = J_RUNNING;
+			pthread_mutex_unlock(&o->mu);
+			run_job(sh, j);
+			pthread_mutex_lock(&o->mu);
+			j->state = J_DONE;
+			pthread_cond_broadcast(&o->cv_done);
+			continue;
+		}
+		if (o->stop)
+			break;
+		pthread_cond_wait(&o->cv_work, &o->mu);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+/* ---- the pool ---- */
+
+void lsi_offload_free(struct lsi_offload *o)
+{
+	if (!o)
+		return;
+	pthread_mutex_lock(&o->mu);
+	o->stop = true;
+	pthread_cond_broadcast(&o->cv_work);
+	pthread_mutex_unlock(&o->mu);
+	for (unsigned i = 0; i < o->nworkers; i++)
+		pthread_join(o->threads[i], NULL);
+	for (unsigned i = 0; i < o->nworkers; i++)
+		shadow_free(o->shadows[i]);
+	shadow_free(o->own);
+	pthread_cond_destroy(&o->cv_work);
+	pthread_cond_destroy(&o->cv_done);
+	pthread_mutex_destroy(&o->mu);
+	lsi_free(o->threads);
+	lsi_free(o->shadows);
+	lsi_free(o);
+}
+
+static struct lsi_offload *pool_new(ls_scanner *s)
+{
+	unsigned n = (unsigned)s->param[LS_PARAM_THREADS] - 1;
+	struct lsi_offload *o = lsi_calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv_work, NULL);
+	pthread_cond_init(&o->cv_done, NULL);
+	o->max_bytes = (size_t)n * QUEUE_BYTES;
+	o->threads = lsi_calloc(n, sizeof(*o->threads));
+	o->shadows = lsi_calloc(n, sizeof(*o->shadows));
+	if (!o->threads || !o->shadows || !(o->own = shadow_new(s))) {
+		lsi_offload_free(o);
+		return NULL;
+	}
+	for (; o->nworkers < n; o->nworkers++) {
+		ls_scanner *sh = shadow_new(s);
+
+		if (!sh)
+			break;
+		sh->offload = o; /* a worker finds its pool here; never offloads */
+		if (pthread_create(&o->threads[o->nworkers], NULL, worker, sh) != 0) {
+			shadow_free(sh);
+			break;
+		}
+		o->shadows[o->nworkers] = sh;
+	}
+	if (!o->nworkers) {
+		lsi_offload_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+bool lsi_offload_ready(ls_scanner *s)
+{
+	if (s->job || s->param[LS_PARAM_THREADS] < 2)
+		return false;
+	if (!s->offload)
+		s->offload = pool_new(s);
+	return s->offload != NULL;
+}
+
+/* ---- recording (in a shadow) ---- */
+
+static size_t put_bytes(struct lsi_job *j, const void *p, size_t n)
+{
+	size_t off = j->bytes.len;
+
+	if (!lsi_buf_append(&j->bytes, p, n) || !lsi_buf_putc(&j->bytes, '\0'))
+		return NONE;
+	return off;
+}
+
+static size_t put_str(struct lsi_job *j, const char *str)
+{
+	return str ? put_bytes(j, str, strlen(str)) : NONE;
+}
+
+int lsi_offload_record(struct lsi_job *j, const ls_scanner *s, const char *rule_id,
+		       const char *rule_name, ls_category cat, ls_severity base,
+		       const struct lsi_hit *h, const char *message, const char *details_json,
+		       const char *reason)
+{
+	struct rec *r;
+
+	if (j->nrec == j->caprec) {
+		size_t cap = j->caprec ? 2 * j->caprec : 16;
+		struct rec *nr = lsi_realloc(j->recs, cap * sizeof(*nr));
+
+		if (!nr)
+			goto oom;
+		j->recs = nr;
+		j->caprec = cap;
+	}
+	if (j->npath + s->path_count > j->cappath) {
+		size_t cap = j->cappath ? 2 * j->cappath : 16;
+		size_t *np;
+
+		while (cap < j->npath + s->path_count)
+			cap *= 2;
+		if (!(np = lsi_realloc(j->path_offs, cap * sizeof(*np))))
+			goto oom;
+		j->path_offs = np;
+		j->cappath = cap;
+	}
+	r = &j->recs[j->nrec];
+	memset(r, 0, sizeof(*r));
+	r->rule_id = rule_id;
+	r->rule_name = rule_name;
+	r->reason = reason;
+	r->cat = cat;
+	r->base = base;
+	r->kind = s->member_kind;
+	r->match_off = r->secret_off = NONE;
+	if (h) {
+		r->has_hit = true;
+		r->h = *h;
+		r->h.match = r->h.secret = NULL;
+		if ((r->match_off = put_bytes(j, h->match, h->match_len)) == NONE ||
+		    (r->secret_off = put_bytes(j, h->secret, h->secret_len)) == NONE)
+			goto oom;
+	}
+	if ((message && (r->message_off = put_str(j, message)) == NONE) ||
+	    (details_json && (r->details_off = put_str(j, details_json)) == NONE))
+		goto oom;
+	if (!message)
+		r->message_off = NONE;
+	if (!details_json)
+		r->details_off = NONE;
+	r->path_first = j->npath;
+	r->path_count = s->path_count;
+	for (size_t i = 0; i < s->path_count; i++)
+		if ((j->path_offs[j->npath++] = put_str(j, s->path[i])) == NONE)
+			goto oom;
+	j->nrec++;
+	return 0;
+oom:
+	j->failed = true;
+	return 1;
+}
+
+/* ---- replay (on the caller's thread) ---- */
+
+static void job_free(struct lsi_job *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->path_count; i++)
+		lsi_free(j->path[i]);
+	lsi_free(j->path);
+	lsi_free(j->data);
+	lsi_free(j->recs);
+	lsi_free(j->path_offs);
+	lsi_buf_fini(&j->bytes);
+	lsi_free(j);
+}
+
+static void replay(ls_scanner *s, struct lsi_job *j)
+{
+	const char *path[LSI_MAX_PATH_DEPTH];
+	const char *base = (const char *)j->bytes.data;
+
+	for (size_t i = 0; i < j->nrec && !s->aborted; i++) {
+		const struct rec *r = &j->recs[i];
+		struct lsi_rec_view v;
+		struct lsi_hit h;
+
+		memset(&v, 0, sizeof(v));
+		v.rule_id = r->rule_id;
+		v.rule_name = r->rule_name;
+		v.reason = r->reason;
+		v.cat = r->cat;
+		v.base = r->base;
+		v.kind = r->kind;
+		if (r->has_hit) {
+			h = r->h;
+			h.match = (const uint8_t *)base + r->match_off;
+			h.secret = (const uint8_t *)base + r->secret_off;
+			v.h = &h;
+		}
+		v.message = r->message_off == NONE ? NULL : base + r->message_off;
+		v.details_json = r->details_off == NONE ? NULL : base + r->details_off;
+		for (size_t k = 0; k < r->path_count && k < LSI_MAX_PATH_DEPTH; k++)
+			path[k] = base + j->path_offs[r->path_first + k];
+		v.path = path;
+		v.path_count = r->path_count;
+		lsi_pipeline_replay(s, &v);
+	}
+	s->stats.members += j->stats.members;
+	s->stats.bytes_scanned += j->stats.bytes_scanned;
+	s->stats.damaged += j->stats.damaged;
+	s->stats.limits += j->stats.limits;
+	s->stats.bytes_skipped += j->stats.bytes_skipped;
+	if (j->timed_out)
+		s->timed_out = true;
+	if (j->failed || j->st == LS_ERR_NOMEM)
+		s->nomem = s->aborted = true;
+	else if (j->st != LS_OK && j->st != LS_ERR_ABORTED && !s->aborted) {
+		lsi_scanner_set_error(s, "scanning a member failed: %s", ls_status_str(j->st));
+		s->aborted = true;
+	}
+}
+
+/* Replays the oldest job, running it here if no worker has taken it. */
+static void replay_oldest(ls_scanner *s)
+{
+	struct lsi_offload *o = s->offload;
+	struct lsi_job *j;
+
+	pthread_mutex_lock(&o->mu);
+	j = o->head;
+	if (j->state == J_QUEUED) {
+		/* Only the head can be untaken here: jobs are taken in order. */
+		o->next_queued = next_queued_after(j);
+		j->state = J_RUNNING;
+		pthread_mutex_unlock(&o->mu);
+		run_job(o->own, j);
+		pthread_mutex_lock(&o->mu);
+		j->state = J_DONE;
+	}
+	while (j->state != J_DONE)
+		pthread_cond_wait(&o->cv_done, &o->mu);
+	o->head = j->next;
+	if (!o->head)
+		o->tail = NULL;
+	o->queued_bytes -= j->len;
+	o->queued_jobs--;
+	pthread_mutex_unlock(&o->mu);
+	o->draining = true;
+	replay(s, j);
+	o->draining = false;
+	job_free(j);
+}
+
+/* Replays the finished jobs at the front, without waiting for any. */
+static void replay_ready(ls_scanner *s)
+{
+	struct lsi_offload *o = s->offload;
+
+	for (;;) {
+		bool done;
+
+		pthread_mutex_lock(&o->mu);
+		done = o->head && o->head->state == J_DONE;
+		pthread_mutex_unlock(&o->mu);
+		if (!done)
+			return;
+		replay_oldest(s);
+	}
+}
+
+struct lsi_job *lsi_offload_caller_job(ls_scanner *s)
+{
+	struct lsi_offload *o = s->offload;
+	struct lsi_job *j;
+
+	/* The tail is only ever appended to by this thread. */
+	if (o->tail && o->tail->caller)
+		return o->tail;
+	if (!(j = lsi_calloc(1, sizeof(*j))))
+		return NULL;
+	lsi_buf_init(&j->bytes, SIZE_MAX / 2);
+	j->caller = true;
+	j->state = J_DONE;
+	pthread_mutex_lock(&o->mu);
+	if (o->tail)
+		o->tail->next = j;
+	else
+		o->head = j;
+	o->tail = j;
+	o->queued_jobs++;
+	pthread_mutex_unlock(&o->mu);
+	return j;
+}
+
+bool lsi_offload_pending(const ls_scanner *s)
+{
+	return s->offload && !s->job && s->offload->head && !s->offload->draining;
+}
+
+ls_status lsi_offload_drain(ls_scanner *s)
+{
+	struct lsi_offload *o = s->offload;
+
+	if (!o || o->draining || s->job)
+		return LS_OK;
+	while (o->head)
+		replay_oldest(s);
+	if (s->nomem)
+		return LS_ERR_NOMEM;
+	return s->aborted ? LS_ERR_ABORTED : LS_OK;
+}
+
+ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint)
+{
+	struct lsi_offload *o = s->offload;
+	struct lsi_job *j = lsi_calloc(1, sizeof(*j));
+	size_t cap = size_hint > 0 ? (size_t)size_hint : 1;
+
+	if (!j)
+		return LS_ERR_NOMEM;
+	lsi_buf_init(&j->bytes, SIZE_MAX / 2);
+	if (!(j->data = lsi_malloc(cap)) ||
+	    !(j->path = lsi_calloc(s->path_count + 1, sizeof(*j->path))))
+		goto oom;
+	j->end_rd = LSI_RD_EOF;
+	for (;;) {
+		const uint8_t *b;
+		size_t n;
+		enum lsi_rd rd = lsi_bstream_read(in, &b, &n);
+
+		if (rd != LSI_RD_OK) {
+			/* An error is met again, in order, when the job runs. */
+			j->end_rd = rd;
+			memcpy(j->end_msg, in->msg, LSI_MSG_LEN);
+			break;
+		}
+		if (j->len + n > cap) {
+			uint8_t *nd;
+
+			while (cap < j->len + n)
+				cap *= 2;
+			if (!(nd = lsi_realloc(j->data, cap)))
+				goto oom;
+			j->data = nd;
+		}
+		memcpy(j->data + j->len, b, n);
+		j->len += n;
+	}
+	for (; j->path_count < s->path_count; j->path_count++)
+		if (!(j->path[j->path_count] = lsi_strdup(s->path[j->path_count])))
+			goto oom;
+	j->size_hint = size_hint;
+	j->kind = s->member_kind;
+	memcpy(j->param, s->param, sizeof(j->param));
+	j->deadline_ms = s->deadline_ms;
+	replay_ready(s);
+	/* Bounded memory: past the queue's share, replay from the front. */
+	while (o->head && !s->aborted &&
+	       (o->queued_bytes + j->len > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
+		replay_oldest(s);
+	pthread_mutex_lock(&o->mu);
+	if (o->tail)
+		o->tail->next = j;
+	else
+		o->head = j;
+	o->tail = j;
+	if (!o->next_queued)
+		o->next_queued = j;
+	o->queued_bytes += j->len;
+	o->queued_jobs++;
+	pthread_cond_signal(&o->cv_work);
+	pthread_mutex_unlock(&o->mu);
+	return LS_OK;
+oom:
+	job_free(j);
+	return LS_ERR_NOMEM;
+}
