@@ -336,7 +336,7 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 				break;
 			b->state = B64_JUDGING;
 			b->run_start = b->pos + i;
-			b->run_chars = b->line_chars = 0;
+			b->run_chars = b->line_chars = b->wrap_chars = 0;
 		}
 		if ((j = run_end(p, n, i)) > i) {
 			take_chars(b, p + i, j - i);
@@ -351,6 +351,8 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 		if ((c == '\n' || c == '\r') && !b->wrap && b->line_chars >= LSI_B64_WRAP_MIN &&
 		    b->line_chars % 4 == 0) {
 			/* A wrapped run continues on the next line. */
+			if (!b->wrap_chars)
+				b->wrap_chars = b->run_chars;
 			b->wrap = true;
 			b->cr = c == '\r';
 			b->line_chars = 0;

@@ -44,6 +44,11 @@ struct lsi_b64scan {
 	enum { B64_IDLE, B64_JUDGING, B64_TEXT, B64_SKIP } state;
 	bool wrap;             /* a line break inside a wrapped run was just seen */
 	bool cr;               /* ... and it began with '\r' */
+	/* Characters of the current run before its first line break, or 0 when
+	 * it has none: a multiple of 4, so 3 / 4 of it are the decoded bytes
+	 * of its first line (a sink may tell a one-line run followed by text
+	 * from a wrapped one). */
+	size_t wrap_chars;
 	uint8_t head[LSI_B64_JUDGE_CHARS];
 	uint32_t quad;         /* bits of the current quantum */
 	unsigned quad_n;       /* characters in it */

@@ -146,8 +146,22 @@ static void test_b64_wrapped_and_long(void **state)
 	{
 		char want[1300];
 
+		struct lsi_b64scan *b = lsi_malloc(sizeof(*b));
+		struct b64log lg;
+
 		snprintf(want, sizeof(want), "B2:%.*s|", (int)tl, text);
 		expect_b64(wrapped, want);
+		/* Where the run first broke its line (a one-line run: nowhere). */
+		assert_non_null(b);
+		lsi_buf_init(&lg.log, 1 << 20);
+		lsi_b64scan_init(b, &events, &lg);
+		lsi_b64scan_feed(b, (const uint8_t *)wrapped, wl);
+		assert_int_equal(b->wrap_chars, 76);
+		lsi_b64scan_feed(b, (const uint8_t *)enc, el);
+		lsi_b64scan_finish(b);
+		assert_int_equal(b->wrap_chars, 0);
+		lsi_buf_fini(&lg.log);
+		lsi_free(b);
 		/* Short lines are not a wrapped run: each is judged alone. */
 		got = b64_run("dXNlcjogYWRtaW4KcGFzc3dvcmQ6\nIGhROXp4VjJrTDcK", 45, 0);
 		assert_string_equal(got, "");
