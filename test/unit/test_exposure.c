@@ -19,6 +19,7 @@
 #include "decode/decode.h"
 #include "engine/encodings.h"
 #include "helpers/archive_writer.h"
+#include "helpers/finding_log.h"
 #include "leakscan.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -622,30 +623,12 @@ static const char api_rules[] =
 	"  - id: binary-debug-info\n    category: debug-info\n    severity: medium\n"
 	"    target: analyzer\n";
 
-struct seen {
-	struct lsi_buf log; /* "rule path...|details\n" per finding */
-	size_t count;
-};
-
-static int on_finding(const ls_finding *f, void *user)
-{
-	struct seen *s = user;
-
-	lsi_buf_puts(&s->log, f->rule);
-	for (size_t i = 0; i < f->path_count; i++)
-		lsi_buf_printf(&s->log, " %s", f->path[i]);
-	lsi_buf_printf(&s->log, " @%llu|%s\n", (unsigned long long)f->line,
-		       f->details_json ? f->details_json : "");
-	s->count++;
-	return 0;
-}
-
 static char *scan_buf(const void *data, size_t len, size_t *count)
 {
 	ls_compiler *c;
 	ls_rules *r;
 	ls_scanner *s;
-	struct seen sn;
+	struct finding_log sn;
 
 	assert_int_equal(ls_compiler_new(&c), LS_OK);
 	assert_int_equal(ls_compiler_add_mem(c, "t.yml", api_rules, strlen(api_rules)), LS_OK);
@@ -654,7 +637,7 @@ static char *scan_buf(const void *data, size_t len, size_t *count)
 	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY, LS_SEV_INFO), LS_OK);
 	lsi_buf_init(&sn.log, 1 << 20);
 	sn.count = 0;
-	ls_scanner_set_callback(s, on_finding, &sn);
+	ls_scanner_set_callback(s, finding_log_add, &sn);
 	assert_int_equal(ls_scanner_scan_mem(s, data, len, "a.tar"), LS_OK);
 	ls_scanner_free(s);
 	ls_rules_free(r);
