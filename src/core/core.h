@@ -93,6 +93,13 @@ int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h);
  */
 ls_status lsi_pipeline_analyzer(ls_scanner *s, const char *rule, int severity, const char *name,
 				const char *message, const char *details_json);
+/*
+ * Reads @len bytes of a decoded source map (dataobs.c: an inline map held
+ * whole; borrowed for the call) as the source-map container at the
+ * current path, nested @depth levels deep. Its sources are scanned as
+ * members and its analyzer finding is reported.
+ */
+ls_status lsi_pipeline_scan_sourcemap(ls_scanner *s, const uint8_t *map, size_t len, int depth);
 /* End of a scan call: reports what was aggregated across its files. */
 void lsi_pipeline_end(ls_scanner *s);
 void lsi_scanner_set_error(ls_scanner *s, const char *fmt, ...)

@@ -33,6 +33,7 @@ struct lsi_job {
 	uint8_t *data;
 	size_t len;
 	int64_t size_hint;
+	int depth;
 	enum lsi_rd end_rd;      /* how reading the member ended: EOF or an error */
 	char end_msg[LSI_MSG_LEN];
 	char **path;
@@ -142,7 +143,7 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 		sh->path[sh->path_count] = j->path[sh->path_count];
 	sh->member_kind = j->kind;
 	sh->job = j;
-	j->st = lsi_pipeline_scan_job(sh, &js.base, j->size_hint);
+	j->st = lsi_pipeline_scan_job(sh, &js.base, j->depth, j->size_hint);
 	sh->job = NULL;
 	j->stats = sh->stats;
 	j->timed_out = sh->timed_out;
@@ -487,7 +488,8 @@ ls_status lsi_offload_drain(ls_scanner *s)
 	return s->aborted ? LS_ERR_ABORTED : LS_OK;
 }
 
-ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint)
+ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
+			     int64_t size_hint)
 {
 	struct lsi_offload *o = s->offload;
 	struct lsi_job *j = lsi_calloc(1, sizeof(*j));
@@ -527,6 +529,7 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int64_t size
 		if (!(j->path[j->path_count] = lsi_strdup(s->path[j->path_count])))
 			goto oom;
 	j->size_hint = size_hint;
+	j->depth = depth;
 	j->kind = s->member_kind;
 	memcpy(j->param, s->param, sizeof(j->param));
 	j->deadline_ms = s->deadline_ms;

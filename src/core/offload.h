@@ -33,11 +33,12 @@ struct lsi_job;
  */
 bool lsi_offload_ready(ls_scanner *s);
 /*
- * Takes the member in @in (size @size_hint, read here into a copy; @in is
- * not closed) as a job at the current path. Returns what reading it
- * gave; findings of earlier jobs may be replayed first to bound memory.
+ * Takes the member in @in (at nesting @depth, size @size_hint, read here
+ * into a copy; @in is not closed) as a job at the current path. Findings
+ * of earlier jobs may be replayed first to bound memory.
  */
-ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint);
+ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
+			     int64_t size_hint);
 /*
  * While jobs wait, the caller's own deliveries are recorded too, into a
  * job that queues behind them; this returns it (NULL when out of memory).
@@ -74,6 +75,7 @@ struct lsi_rec_view {
 /* pipeline.c: delivers a replayed record on the caller's thread. */
 int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v);
 /* pipeline.c: scans one job's bytes in a shadow scanner. */
-ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int64_t size_hint);
+ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
+				int64_t size_hint);
 
 #endif

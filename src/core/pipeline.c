@@ -28,6 +28,9 @@
 
 extern const int64_t lsi_ratio_floor;
 
+/* Blocks handed out of a decoded source map held in memory. */
+#define MAP_BLOCK (64u * 1024u)
+
 uint64_t lsi_now_ms(void)
 {
 	struct timespec ts;
@@ -357,11 +360,11 @@ static void progress(ls_scanner *s)
 }
 
 /* Feeds a data stream to the engine. */
-static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_hint)
+static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int depth, int64_t size_hint)
 {
 	struct lsi_mstream *ms;
 	struct lsi_dataobs *ob;
-	ls_status st = lsi_dataobs_open(s, &ob);
+	ls_status st = lsi_dataobs_open(s, depth, &ob);
 	uint64_t max = (uint64_t)s->param[LS_PARAM_MAX_FILE_BYTES], done = 0;
 	uint64_t outer_seq = s->member_seq;
 
@@ -429,12 +432,20 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int64_t size_h
 	}
 	{
 		/* After the engine stream: its last hits may belong to the binary. */
-		ls_status ost = lsi_dataobs_close(ob);
+		ls_status ost = lsi_dataobs_finish(ob);
 
 		if (st == LS_OK)
 			st = ost;
 	}
 	note_dropped(s);
+	{
+		/* Maps decoded from base64 are members of their own: after this
+		 * member's per-rule counts, which their scans would reset. */
+		ls_status mst = lsi_dataobs_close(ob);
+
+		if (st == LS_OK)
+			st = mst;
+	}
 	s->member_seq = outer_seq;
 	if (st == LS_ERR_ABORTED || s->aborted)
 		return LS_ERR_ABORTED;
@@ -645,16 +656,31 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	if (size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
 	    (!s->param[LS_PARAM_MAX_FILE_BYTES] || size_hint <= s->param[LS_PARAM_MAX_FILE_BYTES]) &&
 	    !s->input_stop && !s->timed_out && lsi_offload_ready(s))
-		st = lsi_offload_submit(s, p, size_hint);
+		st = lsi_offload_submit(s, p, depth, size_hint);
 	else
-		st = scan_data(s, p, size_hint);
+		st = scan_data(s, p, depth, size_hint);
 	lsi_bstream_close(p);
 	return st;
 }
 
-ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int64_t size_hint)
+ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
+				int64_t size_hint)
 {
-	return scan_data(shadow, in, size_hint);
+	return scan_data(shadow, in, depth, size_hint);
+}
+
+ls_status lsi_pipeline_scan_sourcemap(ls_scanner *s, const uint8_t *map, size_t len, int depth)
+{
+	struct lsi_bstream *in = lsi_bstream_mem(map, len, MAP_BLOCK);
+	int kind = s->member_kind;
+	ls_status st;
+
+	if (!in)
+		return LS_ERR_NOMEM;
+	st = scan_container(s, &lsi_container_sourcemap, in, depth);
+	/* Its sources set their own kind; the enclosing member's is back. */
+	s->member_kind = kind;
+	return st;
 }
 
 ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const char *label,

@@ -6,10 +6,12 @@ counts, the triage summary on top of the text output), a PEM key written
 with JSON escapes, the same findings whatever the read sizes, and hostile
 maps that must end in damage or limit findings, never a crash.
 Run as: sourcemap_test.py BINARY --case NAME (or --list)."""
+import base64
 import json
 import os
 import subprocess
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402  (the shared helpers)
@@ -54,6 +56,21 @@ def scan(cwd, *args, extra_rules=(), stdin=None):
     rc, out, err = run(base + list(args), cwd, stdin=stdin)
     expect(rc in (0, 1, 2), 'exit %d (crash?): %s' % (rc, err))
     return rc, [json.loads(x) for x in out.splitlines() if x.strip()], err
+
+
+def scan_stdin_bytewise(cwd, data, extra_rules=()):
+    """jsonl scan of @data written to stdin one byte at a time (reads of any size)."""
+    args = [cli_test.BIN, 'scan', '--format', 'jsonl', '--no-default-rules', '--rules',
+            TEST_RULES, '--rules', MAP_RULES]
+    for r in extra_rules:
+        args += ['--rules', r]
+    p = subprocess.Popen(args + ['-'], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    for i in range(len(data)):
+        p.stdin.write(data[i:i + 1])
+        p.stdin.flush()
+    out, err = p.communicate(timeout=120)
+    return [json.loads(x) for x in out.decode().splitlines() if x.strip()]
 
 
 def short(fs):
@@ -200,14 +217,7 @@ def split_equivalence(d):
     for name, depth in (('cli.js.map.gz', 1), ('pkg.tar', 2)):
         rc, fs, err = scan(d, name)
         expect(comparable(fs, depth) == want, (name, short(fs)))
-    p = subprocess.Popen([cli_test.BIN, 'scan', '--format', 'jsonl', '--no-default-rules',
-                          '--rules', TEST_RULES, '--rules', MAP_RULES, '-'], cwd=d,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for i in range(len(data)):
-        p.stdin.write(data[i:i + 1])
-        p.stdin.flush()
-    out, err = p.communicate(timeout=120)
-    fs = [json.loads(x) for x in out.decode().splitlines() if x.strip()]
+    fs = scan_stdin_bytewise(d, data)
     expect(comparable(fs, 1) == want, short(fs))
 
 
@@ -339,6 +349,225 @@ def hostile_garbage_after_head(d):
                                             % ('A' * 600)).encode() + b'\x00\x01\x02' * 1000)
     expect([f['rule'] for f in fs] == ['sourcemap-sources-list', 'unreadable-member'], short(fs))
     expect('unexpected 0x00' in fs[1]['details']['message'], fs[1])
+
+
+# ---- inline maps: sourceMappingURL=data:application/json;base64,... ----
+
+GITHUB_RULES = os.path.join(HERE, '..', '..', 'rules', 'secret', 'github.yml')
+BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+
+def github_token(body):
+    """A ghp_ token whose last six characters are the base62 CRC32 of the body."""
+    crc = zlib.crc32(body.encode())
+    tail = ''
+    for _ in range(6):
+        tail = BASE62[crc % 62] + tail
+        crc //= 62
+    return 'ghp_' + body + tail
+
+
+GH_TOKEN = github_token('Q7wzR2mKx9LbT4vNp8HsJ3cYd6FgA1')
+CONFIG_TS = ('// Runtime settings of the web client.\n'
+             'export const apiBase = "/api/v2";\n'
+             '\n'
+             '// TODO: move to the vault before release\n'
+             'export const deployToken = "%s";\n'
+             'export const retries = 3;\n' % GH_TOKEN)
+GH_LINE = 5
+GH_COL = CONFIG_TS.splitlines()[GH_LINE - 1].index(GH_TOKEN) + 1
+LIB_JS = 'module.exports = function identity(x) {\n  return x;\n};\n'
+THEME_SCSS = ('$brand: #0a7;\n'
+              '// old CDN key, AKIA for the upload bucket:\n'
+              '// %s\n'
+              '.btn { color: $brand; }\n' % AWS_ID)
+INLINE_RULES = [GITHUB_RULES]
+
+
+def inline_map(sources, contents, **extra):
+    doc = {'version': 3, 'file': 'app.js', 'sources': sources, 'sourcesContent': contents,
+           'names': [], 'mappings': 'AAAA,SAASA;AACA'}
+    doc.update(extra)
+    return base64.b64encode(json.dumps(doc, separators=(',', ':')).encode())
+
+
+APP_JS_HEAD = b'"use strict";(()=>{var t="/api/v2";console.info(t)})();\n'
+APP_JS_URL = b'//# sourceMappingURL=data:application/json;charset=utf-8;base64,'
+APP_JS = (APP_JS_HEAD + APP_JS_URL +
+          inline_map(['src/config.ts', 'node_modules/lib/index.js'], [CONFIG_TS, LIB_JS]) + b'\n')
+APP_MAP_AT = len(APP_JS_HEAD + APP_JS_URL)
+APP_CSS_HEAD = b'.btn{color:#0a7}\n/*# sourceMappingURL=data:application/json;base64,'
+APP_CSS = (APP_CSS_HEAD + inline_map(['../scss/theme.scss'], [THEME_SCSS], file='app.css') +
+           b' */')
+INLINE_DETAILS = {
+    'sources': 2,
+    'sources_with_content': 2,
+    'first_party_sources': 1,
+    'first_party_lines': lines_of(CONFIG_TS),
+    'first_party_bytes': len(CONFIG_TS.encode()),
+    'top_directories': [{'dir': 'src/', 'files': 1}],
+}
+
+
+def inline_tgz(d):
+    write(d, 'pkg.tgz', gz(tar_bytes([
+        ('package/package.json', b'{"name":"web","version":"1.4.0"}\n'),
+        ('package/dist/app.js', APP_JS),
+        ('package/dist/app.css', APP_CSS),
+    ])))
+
+
+@case
+def inline_map_sources_in_tgz(d):
+    """An inline map is a map: its sources are members, its report is on the map."""
+    inline_tgz(d)
+    rc, fs, err = scan(d, 'pkg.tgz', extra_rules=INLINE_RULES)
+    expect(rc == 1, 'exit %d: %s' % (rc, err))
+    js = ('pkg.tgz', 'package/dist/app.js')
+    js_map = js + ('base64@%d' % APP_MAP_AT,)
+    css = ('pkg.tgz', 'package/dist/app.css')
+    css_map = css + ('base64@%d' % len(APP_CSS_HEAD),)
+    scss = THEME_SCSS.splitlines()[2]
+    expect(short(fs) == [
+        ('sourcemap-inline', js, 2, 3),
+        ('github-pat-classic', js_map + ('src/config.ts',), GH_LINE, GH_COL),
+        ('sourcemap-sources-content', js_map, None, None),
+        ('sourcemap-inline', css, 2, 3),
+        ('t-aws-key-id', css_map + ('../scss/theme.scss',), 3, scss.index(AWS_ID) + 1),
+        ('sourcemap-sources-content', css_map, None, None),
+    ], short(fs))
+    gh, rep = fs[1], fs[2]
+    expect(gh['severity'] == 'critical' and 'checksum valid' in gh['reasons'], gh)
+    # Once, at the original file: the decoded JSON is not also scanned as text.
+    expect([f['rule'] for f in fs].count('github-pat-classic') == 1, short(fs))
+    expect(rep['severity'] == 'critical' and rep['details'] == INLINE_DETAILS,
+           (rep['details'], INLINE_DETAILS))
+    expect(fs[5]['details']['first_party_sources'] == 1 and
+           fs[5]['details']['top_directories'] == [{'dir': 'scss/', 'files': 1}], fs[5])
+    # The text report puts the inline map in its source-exposure summary.
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', TEST_RULES, '--rules', MAP_RULES,
+                        '--rules', GITHUB_RULES, 'pkg.tgz'], d)
+    want = ('SOURCE EXPOSURE  pkg.tgz!package/dist/app.js!base64@%d embeds 2 original source '
+            'files (%d lines of first-party code: src/ 1 file)'
+            % (APP_MAP_AT, INLINE_DETAILS['first_party_lines']))
+    expect(out.splitlines()[0] == want, '%r\n%r' % (out.splitlines()[0], want))
+    expect(out.splitlines()[1].strip() == '1 secret found inside the embedded sources', out)
+    expect(GH_TOKEN not in out, 'redacted')
+
+
+@case
+def inline_map_same_findings_any_split(d):
+    """File, tgz with --threads 1 and 2, stdin one byte at a time: same findings, same order."""
+    inline_tgz(d)
+    write(d, 'app.js', APP_JS)
+    rc, base, err = scan(d, 'app.js', extra_rules=INLINE_RULES)
+    expect(len(base) == 3, short(base))
+    want = comparable(base, 1)
+    outs = []
+    for threads in ('1', '2'):
+        rc, fs, err = scan(d, '--threads', threads, 'pkg.tgz', extra_rules=INLINE_RULES)
+        outs.append(fs)
+        expect(comparable(fs[:3], 2) == want, (threads, short(fs)))
+    expect(outs[0] == outs[1], 'threads change the output')
+    fs = scan_stdin_bytewise(d, APP_JS, extra_rules=INLINE_RULES)
+    expect(comparable(fs, 1) == want, short(fs))
+
+
+@case
+def inline_map_not_a_map_stays_text(d):
+    """Base64 JSON that is no source map is scanned as text, as before."""
+    doc = json.dumps({'auths': {'registry.example.net': {'auth': 'x'}}, 'key': AWS_ID})
+    head = b'{"data":{".dockerconfigjson":"'
+    write(d, 'secret.json', head + base64.b64encode(doc.encode()) + b'"}}\n')
+    rc, fs, err = scan(d, 'secret.json')
+    expect(short(fs) == [('t-aws-key-id', ('secret.json', 'base64@%d' % len(head)), 1,
+                          doc.index(AWS_ID) + 1)], short(fs))
+
+
+def js_with(payload):
+    return APP_JS_HEAD + APP_JS_URL + payload
+
+
+@case
+def inline_map_then_more_code(d):
+    """Unpadded base64 on a full line reads on into the next line as a wrapped
+    run would; the map still ends with its line, whole and undamaged (a map
+    within the sniffed head, and a longer one)."""
+    for sources, contents in ((['src/config.ts'], [CONFIG_TS]),
+                              (['src/config.ts', 'node_modules/lib/index.js'],
+                               [CONFIG_TS, LIB_JS * 40])):
+        for pad in range(3):
+            doc = json.loads(base64.b64decode(inline_map(sources, contents)))
+            doc['file'] = 'app' + 'x' * pad + '.js'
+            raw = json.dumps(doc, separators=(',', ':')).encode()
+            if len(raw) % 3 == 0:
+                break
+        b64 = base64.b64encode(raw)
+        expect(b'=' not in b64 and len(b64) % 4 == 0, 'want an unpadded run')
+        write(d, 'bundle.js', js_with(b64 + b'\nexports.ready = true;\n'))
+        rc, fs, err = scan(d, '--min-severity', 'info', 'bundle.js', extra_rules=INLINE_RULES)
+        at = ('bundle.js', 'base64@%d' % APP_MAP_AT)
+        expect(short(fs) == [
+            ('sourcemap-inline', ('bundle.js',), 2, 3),
+            ('github-pat-classic', at + ('src/config.ts',), GH_LINE, GH_COL),
+            ('sourcemap-sources-content', at, None, None),
+        ], (len(raw), short(fs)))
+        expect('complete' not in fs[2]['details'] and
+               fs[2]['details']['sources'] == len(sources), fs[2]['details'])
+
+
+@case
+def inline_map_damaged(d):
+    """Broken JSON, cut base64, damage inside the sniffed head: reported, never lost."""
+    pw = 'password = "%s"\n' % PASSWORD
+    # Valid base64 of a map whose second source has an invalid escape.
+    broken = ('{"version":3,"sources":["src/a.ts","src/b.ts"],"sourcesContent":["%s%s",'
+              '"ok\\q"]}' % (PAD, pw.replace('"', '\\"').replace('\n', '\\n')))
+    # Base64 cut mid-way (the file ends inside it): the map ends inside a string.
+    whole = inline_map(['src/a.ts', 'src/b.ts'], [PAD.replace('\\n', '\n') + pw, 'x' * 4000])
+    for name, payload, why in (
+            ('esc.js', base64.b64encode(broken.encode()) + b'\n', "invalid escape \\'q'"),
+            ('cut.js', whole[:len(whole) // 2], 'input ended inside a JSON string')):
+        rc, fs, err = hostile(d, name, js_with(payload))
+        at = (name, 'base64@%d' % APP_MAP_AT)
+        expect(short(fs) == [
+            ('sourcemap-inline', (name,), 2, 3),
+            ('t-password', at + ('src/a.ts',), 2, 1),
+            ('unreadable-member', at + ('src/b.ts',), None, None),
+            ('sourcemap-sources-content', at, None, None),
+        ], (name, short(fs)))
+        expect(why in fs[2]['details']['message'], fs[2])
+        expect(fs[3]['details']['complete'] is False, fs[3])
+    # Damage inside the sniffed head: not taken for a map, so scanned as text.
+    early = '{"version":3,"sources":["a.ts"],"sourcesContent":["key = %s\\n"]]]' % AWS_ID
+    rc, fs, err = hostile(d, 'early.js', js_with(base64.b64encode(early.encode()) + b'\n'))
+    expect(short(fs) == [
+        ('t-aws-key-id', ('early.js', 'base64@%d' % APP_MAP_AT), 1, early.index(AWS_ID) + 1),
+        ('sourcemap-inline', ('early.js',), 2, 3),
+    ], short(fs))
+
+
+@case
+def inline_map_limits(d):
+    """Over max-member-bytes or max-depth: a limit finding, and the JSON scanned as text
+    while it streams, as every base64 run is."""
+    big = inline_map(['src/a.ts', 'src/big.ts'], ['\n\nkey = "%s"\n' % AWS_ID, 'x\n' * 40000])
+    write(d, 'big.js', js_with(big + b'\n'))
+    at = ('big.js', 'base64@%d' % APP_MAP_AT)
+    as_text = [('limit-reached', at, None), ('t-aws-key-id', at, 1),
+               ('sourcemap-inline', ('big.js',), 2)]
+    rc, fs, err = scan(d, '--min-severity', 'info', '--max-member-bytes', '65536', 'big.js')
+    expect([(r, p, ln) for r, p, ln, c in short(fs)] == as_text, short(fs))
+    expect(fs[0]['details']['message'].startswith('max-member-bytes: source map decoded from '
+                                                  'base64 is larger than 65536 bytes'), fs[0])
+    rc, fs, err = scan(d, '--min-severity', 'info', 'big.js')
+    expect([(r, p[1:]) for r, p, ln, c in short(fs)] == [
+        ('sourcemap-inline', ()), ('t-aws-key-id', at[1:] + ('src/a.ts',)),
+        ('sourcemap-sources-content', at[1:])], short(fs))
+    rc, fs, err = scan(d, '--min-severity', 'info', '--max-depth', '1', 'big.js')
+    expect([(r, p, ln) for r, p, ln, c in short(fs)] == as_text, short(fs))
+    expect(fs[0]['details']['message'].startswith('max-depth: source map decoded from base64'),
+           fs[0])
 
 
 def main():

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Regenerates the seed corpora under test/fuzz/corpus (small, deterministic)."""
+import base64
 import gzip
 import io
+import json
 import os
 import tarfile
 
@@ -35,6 +37,14 @@ put('scan', 'gnu.tar', tar([('x' * 150 + '/long.txt', secret)], fmt=tarfile.GNU_
 put('scan', 'nested.tgz', gzip.compress(tar([('in.tgz', gzip.compress(tar([('s', secret)]), mtime=0))]), mtime=0))
 put('scan', 'multi.gz', gzip.compress(b'one ', mtime=0) + gzip.compress(secret, mtime=0))
 put('scan', 'truncated.tgz', gzip.compress(tar([('a', secret * 50)]), mtime=0)[:200])
+inline_map = base64.b64encode(json.dumps({
+    'version': 3, 'sources': ['src/a.ts', 'node_modules/x/i.js'],
+    'sourcesContent': [secret.decode(), 'x\n'], 'mappings': 'AAAA'}).encode())
+put('scan', 'inlinemap.tgz', gzip.compress(tar([
+    ('package/a.js', b'var a;\n//# sourceMappingURL=data:application/json;base64,' + inline_map +
+     b'\nexports.a = a;\n'),
+    ('package/cut.js', b'//# sourceMappingURL=data:application/json;base64,' + inline_map[:200]),
+]), mtime=0))
 put('rules', 'ok.yml', open(os.path.join(HERE, '..', 'cli', 'test-rules.yml'), 'rb').read())
 put('rules', 'bad.yml', b'rules:\n  - id: Bad\n    pattern: "(x"\n    category: what\n')
 put('rules', 'weird.yml', b'rules: [1, {id: a-b, pattern: "\\\\", examples: [x]}]\n')
