@@ -29,6 +29,7 @@ ls_status ls_scanner_new(const ls_rules *r, ls_scanner **out)
 	if (!(s = lsi_calloc(1, sizeof(*s))))
 		return LS_ERR_NOMEM;
 	s->rules = r;
+	s->total = &s->total_bytes;
 	for (int i = 0; i < LS_PARAM_COUNT_; i++)
 		s->param[i] = lsi_params[i].dflt;
 	s->rulecount = lsi_calloc(r->rs.count ? r->rs.count : 1, sizeof(*s->rulecount));

@@ -50,6 +50,7 @@ struct ls_scanner {
 	const char *path[LSI_MAX_PATH_DEPTH];
 	size_t path_count;
 	uint64_t total_bytes;   /* expanded bytes so far (guard) */
+	uint64_t *total;        /* &total_bytes; in a worker's shadow, the caller's */
 	uint64_t input_total0;  /* total_bytes when this top-level input began */
 	int64_t input_size;     /* bytes of the top-level input; -1 unknown */
 	bool input_stop;        /* an input-wide limit was crossed: skip the rest */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Member offload: with --threads 2 or more, plain data members (files in
- * a tar, zip entries that are not containers themselves) are copied out
- * and scanned on worker threads while the caller's thread goes on
- * parsing. A worker scans with a shadow scanner whose deliveries are
+ * Member offload: with --threads 2 or more, members of known size up to
+ * LSI_OFFLOAD_MAX_MEMBER (files in a tar, zip entries, with whatever they
+ * contain: a source map's sources, a nested archive) are copied out and
+ * scanned on worker threads while the caller's thread goes on parsing. A worker scans with a shadow scanner whose deliveries are
  * recorded, not ranked; the caller's thread replays the records in
  * submission order, ranking and calling back exactly as a scan on one
  * thread would. What the caller's thread itself delivers while jobs are
@@ -74,7 +74,7 @@ struct lsi_rec_view {
 
 /* pipeline.c: delivers a replayed record on the caller's thread. */
 int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v);
-/* pipeline.c: scans one job's bytes in a shadow scanner. */
+/* pipeline.c: scans one job's bytes in a shadow scanner, as a member. */
 ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
 				int64_t size_hint);
 

@@ -292,7 +292,7 @@ int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h)
  */
 static bool over_budget(ls_scanner *s)
 {
-	uint64_t total = __atomic_load_n(&s->total_bytes, __ATOMIC_RELAXED) - s->input_total0;
+	uint64_t total = __atomic_load_n(s->total, __ATOMIC_RELAXED) - s->input_total0;
 	uint64_t ratio = (uint64_t)s->param[LS_PARAM_MAX_RATIO];
 
 	if (s->input_stop)
@@ -516,7 +516,7 @@ static struct lsi_guard make_guard(ls_scanner *s)
 {
 	struct lsi_guard g = {
 		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
-		&s->total_bytes, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
+		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
 	};
 
 	return g;
@@ -615,9 +615,17 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	const struct lsi_decoder_ops *dec;
 	const struct lsi_container_ops *cont;
 	ls_status st;
-	struct lsi_bstream *p = lsi_bstream_peek(in, LSI_SNIFF_LEN, &head, &head_len, &rd);
+	struct lsi_bstream *p;
 
-	if (!p)
+	/* A member of known, modest size goes whole to a worker thread, with
+	 * everything inside it (a map's sources, a nested archive). */
+	if (depth > 0 && size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
+	    !s->input_stop && !s->timed_out && lsi_offload_ready(s)) {
+		st = lsi_offload_submit(s, in, depth, size_hint);
+		lsi_bstream_close(in);
+		return st;
+	}
+	if (!(p = lsi_bstream_peek(in, LSI_SNIFF_LEN, &head, &head_len, &rd)))
 		return LS_ERR_NOMEM;
 	if (rd != LSI_RD_OK && head_len == 0) {
 		note_rd(s, rd, p->msg);
@@ -653,12 +661,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		return scan_container(s, cont, p, depth);
 	}
 	s->member_kind = lsi_member_kind(s->path[s->path_count - 1], head, head_len);
-	if (size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
-	    (!s->param[LS_PARAM_MAX_FILE_BYTES] || size_hint <= s->param[LS_PARAM_MAX_FILE_BYTES]) &&
-	    !s->input_stop && !s->timed_out && lsi_offload_ready(s))
-		st = lsi_offload_submit(s, p, depth, size_hint);
-	else
-		st = scan_data(s, p, depth, size_hint);
+	st = scan_data(s, p, depth, size_hint);
 	lsi_bstream_close(p);
 	return st;
 }
@@ -666,7 +669,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
 				int64_t size_hint)
 {
-	return scan_data(shadow, in, depth, size_hint);
+	return scan_stream(shadow, in, depth, size_hint);
 }
 
 ls_status lsi_pipeline_scan_sourcemap(ls_scanner *s, const uint8_t *map, size_t len, int depth)
@@ -691,7 +694,7 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 
 	s->path_count = 0;
 	s->input_size = size_hint;
-	s->input_total0 = __atomic_load_n(&s->total_bytes, __ATOMIC_RELAXED);
+	s->input_total0 = __atomic_load_n(s->total, __ATOMIC_RELAXED);
 	s->input_stop = false;
 	s->mem_held = 0;
 	/* A directory walk is sorted: a file outside the .git folder seen so
