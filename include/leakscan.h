@@ -95,8 +95,12 @@ typedef enum ls_param {
 	LS_PARAM_MIN_SEVERITY = 6,     /**< findings below are not delivered */
 	LS_PARAM_SHOW_SECRETS = 7,     /**< 1: match/secret unredacted */
 	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
-	LS_PARAM_THREADS = 9,          /**< 2+: decompress on a helper thread while
-	                                    this one parses and scans */
+	LS_PARAM_THREADS = 9,          /**< 2+: members up to 4 MiB are scanned by
+	                                    this many worker threads and the outer
+	                                    stream inflates ahead on another, while
+	                                    the calling thread parses; findings are
+	                                    still delivered on the calling thread,
+	                                    in the order one thread gives */
 	LS_PARAM_MAX_PER_RULE = 10,    /**< findings of one rule in one member; the
 	                                    rest are counted in one limit finding */
 	LS_PARAM_COUNT_ = 11           /**< not a parameter; grows with the enum */
