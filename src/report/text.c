@@ -3,7 +3,9 @@
  * Text for people: findings grouped by input, most severe first within
  * an input, each with its nested path (joined with '!'), rule and match;
  * a footer with counts by severity. Everything taken from an artifact is
- * escaped before it reaches the terminal.
+ * escaped before it reaches the terminal. Past TEXT_PER_RULE entries of
+ * one rule and severity in an input (a package shipping a map per file)
+ * the rest are counted in one line; the other formats list them all.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +22,73 @@
 static const char *const sev_color[] = {
 	"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m",
 };
+
+#define TEXT_PER_RULE 10
+
+/* Entries of one rule and severity listed in the current input. */
+struct shown {
+	const char *rule;
+	ls_severity severity;
+	size_t listed, held;
+};
+
+struct shown_set {
+	struct shown *v;
+	size_t n, cap;
+};
+
+/* 1: list the entry; 0: held back (counted); -1: out of memory. */
+static int take_slot(struct shown_set *ss, const struct lsi_rfinding *f)
+{
+	struct shown *e = NULL;
+
+	for (size_t i = 0; i < ss->n && !e; i++)
+		if (ss->v[i].severity == f->severity && strcmp(ss->v[i].rule, f->rule) == 0)
+			e = &ss->v[i];
+	if (!e) {
+		if (ss->n == ss->cap) {
+			size_t cap = ss->cap ? 2 * ss->cap : 16;
+			struct shown *nv = lsi_realloc(ss->v, cap * sizeof(*nv));
+
+			if (!nv)
+				return -1;
+			ss->v = nv;
+			ss->cap = cap;
+		}
+		e = &ss->v[ss->n++];
+		e->rule = f->rule;
+		e->severity = f->severity;
+		e->listed = e->held = 0;
+	}
+	if (e->listed < TEXT_PER_RULE) {
+		e->listed++;
+		return 1;
+	}
+	e->held++;
+	return 0;
+}
+
+/* "... and N more" for each rule of the input just listed; resets the set. */
+static size_t held_lines(struct ls_reporter *r, struct lsi_buf *b, struct shown_set *ss)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < ss->n; i++) {
+		if (!ss->v[i].held)
+			continue;
+		total += ss->v[i].held;
+		if (r->flags & LS_REPORT_COLOR)
+			lsi_buf_puts(b, sev_color[ss->v[i].severity]);
+		lsi_buf_printf(b, "  %-8s", ls_severity_name(ss->v[i].severity));
+		if (r->flags & LS_REPORT_COLOR)
+			lsi_buf_puts(b, "\033[0m");
+		lsi_buf_printf(b, "  ... and %zu more %s finding%s in this input, not listed "
+			       "(--format json lists every one)\n", ss->v[i].held, ss->v[i].rule,
+			       ss->v[i].held == 1 ? "" : "s");
+	}
+	ss->n = 0;
+	return total;
+}
 
 struct order {
 	size_t idx;
@@ -443,6 +512,8 @@ static ls_status text_finish(struct ls_reporter *r)
 	struct lsi_buf b;
 	struct order *ord = NULL;
 	size_t *head = NULL, *next = NULL, distinct = 0, last_group = SIZE_MAX;
+	struct shown_set shown = { NULL, 0, 0 };
+	ls_severity last_sev = LS_SEV_INFO;
 	ls_status st = LS_OK;
 
 	lsi_buf_init(&b, 64u << 20);
@@ -467,8 +538,14 @@ static ls_status text_finish(struct ls_reporter *r)
 	for (size_t i = 0; i < r->count && st == LS_OK; i++) {
 		const struct lsi_rfinding *f = &r->f[ord[i].idx];
 
+		int list;
+
 		if (head[ord[i].idx] != ord[i].idx)
 			continue; /* listed with its entry */
+		/* The held-back count closes its severity's block. */
+		if (ord[i].group != last_group || f->severity != last_sev)
+			held_lines(r, &b, &shown);
+		last_sev = f->severity;
 		if (ord[i].group != last_group) {
 			if (last_group != SIZE_MAX)
 				lsi_buf_putc(&b, '\n');
@@ -480,10 +557,21 @@ static ls_status text_finish(struct ls_reporter *r)
 				lsi_buf_puts(&b, "\033[0m");
 			lsi_buf_putc(&b, '\n');
 		}
+		if ((list = take_slot(&shown, f)) < 0) {
+			st = LS_ERR_NOMEM;
+			break;
+		}
+		if (!list)
+			continue;
 		one(r, &b, f);
 		also_at(&b, r, ord[i].idx, next);
 		st = lsi_report_flush(r, &b);
 	}
+	if (st == LS_OK) {
+		held_lines(r, &b, &shown);
+		st = lsi_report_flush(r, &b);
+	}
+	lsi_free(shown.v);
 	lsi_free(ord);
 	lsi_free(head);
 	lsi_free(next);

@@ -367,6 +367,23 @@ def flood_capped_per_rule(d):
 
 
 @case
+def text_lists_ten_per_rule(d):
+    # A package with the same kind of finding in every file: text lists ten
+    # of a rule and severity per input, counts the rest; JSON lists all.
+    members = [('p/%02d.js' % i, b'x DEBUG-MARKER-%03d\n' % i) for i in range(13)]
+    write(d, 'pkg.tgz', gz(tar_bytes(members)))
+    rc, fs, err = scan(d, '--min-severity', 'low', 'pkg.tgz')
+    expect(len(fs) == 13, len(fs))
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, '--min-severity', 'low',
+                        '--no-color', 'pkg.tgz'], d)
+    listed = [l for l in out.splitlines() if l.startswith('  low       pkg.tgz!')]
+    expect(len(listed) == 10, out)
+    expect('  low       ... and 3 more t-note findings in this input, not listed '
+           '(--format json lists every one)' in out, out)
+    expect('13 findings' in out, out)
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
