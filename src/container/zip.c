@@ -6,7 +6,7 @@
  * to max-member-bytes is read into memory and walked by its central
  * directory (zip64, prefixed data, data descriptors). A larger zip, or
  * one whose central directory is bogus, is read by its local headers
- * instead, front to back. Stored, deflated (zlib raw inflate), bzip2,
+ * instead, front to back. Stored, deflated (raw inflate: ISA-L or zlib), bzip2,
  * zstd and xz entries are read; encrypted entries and other methods are
  * reported as unreadable members, never guessed at.
  */
@@ -18,6 +18,7 @@
 
 #include "container.h"
 #include "decode/decode.h"
+#include "decode/rawinflate.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -97,8 +98,7 @@ struct zip {
 	struct zdata data;
 	struct lsi_bstream *dec; /* library decoder over the slice */
 	uint8_t hbuf[65536];    /* a local header's name or extra field */
-	z_stream zs;
-	bool zs_live;
+	struct lsi_rawinf *inf; /* deflate: ISA-L or zlib */
 	uint8_t out[OUT_CAP];
 };
 
@@ -283,10 +283,8 @@ static enum lsi_rd inflate_input(struct zip *z)
 	} else {
 		st = lsi_bstream_read(&z->slice.base, &p, &n);
 	}
-	if (st == LSI_RD_OK) {
-		z->zs.next_in = (Bytef *)(uintptr_t)p;
-		z->zs.avail_in = (uInt)n;
-	}
+	if (st == LSI_RD_OK)
+		lsi_rawinf_feed(z->inf, p, n);
 	return st;
 }
 
@@ -297,9 +295,10 @@ static enum lsi_rd inflate_some(struct zip *z, size_t *len)
 	if (z->cur.inflate_end)
 		return LSI_RD_EOF;
 	for (;;) {
-		int zr;
+		enum lsi_inf ir;
+		const char *msg;
 
-		if (z->zs.avail_in == 0) {
+		if (lsi_rawinf_pending(z->inf) == 0) {
 			enum lsi_rd st = inflate_input(z);
 
 			if (st == LSI_RD_EOF || (st == LSI_RD_DAMAGED && z->cur.dd_inflate))
@@ -310,23 +309,20 @@ static enum lsi_rd inflate_some(struct zip *z, size_t *len)
 				return member_fail(z, st, NULL);
 			}
 		}
-		z->zs.next_out = z->out;
-		z->zs.avail_out = OUT_CAP;
-		zr = inflate(&z->zs, Z_NO_FLUSH);
-		*len = OUT_CAP - z->zs.avail_out;
-		if (zr == Z_STREAM_END) {
+		ir = lsi_rawinf_run(z->inf, z->out, OUT_CAP, len, &msg);
+		if (ir == LSI_INF_END) {
 			/* Bytes after the deflate end belong to what follows. */
 			if (z->cur.dd_inflate)
-				reader_unread(&z->rd, z->zs.avail_in);
-			z->zs.avail_in = 0;
+				reader_unread(&z->rd, lsi_rawinf_pending(z->inf));
+			lsi_rawinf_feed(z->inf, NULL, 0);
 			z->cur.inflate_end = true;
 			return *len ? LSI_RD_OK : LSI_RD_EOF;
 		}
-		if (zr == Z_MEM_ERROR)
+		if (ir == LSI_INF_NOMEM)
 			return member_fail(z, LSI_RD_NOMEM, "out of memory inflating a zip member");
-		if (zr != Z_OK && zr != Z_BUF_ERROR)
+		if (ir == LSI_INF_ERROR)
 			return member_fail(z, LSI_RD_DAMAGED, "corrupt deflate data in zip member: %s",
-					   z->zs.msg ? z->zs.msg : "inflate failed");
+					   msg);
 		if (*len)
 			return LSI_RD_OK;
 	}
@@ -364,7 +360,8 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 	c->crc = (uint32_t)crc32_z(c->crc, *buf, *len);
 	/* Library decoders answer to the guard themselves; inflate does here. */
 	if (c->method == 8 && z->lim.guard) {
-		enum lsi_rd g = lsi_guard_check(z->lim.guard, bs, z->zs.total_in, c->out_total, *len);
+		enum lsi_rd g = lsi_guard_check(z->lim.guard, bs, lsi_rawinf_total_in(z->inf),
+						c->out_total, *len);
 
 		if (g != LSI_RD_OK) {
 			if (c->sizes_known && c->usize > c->out_total) {
@@ -388,9 +385,8 @@ static void release_member(struct zip *z)
 {
 	lsi_bstream_close(z->dec);
 	z->dec = NULL;
-	if (z->zs_live)
-		inflateEnd(&z->zs);
-	z->zs_live = false;
+	lsi_rawinf_free(z->inf);
+	z->inf = NULL;
 	memset(&z->cur, 0, sizeof(z->cur));
 }
 
@@ -748,12 +744,14 @@ static void start_member(struct zip *z, struct lsi_member *m)
 				    "its end cannot be found without the central directory");
 		return;
 	case 8:
-		memset(&z->zs, 0, sizeof(z->zs));
-		if (inflateInit2(&z->zs, -MAX_WBITS) != Z_OK) {
+		/* ISA-L where the entry's size is known. Where only the deflate
+		 * end tells where the data descriptor starts, zlib: ISA-L may
+		 * hold bytes past the end in its bit buffer, read from a block
+		 * the reader can no longer step back into. */
+		if (!(z->inf = lsi_rawinf_new(!c->dd_inflate))) {
 			member_fail(z, LSI_RD_NOMEM, "out of memory inflating a zip member");
 			return;
 		}
-		z->zs_live = true;
 		return;
 	case 12:
 		dec = &lsi_decoder_bzip2;
@@ -898,14 +896,15 @@ static void skip_current(struct zip *z)
 		uint64_t floor = z->lim.guard ? z->lim.guard->ratio_floor : 0;
 		uint64_t ratio = z->lim.guard ? z->lim.guard->max_ratio : 0;
 
-		while (c->state == ZM_READING && z->zs_live) {
+		while (c->state == ZM_READING && z->inf) {
 			size_t n = 0;
 
 			if (inflate_some(z, &n) != LSI_RD_OK)
 				break;
 			c->out_total += n;
 			if (ratio && c->out_total > floor &&
-			    c->out_total / (z->zs.total_in ? z->zs.total_in : 1) > ratio)
+			    c->out_total / (lsi_rawinf_total_in(z->inf) ? lsi_rawinf_total_in(z->inf) : 1) >
+				    ratio)
 				break;
 		}
 		if (!c->inflate_end) {
