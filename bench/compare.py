@@ -113,6 +113,9 @@ def timed(cmd, cap=None):
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             os.unlink(rssfile)
+            # rg with raised limits grows to many GB: let the kernel take
+            # that back before the next tool is timed.
+            time.sleep(3)
             return None, 0, -9
     dt = time.monotonic() - t0
     try:
