@@ -252,6 +252,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void job_free(struct lsi_job *j);
+
 /* ---- the pool ---- */
 
 void lsi_offload_free(struct lsi_offload *o)
@@ -264,6 +266,13 @@ void lsi_offload_free(struct lsi_offload *o)
 	pthread_mutex_unlock(&o->mu);
 	for (unsigned i = 0; i < o->nworkers; i++)
 		pthread_join(o->threads[i], NULL);
+	/* Jobs never replayed (a scan that was cut short) are dropped. */
+	while (o->head) {
+		struct lsi_job *j = o->head;
+
+		o->head = j->next;
+		job_free(j);
+	}
 	for (unsigned i = 0; i < o->nworkers; i++)
 		shadow_free(o->shadows[i]);
 	shadow_free(o->own);
@@ -499,6 +508,18 @@ static void replay_oldest(ls_scanner *s)
 	job_free(j);
 }
 
+/* Queues @j behind every job before it (under the lock). */
+static void append(struct lsi_offload *o, struct lsi_job *j)
+{
+	if (o->tail)
+		o->tail->next = j;
+	else
+		o->head = j;
+	o->tail = j;
+	o->queued_bytes += j->len;
+	o->queued_jobs++;
+}
+
 /* Replays the finished jobs at the front, without waiting for any. */
 static void replay_ready(ls_scanner *s)
 {
@@ -530,12 +551,7 @@ struct lsi_job *lsi_offload_caller_job(ls_scanner *s)
 	j->caller = true;
 	j->state = J_DONE;
 	pthread_mutex_lock(&o->mu);
-	if (o->tail)
-		o->tail->next = j;
-	else
-		o->head = j;
-	o->tail = j;
-	o->queued_jobs++;
+	append(o, j);
 	pthread_mutex_unlock(&o->mu);
 	return j;
 }
@@ -612,15 +628,9 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 	       (o->queued_bytes + j->len > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
 		replay_oldest(s);
 	pthread_mutex_lock(&o->mu);
-	if (o->tail)
-		o->tail->next = j;
-	else
-		o->head = j;
-	o->tail = j;
+	append(o, j);
 	if (!o->next_queued)
 		o->next_queued = j;
-	o->queued_bytes += j->len;
-	o->queued_jobs++;
 	pthread_cond_signal(&o->cv_work);
 	pthread_mutex_unlock(&o->mu);
 	return LS_OK;
