@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Sets up a Debian 12 machine for leakscan and builds it.
-#   bash setup.sh                   install packages, build ./build/leakscan
+#   bash setup.sh                   install packages (and npm, for the README's
+#                                   scan of a real package), build ./build/leakscan
 #   bash setup.sh test              ... then run the whole test suite
 #   bash setup.sh test --sanitize   ... the same in an ASan+UBSan build (build-asan/)
 # Installs only what is missing; quiet when everything is there.
@@ -13,6 +14,13 @@ PKGS=(build-essential meson ninja-build pkg-config git ca-certificates python3
       liblzma-dev libbz2-dev libzstd-dev libarchive-dev
       python3-jsonschema
       zip xz-utils zstd bzip2 binutils libarchive-tools rpm cpio time)
+
+mode="${1:-build}"
+# The README's scan command fetches a real package with npm; the tests
+# never need it, so only a plain build installs it.
+if [ "$mode" = build ] && ! command -v npm >/dev/null 2>&1; then
+  PKGS+=(npm)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -27,7 +35,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-mode="${1:-build}"
 sanitize=0
 [ "${2:-}" = "--sanitize" ] && sanitize=1
 
