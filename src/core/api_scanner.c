@@ -201,6 +201,11 @@ ls_status ls_scanner_scan_path(ls_scanner *s, const char *path)
 		st = scan_fd_sized(s, STDIN_FILENO, "-", -1);
 		return end(s, st);
 	}
+	if (!*path) {
+		/* "leakscan scan "$(cmd)"" when cmd printed nothing. */
+		lsi_scanner_set_error(s, "'': an empty path was given");
+		return end(s, LS_ERR_IO);
+	}
 	if (lstat(path, &sb) != 0) {
 		lsi_scanner_set_error(s, "%s: %s", path, strerror(errno));
 		return end(s, LS_ERR_IO);

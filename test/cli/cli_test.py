@@ -205,6 +205,9 @@ def missing_input_exit_2(d):
     expect(rc == 2, 'exit %d' % rc)
     expect(err.strip() == 'leakscan: nope.tgz: No such file or directory', repr(err))
     expect([f['path'] for f in fs] == [['ok.txt']], 'findings of readable inputs are kept')
+    # scan "$(npm pack ...)" when the command printed nothing
+    rc, fs, err = scan(d, '', 'ok.txt')
+    expect(rc == 2 and err.strip() == "leakscan: '': an empty path was given", repr(err))
 
 
 @case
