@@ -467,7 +467,9 @@ def slow_fifo(path, chunks, delay):
                 f.write(c)
                 f.flush()
                 time.sleep(delay)
-    t = threading.Thread(target=feed)
+    # A daemon: if the scan never opens the FIFO (no pseudo-terminal on
+    # this machine, say), the test fails instead of waiting forever.
+    t = threading.Thread(target=feed, daemon=True)
     t.start()
     return t
 
@@ -505,6 +507,11 @@ def progress_on_terminal(d):
     """A slow input (a FIFO fed for about two seconds): a progress line on a
     terminal's stderr, erased at the end; nothing when stderr is not a
     terminal or with --quiet."""
+    try:
+        for fd in os.openpty():  # fails fast where /dev/pts is missing
+            os.close(fd)
+    except OSError as e:
+        expect(False, 'no pseudo-terminal to test on: %s' % e)
     block = b'plain text line, nothing to see here\n' * 30000
     chunks = [block] * 10 + [('%s\n' % AWS_ID).encode()]
     fifo = os.path.join(d, 'slow.fifo')
