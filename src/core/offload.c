@@ -3,6 +3,7 @@
 #include "offload.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ struct lsi_job {
 	int64_t param[LS_PARAM_COUNT_];
 	uint64_t deadline_ms;
 	uint64_t input_total0;   /* the input's context, for its budget */
+	uint64_t input_seq;
 	int64_t input_size;
 	/* Results, written by whoever runs the job: */
 	struct rec *recs;
@@ -65,6 +67,7 @@ struct lsi_offload {
 	struct lsi_job *next_queued; /* the first job nobody has taken */
 	size_t queued_bytes, queued_jobs, max_bytes;
 	bool stop, draining;
+	_Atomic uint64_t noted[LSI_NOTE_KINDS]; /* input_seq + 1 of the last note */
 	/* Freed member buffers, reused: a fresh large allocation each time
 	 * costs page faults on every member. */
 	struct spare {
@@ -201,6 +204,7 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	sh->timed_out = sh->aborted = sh->nomem = sh->input_stop = false;
 	sh->input_size = j->input_size;
 	sh->input_total0 = j->input_total0;
+	sh->input_seq = j->input_seq;
 	sh->mem_held = 0;
 	memset(&sh->stats, 0, sizeof(sh->stats));
 	for (sh->path_count = 0; sh->path_count < j->path_count; sh->path_count++)
@@ -556,6 +560,13 @@ struct lsi_job *lsi_offload_caller_job(ls_scanner *s)
 	return j;
 }
 
+bool lsi_offload_first_note(ls_scanner *s, enum lsi_note_kind kind)
+{
+	if (!s->offload)
+		return true;
+	return atomic_exchange(&s->offload->noted[kind], s->input_seq + 1) != s->input_seq + 1;
+}
+
 bool lsi_offload_pending(const ls_scanner *s)
 {
 	return s->offload && !s->job && s->offload->head && !s->offload->draining;
@@ -621,6 +632,7 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 	memcpy(j->param, s->param, sizeof(j->param));
 	j->deadline_ms = s->deadline_ms;
 	j->input_total0 = s->input_total0;
+	j->input_seq = s->input_seq;
 	j->input_size = s->input_size;
 	replay_ready(s);
 	/* Bounded memory: past the queue's share, replay from the front. */

@@ -44,6 +44,13 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
  * job that queues behind them; this returns it (NULL when out of memory).
  */
 struct lsi_job *lsi_offload_caller_job(ls_scanner *s);
+/*
+ * Input-wide limits (timeout, expansion budget) are met by every thread
+ * scanning that input; only the first says so. True for the first call
+ * of @kind for @s's input (always true without workers).
+ */
+enum lsi_note_kind { LSI_NOTE_TIMEOUT, LSI_NOTE_BUDGET, LSI_NOTE_KINDS };
+bool lsi_offload_first_note(ls_scanner *s, enum lsi_note_kind kind);
 /* Whether jobs wait to be replayed (and @s is not replaying them now). */
 bool lsi_offload_pending(const ls_scanner *s);
 /* Replays every job submitted so far, waiting for (or running) each. */

@@ -304,7 +304,8 @@ static bool over_budget(ls_scanner *s)
 		snprintf(msg, sizeof(msg), "max-ratio: this input expands more than %" PRIu64
 			 ":1 as a whole (%" PRIu64 " bytes from %" PRId64 "); the rest of it was "
 			 "not scanned", ratio, total, s->input_size);
-		note_limit(s, msg);
+		if (lsi_offload_first_note(s, LSI_NOTE_BUDGET))
+			note_limit(s, msg);
 		s->input_stop = true;
 	}
 	return s->input_stop;
@@ -322,7 +323,8 @@ static bool past_deadline(ls_scanner *s)
 		s->timed_out = true;
 		snprintf(msg, sizeof(msg), "timeout: scanning this input took over %" PRId64 " ms",
 			 s->param[LS_PARAM_TIMEOUT_MS]);
-		note_limit(s, msg);
+		if (lsi_offload_first_note(s, LSI_NOTE_TIMEOUT))
+			note_limit(s, msg);
 	}
 	return s->timed_out;
 }
@@ -693,6 +695,7 @@ ls_status lsi_pipeline_scan_stream(ls_scanner *s, struct lsi_bstream *in, const 
 	const struct lsi_container_ops *open_as = NULL; /* chosen by name (git packs) */
 
 	s->path_count = 0;
+	s->input_seq++;
 	s->input_size = size_hint;
 	s->input_total0 = __atomic_load_n(s->total, __ATOMIC_RELAXED);
 	s->input_stop = false;

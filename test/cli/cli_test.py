@@ -387,6 +387,19 @@ def text_lists_ten_per_rule(d):
 
 
 @case
+def input_limits_noted_once_with_threads(d):
+    # Every worker scanning an input meets its timeout; only one says so.
+    filler = b''.join(b'line %d of plain text\n' % i for i in range(3500))
+    members = [('p/%03d.txt' % i, filler) for i in range(200)]
+    write(d, 'big.tgz', gz(tar_bytes(members)))
+    for j in ('1', '2', '4'):
+        rc, fs, err = scan(d, '--threads', j, '--timeout', '1', '--min-severity', 'info',
+                           'big.tgz')
+        notes = [f for f in fs if 'timeout' in (f['details'].get('message') or '')]
+        expect(len(notes) == 1, (j, notes))
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
