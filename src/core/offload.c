@@ -19,15 +19,17 @@
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
+/*
+ * One recorded delivery: the replay view with its borrowed pointers
+ * (hit, message, details, path) left NULL and kept as offsets into the
+ * job's bytes instead, since those bytes grow and move.
+ */
 struct rec {
-	const char *rule_id, *rule_name, *reason;
-	ls_category cat;
-	ls_severity base;
+	struct lsi_rec_view v;   /* rule, category, severity, reason, kind, path_count */
+	struct lsi_hit h;        /* valid when has_hit; match and secret: see the offsets */
 	bool has_hit;
-	struct lsi_hit h;        /* match and secret point nowhere: see the offsets */
 	size_t match_off, secret_off, message_off, details_off;
-	size_t path_first, path_count; /* in job->path_offs */
-	int kind;
+	size_t path_first;       /* in job->path_offs */
 };
 
 struct lsi_job {
@@ -385,12 +387,13 @@ int lsi_offload_record(struct lsi_job *j, const ls_scanner *s, const char *rule_
 	}
 	r = &j->recs[j->nrec];
 	memset(r, 0, sizeof(*r));
-	r->rule_id = rule_id;
-	r->rule_name = rule_name;
-	r->reason = reason;
-	r->cat = cat;
-	r->base = base;
-	r->kind = s->member_kind;
+	r->v.rule_id = rule_id;
+	r->v.rule_name = rule_name;
+	r->v.reason = reason;
+	r->v.cat = cat;
+	r->v.base = base;
+	r->v.kind = s->member_kind;
+	r->v.path_count = s->path_count;
 	r->match_off = r->secret_off = NONE;
 	if (h) {
 		r->has_hit = true;
@@ -400,15 +403,12 @@ int lsi_offload_record(struct lsi_job *j, const ls_scanner *s, const char *rule_
 		    (r->secret_off = put_bytes(j, h->secret, h->secret_len)) == NONE)
 			goto oom;
 	}
-	if ((message && (r->message_off = put_str(j, message)) == NONE) ||
-	    (details_json && (r->details_off = put_str(j, details_json)) == NONE))
+	/* put_str() gives NONE for NULL, which is also how the replay reads it. */
+	r->message_off = put_str(j, message);
+	r->details_off = put_str(j, details_json);
+	if ((message && r->message_off == NONE) || (details_json && r->details_off == NONE))
 		goto oom;
-	if (!message)
-		r->message_off = NONE;
-	if (!details_json)
-		r->details_off = NONE;
 	r->path_first = j->npath;
-	r->path_count = s->path_count;
 	for (size_t i = 0; i < s->path_count; i++)
 		if ((j->path_offs[j->npath++] = put_str(j, s->path[i])) == NONE)
 			goto oom;
@@ -442,16 +442,9 @@ static void replay(ls_scanner *s, struct lsi_job *j)
 
 	for (size_t i = 0; i < j->nrec && !s->aborted; i++) {
 		const struct rec *r = &j->recs[i];
-		struct lsi_rec_view v;
+		struct lsi_rec_view v = r->v;
 		struct lsi_hit h;
 
-		memset(&v, 0, sizeof(v));
-		v.rule_id = r->rule_id;
-		v.rule_name = r->rule_name;
-		v.reason = r->reason;
-		v.cat = r->cat;
-		v.base = r->base;
-		v.kind = r->kind;
 		if (r->has_hit) {
 			h = r->h;
 			h.match = (const uint8_t *)base + r->match_off;
@@ -460,10 +453,9 @@ static void replay(ls_scanner *s, struct lsi_job *j)
 		}
 		v.message = r->message_off == NONE ? NULL : base + r->message_off;
 		v.details_json = r->details_off == NONE ? NULL : base + r->details_off;
-		for (size_t k = 0; k < r->path_count && k < LSI_MAX_PATH_DEPTH; k++)
+		for (size_t k = 0; k < v.path_count && k < LSI_MAX_PATH_DEPTH; k++)
 			path[k] = base + j->path_offs[r->path_first + k];
 		v.path = path;
-		v.path_count = r->path_count;
 		lsi_pipeline_replay(s, &v);
 	}
 	s->stats.members += j->stats.members;
