@@ -65,6 +65,9 @@ struct lsi_container_ops {
 
 /* The container whose probe accepts @head, or NULL. */
 const struct lsi_container_ops *lsi_container_sniff(const uint8_t *head, size_t n);
+/* The sum a tar header's checksum field holds (that field read as spaces);
+ * *sgn gets the signed-char sum some old writers used instead. */
+uint64_t lsi_tar_sum(const uint8_t *block512, int64_t *sgn);
 /* Largest probe_len of any container or decoder: what the sniffer peeks. */
 #define LSI_SNIFF_LEN 512
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "image_layers.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -128,21 +129,18 @@ const char *lsi_image_name(const char *s, size_t *len)
 /* A ustar (or GNU, or pax) header with a valid checksum. */
 bool lsi_tar_header_ok(const uint8_t *h)
 {
-	uint64_t want = 0, us = 0;
-	int64_t ss = 0;
+	uint64_t want = 0, us;
+	int64_t ss;
 	size_t i = 148;
 
+	if (memcmp(h + 257, "ustar", 5) != 0)
+		return false;
 	while (i < 156 && (h[i] == ' ' || h[i] == '\0'))
 		i++;
 	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
 		want = want * 8 + (uint64_t)(h[i] - '0');
-	for (i = 0; i < BLOCK; i++) {
-		uint8_t c = (i >= 148 && i < 156) ? ' ' : h[i];
-
-		us += c;
-		ss += (int8_t)c;
-	}
-	return memcmp(h + 257, "ustar", 5) == 0 && (want == us || (int64_t)want == ss);
+	us = lsi_tar_sum(h, &ss);
+	return want == us || (int64_t)want == ss;
 }
 
 /* ---- the header-only layer walk ---- */

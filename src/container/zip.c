@@ -63,6 +63,7 @@ struct zcur {
 	bool dd_inflate;        /* streaming, size unknown: inflate finds the end */
 	bool inflate_end;       /* the deflate stream ended */
 	bool dd_read;           /* its data descriptor was read */
+	bool overrun;           /* more data than the declared size follows */
 	uint64_t out_total;
 	enum zstate state;
 	enum lsi_rd fail;       /* sticky outcome once failed */
@@ -336,6 +337,9 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 
 	if (c->state != ZM_READING)
 		return c->fail ? c->fail : LSI_RD_EOF;
+	if (c->overrun)
+		return member_fail(z, LSI_RD_DAMAGED, "zip member holds more than its declared %" PRIu64
+				   " bytes; the rest was not scanned", c->usize);
 	if (c->method == 0) {
 		st = lsi_bstream_read(&z->slice.base, buf, len);
 		if (st != LSI_RD_OK && st != LSI_RD_EOF) {
@@ -356,6 +360,14 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 	}
 	if (st == LSI_RD_EOF)
 		return member_finish(z);
+	/* Never more than the declared size: whoever reads the member sees
+	 * the same bytes and, past them, the same damage. */
+	if (c->sizes_known && *len > c->usize - c->out_total) {
+		*len = (size_t)(c->usize - c->out_total);
+		c->overrun = true;
+		if (!*len)
+			return data_read(bs, buf, len);
+	}
 	c->out_total += *len;
 	c->crc = (uint32_t)crc32_z(c->crc, *buf, *len);
 	/* Library decoders answer to the guard themselves; inflate does here. */

@@ -423,8 +423,21 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int depth, int
 		lsi_dataobs_feed(ob, b, n);
 		st = lsi_mstream_push(ms, b, n, last);
 		progress(s);
-		if (st != LS_OK || last)
+		if (st != LS_OK)
 			break;
+		if (last) {
+			/* At the declared size: one more read, for damage found at
+			 * the end (a zip member's CRC), which the sniffer may have
+			 * read ahead of us. Any further bytes are the container's
+			 * to judge. */
+			rd = lsi_bstream_read(in, &b, &n);
+			if (rd != LSI_RD_OK && rd != LSI_RD_EOF) {
+				st = lsi_mstream_close(ms);
+				ms = NULL;
+				note_rd(s, rd, in->msg);
+			}
+			break;
+		}
 	}
 	if (ms) {
 		ls_status cst = lsi_mstream_close(ms);

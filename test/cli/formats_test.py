@@ -329,6 +329,45 @@ def zip_encrypted_member_reported(d):
 
 
 @case
+def zip_member_damage_same_at_any_size_and_thread_count(d):
+    """A CRC mismatch is said for a member smaller than the sniffer's
+    read-ahead as for a large one, and a member holding more than its
+    declared size is cut there and said to be: the same findings at 1 and
+    2 threads, read by the central directory and by local headers."""
+    small = SECRET_LINE
+    # Incompressible enough that the zip outgrows --max-member-bytes 64k.
+    large = SECRET_LINE + os.urandom(60000).hex().encode() + b'\n'
+    over = b'DEBUG-MARKER-303\n' + b'x' * 100
+    bad_crc = lambda b: (zlib.crc32(b) ^ 0x5a5a) & 0xffffffff
+    z = raw_zip([('small.cfg', 0, bad_crc(small), len(small), small),
+                 ('large.cfg', 8, bad_crc(large), len(large), zlib.compress(large)[2:-4]),
+                 ('over.txt', 0, zlib.crc32(over[:17]), 17, over),
+                 ('fine.txt', 0, zlib.crc32(SECRET_LINE), len(SECRET_LINE), SECRET_LINE)])
+    write(d, 'damaged.zip', z)
+    want_bad = [(['damaged.zip', 'small.cfg'], 'zip member CRC mismatch (stored %08x, computed %08x)'
+                 % (bad_crc(small), zlib.crc32(small))),
+                (['damaged.zip', 'large.cfg'], 'zip member CRC mismatch (stored %08x, computed %08x)'
+                 % (bad_crc(large), zlib.crc32(large))),
+                (['damaged.zip', 'over.txt'],
+                 'zip member holds more than its declared 17 bytes; the rest was not scanned')]
+    outs = []
+    for extra in ([], ['--max-member-bytes', '64k']):
+        for j in ('1', '2'):
+            rc, fs, err, _, _ = scan(d, '--threads', j, *extra, 'damaged.zip')
+            bad = [(f['path'], msg(f)) for f in fs if f['rule'] == 'unreadable-member']
+            expect(bad == want_bad, (j, extra, bad))
+            limits = [msg(f) for f in fs if f['rule'] == 'limit-reached']
+            expect(len(limits) == (1 if extra else 0), (j, extra, limits))
+            expect(paths(fs) == [('damaged.zip', 'fine.txt'), ('damaged.zip', 'large.cfg'),
+                                 ('damaged.zip', 'small.cfg')], (j, extra, fs))
+            expect(paths(fs, 'f-marker') == [('damaged.zip', 'over.txt')], (j, extra, fs))
+            expect(rc == 1, (j, extra, rc, err))
+            if not extra:
+                outs.append([f for f in fs])
+    expect(outs[0] == outs[1], 'output differs between 1 and 2 threads')
+
+
+@case
 def crx_extension(d):
     z = zip_bytes([('background.js', b'const k = "%s";\n' % SECRET.encode())])
     header = b'Cr24' + struct.pack('<II', 3, 9) + b'\x12\x07proto!!'
