@@ -18,6 +18,24 @@ enum lsi_mtype {
 	LSI_M_REPORT /* not a member: a finding the container's analysis produced */
 };
 
+struct lsi_guard;
+
+/*
+ * A member still encoded, for another thread to decode: the raw bytes
+ * (borrowed like the rest of the member) and what it takes to turn a copy
+ * of them into a stream yielding exactly the bytes, and the damage, that
+ * the member's own data stream would have.
+ */
+#define LSI_RECIPE_LEN 40
+struct lsi_packed {
+	const uint8_t *raw;
+	size_t len;
+	/* A stream over @raw (borrowed until it is closed); NULL on OOM. */
+	struct lsi_bstream *(*open)(const uint8_t *raw, size_t len, const void *recipe,
+				    const struct lsi_guard *guard);
+	unsigned char recipe[LSI_RECIPE_LEN];
+};
+
 /* One member; every pointer is borrowed and valid until the next next(). */
 struct lsi_member {
 	const char *name;           /* bytes as stored; may hold anything */
@@ -26,6 +44,9 @@ struct lsi_member {
 	const char *link;           /* link target or NULL */
 	int64_t size;               /* bytes, -1 when unknown */
 	struct lsi_bstream *data;   /* file data (FILE only), else NULL */
+	/* Optional: the same data still encoded. A reader takes either this
+	 * or data, never both; the container checks only what data yields. */
+	const struct lsi_packed *packed;
 	/* LSI_M_REPORT only: an analyzer rule (target: analyzer) and its evidence.
 	 * The finding's path is the container's path, plus name when non-empty. */
 	const char *report_rule;    /* rule id */
@@ -34,8 +55,6 @@ struct lsi_member {
 	const char *message;        /* one line for people, or NULL */
 	const char *report_reason;  /* why that severity: a static string, or NULL */
 };
-
-struct lsi_guard;
 
 struct lsi_climits {
 	uint64_t max_members;       /* per archive */

@@ -97,11 +97,22 @@ struct zip {
 	struct zcur cur;
 	struct zslice slice;
 	struct zdata data;
-	struct lsi_bstream *dec; /* library decoder over the slice */
+	struct lsi_bstream *dec; /* library decoder over the slice, opened on first read */
+	const struct lsi_decoder_ops *dec_ops;
+	struct lsi_rawinf *inf; /* deflate: ISA-L or zlib, made on first read */
+	struct lsi_packed packed; /* the current member, for another thread */
+	/* Last: a detached entry reader (zip_packed_open) leaves them unset. */
 	uint8_t hbuf[65536];    /* a local header's name or extra field */
-	struct lsi_rawinf *inf; /* deflate: ISA-L or zlib */
 	uint8_t out[OUT_CAP];
 };
+
+/* What a detached entry reader needs to know of the entry. */
+struct zrecipe {
+	uint16_t flags, method;
+	uint32_t want_crc;
+	uint64_t csize, usize;
+};
+_Static_assert(sizeof(struct zrecipe) <= LSI_RECIPE_LEN, "recipe does not fit");
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -295,6 +306,12 @@ static enum lsi_rd inflate_some(struct zip *z, size_t *len)
 	*len = 0;
 	if (z->cur.inflate_end)
 		return LSI_RD_EOF;
+	/* ISA-L where the entry's size is known. Where only the deflate end
+	 * tells where the data descriptor starts, zlib: ISA-L may hold bytes
+	 * past the end in its bit buffer, read from a block the reader can
+	 * no longer step back into. */
+	if (!z->inf && !(z->inf = lsi_rawinf_new(!z->cur.dd_inflate)))
+		return member_fail(z, LSI_RD_NOMEM, "out of memory inflating a zip member");
 	for (;;) {
 		enum lsi_inf ir;
 		const char *msg;
@@ -352,6 +369,13 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 		if (st != LSI_RD_OK && st != LSI_RD_EOF)
 			return st; /* member_fail() said why */
 	} else {
+		if (!z->dec) {
+			static const struct lsi_guard none = { 0, 0, NULL, 0 };
+
+			z->dec = z->dec_ops->open(&z->slice.base, z->lim.guard ? z->lim.guard : &none);
+			if (!z->dec)
+				return member_fail(z, LSI_RD_NOMEM, "out of memory opening a zip member");
+		}
 		st = lsi_bstream_read(z->dec, buf, len);
 		if (st != LSI_RD_OK && st != LSI_RD_EOF) {
 			memcpy(bs->msg, z->dec->msg, sizeof(bs->msg));
@@ -397,6 +421,7 @@ static void release_member(struct zip *z)
 {
 	lsi_bstream_close(z->dec);
 	z->dec = NULL;
+	z->dec_ops = NULL;
 	lsi_rawinf_free(z->inf);
 	z->inf = NULL;
 	memset(&z->cur, 0, sizeof(z->cur));
@@ -756,14 +781,10 @@ static void start_member(struct zip *z, struct lsi_member *m)
 				    "its end cannot be found without the central directory");
 		return;
 	case 8:
-		/* ISA-L where the entry's size is known. Where only the deflate
-		 * end tells where the data descriptor starts, zlib: ISA-L may
-		 * hold bytes past the end in its bit buffer, read from a block
-		 * the reader can no longer step back into. */
-		if (!(z->inf = lsi_rawinf_new(!c->dd_inflate))) {
+		/* Made now where an unread member must still be inflated to find
+		 * its end (skip_current), else on the first read. */
+		if (c->dd_inflate && !(z->inf = lsi_rawinf_new(false)))
 			member_fail(z, LSI_RD_NOMEM, "out of memory inflating a zip member");
-			return;
-		}
 		return;
 	case 12:
 		dec = &lsi_decoder_bzip2;
@@ -784,13 +805,7 @@ static void start_member(struct zip *z, struct lsi_member *m)
 			    "cannot be found without the central directory", c->method);
 		return;
 	}
-	{
-		static const struct lsi_guard none = { 0, 0, NULL, 0 };
-
-		z->dec = dec->open(&z->slice.base, z->lim.guard ? z->lim.guard : &none);
-		if (!z->dec)
-			member_fail(z, LSI_RD_NOMEM, "out of memory opening a zip member");
-	}
+	z->dec_ops = dec;
 }
 
 static enum lsi_rd limit_members(struct zip *z, char *msg)
@@ -811,6 +826,52 @@ static void set_name(struct zip *z, struct lsi_member *m, const uint8_t *name, s
 	m->name = lsi_buf_str(&z->name);
 	m->name_len = z->name.len;
 	m->type = n && name[n - 1] == '/' ? LSI_M_DIR : LSI_M_FILE;
+}
+
+/* ---- a detached entry: one member's bytes decoded on another thread ---- */
+
+static void detached_close(struct lsi_bstream *bs)
+{
+	struct zip *z = ((struct zdata *)bs)->z;
+
+	release_member(z);
+	lsi_free(z);
+}
+
+static const struct lsi_bstream_ops detached_ops = { data_read, detached_close };
+
+/*
+ * The member of a zip read from memory, over a copy of its compressed
+ * bytes: the same reading code as inside the zip, so the same bytes and
+ * the same damage, whichever thread reads it.
+ */
+static struct lsi_bstream *zip_packed_open(const uint8_t *raw, size_t len, const void *recipe,
+					   const struct lsi_guard *guard)
+{
+	struct zip *z = lsi_malloc(sizeof(*z));
+	struct zrecipe r;
+	struct lsi_member m;
+
+	if (!z)
+		return NULL;
+	memset(z, 0, offsetof(struct zip, hbuf));
+	memcpy(&r, recipe, sizeof(r));
+	z->lim.guard = guard;
+	z->cur.flags = r.flags;
+	z->cur.method = r.method;
+	z->cur.want_crc = r.want_crc;
+	z->cur.csize = r.csize;
+	z->cur.usize = r.usize;
+	z->cur.sizes_known = true;
+	z->slice.base.ops = &slice_ops;
+	z->slice.z = z;
+	z->data.base.ops = &detached_ops;
+	z->data.z = z;
+	memset(&m, 0, sizeof(m));
+	start_member(z, &m);
+	z->slice.p = raw;
+	z->slice.left = len;
+	return &z->data.base;
 }
 
 static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
@@ -862,6 +923,15 @@ static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 	}
 	z->slice.p = zp + data;
 	z->slice.left = csize;
+	if (usize) {
+		struct zrecipe r = { c->flags, c->method, c->want_crc, csize, usize };
+
+		z->packed.raw = z->slice.p;
+		z->packed.len = (size_t)csize;
+		z->packed.open = zip_packed_open;
+		memcpy(z->packed.recipe, &r, sizeof(r));
+		m->packed = &z->packed;
+	}
 	return LSI_RD_OK;
 }
 

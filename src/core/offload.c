@@ -58,6 +58,8 @@ struct lsi_job {
 	ls_scan_stats stats;
 	bool timed_out, failed;
 	bool caller;             /* holds the caller's own deliveries: never run */
+	bool packed;             /* data is still encoded: pk decodes it */
+	struct lsi_packed pk;
 	ls_status st;
 };
 
@@ -213,7 +215,10 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 		sh->path[sh->path_count] = j->path[sh->path_count];
 	sh->member_kind = j->kind;
 	sh->job = j;
-	j->st = lsi_pipeline_scan_job(sh, &js.base, j->depth, j->size_hint);
+	if (j->packed)
+		j->st = lsi_pipeline_scan_packed(sh, &j->pk, j->depth, j->size_hint);
+	else
+		j->st = lsi_pipeline_scan_job(sh, &js.base, j->depth, j->size_hint);
 	sh->job = NULL;
 	j->stats = sh->stats;
 	j->timed_out = sh->timed_out;
@@ -577,19 +582,61 @@ ls_status lsi_offload_drain(ls_scanner *s)
 	return s->aborted ? LS_ERR_ABORTED : LS_OK;
 }
 
-ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
-			     int64_t size_hint)
+/* A job at @s's current place, with a buffer for @need bytes. */
+static struct lsi_job *job_new(ls_scanner *s, size_t need, int depth, int64_t size_hint)
 {
-	struct lsi_offload *o = s->offload;
 	struct lsi_job *j = lsi_calloc(1, sizeof(*j));
 
 	if (!j)
-		return LS_ERR_NOMEM;
+		return NULL;
 	lsi_buf_init(&j->bytes, SIZE_MAX / 2);
-	if (!(j->data = take_buffer(o, size_hint > 0 ? (size_t)size_hint : 1, &j->cap)) ||
-	    !(j->path = lsi_calloc(s->path_count + 1, sizeof(*j->path))))
-		goto oom;
+	if (!(j->data = take_buffer(s->offload, need ? need : 1, &j->cap)) ||
+	    !(j->path = lsi_calloc(s->path_count + 1, sizeof(*j->path)))) {
+		job_free(j);
+		return NULL;
+	}
+	for (; j->path_count < s->path_count; j->path_count++)
+		if (!(j->path[j->path_count] = lsi_strdup(s->path[j->path_count]))) {
+			job_free(j);
+			return NULL;
+		}
 	j->end_rd = LSI_RD_EOF;
+	j->size_hint = size_hint;
+	j->depth = depth;
+	j->kind = s->member_kind;
+	memcpy(j->param, s->param, sizeof(j->param));
+	j->deadline_ms = s->deadline_ms;
+	j->input_total0 = s->input_total0;
+	j->input_seq = s->input_seq;
+	j->input_size = s->input_size;
+	return j;
+}
+
+/* Queues @j for the workers, replaying older jobs first to bound memory. */
+static void job_queue(ls_scanner *s, struct lsi_job *j)
+{
+	struct lsi_offload *o = s->offload;
+
+	replay_ready(s);
+	/* Bounded memory: past the queue's share, replay from the front. */
+	while (o->head && !s->aborted &&
+	       (o->queued_bytes + j->len > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
+		replay_oldest(s);
+	pthread_mutex_lock(&o->mu);
+	append(o, j);
+	if (!o->next_queued)
+		o->next_queued = j;
+	pthread_cond_signal(&o->cv_work);
+	pthread_mutex_unlock(&o->mu);
+}
+
+ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
+			     int64_t size_hint)
+{
+	struct lsi_job *j = job_new(s, size_hint > 0 ? (size_t)size_hint : 1, depth, size_hint);
+
+	if (!j)
+		return LS_ERR_NOMEM;
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
@@ -607,38 +654,32 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 
 			while (cap < j->len + n)
 				cap *= 2;
-			if (!(nd = lsi_realloc(j->data, cap)))
-				goto oom;
+			if (!(nd = lsi_realloc(j->data, cap))) {
+				job_free(j);
+				return LS_ERR_NOMEM;
+			}
 			j->data = nd;
 			j->cap = cap;
 		}
 		memcpy(j->data + j->len, b, n);
 		j->len += n;
 	}
-	for (; j->path_count < s->path_count; j->path_count++)
-		if (!(j->path[j->path_count] = lsi_strdup(s->path[j->path_count])))
-			goto oom;
-	j->size_hint = size_hint;
-	j->depth = depth;
-	j->kind = s->member_kind;
-	memcpy(j->param, s->param, sizeof(j->param));
-	j->deadline_ms = s->deadline_ms;
-	j->input_total0 = s->input_total0;
-	j->input_seq = s->input_seq;
-	j->input_size = s->input_size;
-	replay_ready(s);
-	/* Bounded memory: past the queue's share, replay from the front. */
-	while (o->head && !s->aborted &&
-	       (o->queued_bytes + j->len > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
-		replay_oldest(s);
-	pthread_mutex_lock(&o->mu);
-	append(o, j);
-	if (!o->next_queued)
-		o->next_queued = j;
-	pthread_cond_signal(&o->cv_work);
-	pthread_mutex_unlock(&o->mu);
+	job_queue(s, j);
 	return LS_OK;
-oom:
-	job_free(j);
-	return LS_ERR_NOMEM;
+}
+
+ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, int depth,
+				    int64_t size_hint)
+{
+	struct lsi_job *j = job_new(s, pk->len, depth, size_hint);
+
+	if (!j)
+		return LS_ERR_NOMEM;
+	memcpy(j->data, pk->raw, pk->len);
+	j->len = pk->len;
+	j->packed = true;
+	j->pk = *pk;
+	j->pk.raw = j->data;
+	job_queue(s, j);
+	return LS_OK;
 }

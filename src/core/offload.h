@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "container/bstream.h"
+#include "container/container.h"
 #include "core.h"
 #include "engine/engine.h"
 
@@ -39,6 +40,12 @@ bool lsi_offload_ready(ls_scanner *s);
  */
 ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			     int64_t size_hint);
+/*
+ * The same for a member still encoded (a zip entry): the raw bytes are
+ * copied and decoded on the worker, so members inflate in parallel.
+ */
+ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, int depth,
+				    int64_t size_hint);
 /*
  * While jobs wait, the caller's own deliveries are recorded too, into a
  * job that queues behind them; this returns it (NULL when out of memory).
@@ -84,5 +91,8 @@ int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v);
 /* pipeline.c: scans one job's bytes in a shadow scanner, as a member. */
 ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
 				int64_t size_hint);
+/* pipeline.c: decodes and scans one packed job's bytes in a shadow scanner. */
+ls_status lsi_pipeline_scan_packed(ls_scanner *shadow, const struct lsi_packed *pk, int depth,
+				   int64_t size_hint);
 
 #endif

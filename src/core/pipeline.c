@@ -537,6 +537,13 @@ static struct lsi_guard make_guard(ls_scanner *s)
 	return g;
 }
 
+/* Whether a member of @size_hint bytes at @depth goes to a worker thread. */
+static bool offloadable(ls_scanner *s, int depth, int64_t size_hint)
+{
+	return depth > 0 && size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
+	       !s->input_stop && !s->timed_out && lsi_offload_ready(s);
+}
+
 static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
 				struct lsi_bstream *in, int depth)
 {
@@ -557,6 +564,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 		char msg[LSI_MSG_LEN] = "";
 		enum lsi_rd rd = ops->next(c, &m, msg);
 		const struct lsi_container_ops *open_as = NULL; /* chosen by name (git packs) */
+		struct lsi_bstream *given;
 		char *name;
 
 		if (rd == LSI_RD_EOF)
@@ -583,6 +591,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 			if (!name[i])
 				name[i] = '?';
 		path_push(s, name);
+		given = m.data;
 		st = check_name(s);
 		if (st == LS_OK) {
 			/* May swap in a decoded loose object or a watching stream. */
@@ -604,6 +613,13 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 				lsi_bstream_close(m.data); /* a gitdir wrapper, or a no-op */
 			} else if (open_as && depth + 1 < s->param[LS_PARAM_MAX_DEPTH]) {
 				st = scan_container(s, open_as, m.data, depth + 1);
+			} else if (m.packed && m.data == given && m.size >= 0 &&
+				   offloadable(s, depth + 1, (int64_t)m.packed->len)) {
+				/* Decoded on a worker too: zip entries inflate in
+				 * parallel. Only the encoded bytes are copied, so
+				 * their size is what counts. */
+				st = lsi_offload_submit_packed(s, m.packed, depth + 1, m.size);
+				lsi_bstream_close(m.data);
 			} else {
 				st = scan_stream(s, m.data, depth + 1, m.size);
 			}
@@ -634,8 +650,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 
 	/* A member of known, modest size goes whole to a worker thread, with
 	 * everything inside it (a map's sources, a nested archive). */
-	if (depth > 0 && size_hint >= 0 && size_hint <= (int64_t)LSI_OFFLOAD_MAX_MEMBER &&
-	    !s->input_stop && !s->timed_out && lsi_offload_ready(s)) {
+	if (offloadable(s, depth, size_hint)) {
 		st = lsi_offload_submit(s, in, depth, size_hint);
 		lsi_bstream_close(in);
 		return st;
@@ -684,6 +699,18 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 ls_status lsi_pipeline_scan_job(ls_scanner *shadow, struct lsi_bstream *in, int depth,
 				int64_t size_hint)
 {
+	return scan_stream(shadow, in, depth, size_hint);
+}
+
+ls_status lsi_pipeline_scan_packed(ls_scanner *shadow, const struct lsi_packed *pk, int depth,
+				   int64_t size_hint)
+{
+	/* The guard outlives the stream: scan_stream closes it. */
+	struct lsi_guard g = make_guard(shadow);
+	struct lsi_bstream *in = pk->open(pk->raw, pk->len, pk->recipe, &g);
+
+	if (!in)
+		return LS_ERR_NOMEM;
 	return scan_stream(shadow, in, depth, size_hint);
 }
 
