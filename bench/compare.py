@@ -3,11 +3,13 @@
 """Throughput bench, side by side in the same rounds.
 
 Fetches real artifacts into bench/cache/ (npm tarballs by `npm pack`, a
-kernel-sized source tarball made from Debian's linux-source package), keeps
-them in the page cache, and times, interleaved over several rounds:
+kernel-sized source tarball made from Debian's linux-source package, a
+Debian .deb by `apt-get download`), keeps them in the page cache, and
+times, interleaved over several rounds:
 
-  gzip -dc > /dev/null          the baseline every ratio is against
-  igzip -dc > /dev/null         ISA-L: the inflate floor
+  gzip -dc > /dev/null          the baseline every ratio is against (for a
+                                .deb: dpkg-deb --fsys-tarfile, its xz)
+  igzip -dc > /dev/null         ISA-L: the inflate floor (gzip inputs)
   leakscan scan (all default rules) at 1 and 2 threads
   rg -c -f PATTERNS DIR         the rule patterns rg's engine accepts, on the extracted tree
   ugrep -z -c -f PATTERNS FILE  on the archive, with a time cap
@@ -16,7 +18,7 @@ It prints MB/s of decompressed bytes, each tool's ratio to `gzip -dc` of
 the same round (median and min-max), leakscan's peak RSS and warm start-up
 time, and writes the same as JSON. A benchmark: it asserts nothing.
 
-usage: bench/compare.py [--rounds N] [--inputs typescript,next,...] [--quick]
+usage: bench/compare.py [--rounds N] [--inputs typescript,next,aws-sdk,kernel,deb] [--no-rg]
 """
 import argparse
 import json
@@ -38,6 +40,9 @@ NPM = {
     'next': 'next@15.0.3',
     'aws-sdk': 'aws-sdk@2.1692.0',
 }
+# Go's standard library sources as Debian ships them: 12,000 files, xz
+# data, and test archives inside (one bzip2 file expands to 64 MB).
+DEB = 'golang-1.19-src'
 
 
 def sh(cmd, **kw):
@@ -72,16 +77,55 @@ def fetch_kernel():
     return dest
 
 
+def fetch_deb():
+    dest = os.path.join(CACHE, DEB + '.deb')
+    if not os.path.exists(dest):
+        work = tempfile.mkdtemp(dir=CACHE)
+        try:
+            sh('cd %s && apt-get download -qq %s >/dev/null 2>&1' % (work, DEB))
+            deb = [f for f in os.listdir(work) if f.endswith('.deb')][0]
+            os.rename(os.path.join(work, deb), dest)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return dest
+
+
+def is_deb(path):
+    return path.endswith('.deb')
+
+
+def decompress_cmd(path):
+    """The baseline: the artifact's own decompression, to /dev/null."""
+    if is_deb(path):
+        return 'dpkg-deb --fsys-tarfile "%s" > /dev/null' % path
+    return 'gzip -dc "%s" > /dev/null' % path
+
+
 def decompressed_size(path):
-    p = subprocess.run('gzip -dc %s | wc -c' % path, shell=True, capture_output=True, text=True)
+    cmd = decompress_cmd(path).replace('> /dev/null', '| wc -c')
+    p = subprocess.run(cmd, shell=True, capture_output=True, text=True)
     return int(p.stdout.strip())
+
+
+def scanned_size(leak, path):
+    """Bytes leakscan scans in @path: nested archives and compressed
+    files decoded too, so this can exceed the decompressed size."""
+    p = subprocess.run([leak, 'scan', '--format', 'json', '--min-severity', 'critical', path],
+                       capture_output=True, text=True)
+    try:
+        return json.loads(p.stdout)['summary']['inputs'][0]['bytes_scanned']
+    except (ValueError, KeyError, IndexError):
+        return 0
 
 
 def extract(path):
     d = path + '.extracted'
     if not os.path.isdir(d):
         os.makedirs(d + '.part', exist_ok=True)
-        sh('tar -xzf "%s" -C "%s" --no-same-owner --no-same-permissions' % (path, d + '.part'))
+        if is_deb(path):
+            sh('dpkg-deb -x "%s" "%s"' % (path, d + '.part'))
+        else:
+            sh('tar -xzf "%s" -C "%s" --no-same-owner --no-same-permissions' % (path, d + '.part'))
         os.rename(d + '.part', d)
     return d
 
@@ -144,6 +188,11 @@ def tool_patterns(leakscan, tool, pcre):
     return f, len(good), len(out.splitlines())
 
 
+def mkcmd_none(tools, label, path, tree):
+    """Whether @label has no command for this input (not applicable)."""
+    return [mk for lb, mk, _ in tools if lb == label][0](path, tree) is None
+
+
 def threads_supported(leakscan):
     h = subprocess.run([leakscan, 'scan', '--help'], capture_output=True, text=True).stdout
     return '--threads' in h
@@ -152,7 +201,7 @@ def threads_supported(leakscan):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--inputs', default='typescript,next,aws-sdk,kernel')
+    ap.add_argument('--inputs', default='typescript,next,aws-sdk,kernel,deb')
     ap.add_argument('--bin', default=os.path.join(ROOT, 'build', 'src', 'leakscan'))
     ap.add_argument('--ugrep-cap', type=float, default=60.0,
                     help='seconds before rg and ugrep are stopped (reported as timeout)')
@@ -168,7 +217,7 @@ def main():
     upats, nupats, _ = tool_patterns(leak, 'ugrep', True)
     inputs = []
     for name in a.inputs.split(','):
-        path = fetch_kernel() if name == 'kernel' else fetch_npm(name)
+        path = {'kernel': fetch_kernel, 'deb': fetch_deb}.get(name, lambda: fetch_npm(name))()
         inputs.append((name, path, decompressed_size(path)))
     # Warm start-up: an empty file, compiled database already cached.
     empty = os.path.join(CACHE, 'empty')
@@ -176,8 +225,9 @@ def main():
     timed([leak, 'scan', empty])
     starts = sorted(timed([leak, 'scan', empty])[0] for _ in range(10))
     thr = threads_supported(leak)
-    tools = [('gzip -dc', lambda p, d: ['sh', '-c', 'gzip -dc "%s" > /dev/null' % p], None),
-             ('igzip -dc', lambda p, d: ['sh', '-c', 'igzip -dc "%s" > /dev/null' % p], None)]
+    tools = [('decompress', lambda p, d: ['sh', '-c', decompress_cmd(p)], None),
+             ('igzip -dc', lambda p, d: None if is_deb(p) else
+              ['sh', '-c', 'igzip -dc "%s" > /dev/null' % p], None)]
     for n in ((1, 2) if thr else (1,)):
         args = ['--threads', str(n)] if thr else []
         tools.append(('leakscan -j%d' % n,
@@ -187,8 +237,9 @@ def main():
         tools.append(('rg -f', lambda p, d: ['rg', '--regex-size-limit', '2G',
                                              '--dfa-size-limit', '2G', '-c', '-f', pats, d],
                       a.ugrep_cap))
-    tools.append(('ugrep -z -f', lambda p, d: ['ugrep', '-z', '-P', '-c', '-f', upats, p],
-                  a.ugrep_cap))
+    # ugrep -z reads tar and zip, not ar: no figure for a .deb.
+    tools.append(('ugrep -z -f', lambda p, d: None if is_deb(p) else
+                  ['ugrep', '-z', '-P', '-c', '-f', upats, p], a.ugrep_cap))
     results = {'patterns_for_rg': npats, 'patterns_for_ugrep': nupats, 'rules': nrules,
                'startup_ms_median': 1000 * statistics.median(starts), 'inputs': {}}
     print('rules: %d (rg uses the %d its regex engine accepts, ugrep -P the %d); '
@@ -203,25 +254,35 @@ def main():
         for _ in range(a.rounds):
             base = None
             for label, mk, cap in tools:
+                cmd = mk(path, tree)
+                if cmd is None:
+                    runs[label].append((None, base))
+                    continue
                 # Back into the page cache before each run: reading the
                 # extracted tree (rg) evicts the archive on these machines.
                 warm(tree if label.startswith('rg') else path)
-                dt, peak, rc = timed(mk(path, tree), cap)
+                dt, peak, rc = timed(cmd, cap)
                 if rc not in (0, 1, -9):
                     dt = None  # the tool failed: no figure rather than a wrong one
-                if label == 'gzip -dc':
+                if label == 'decompress':
                     base = dt
                 runs[label].append((dt, base))
                 rss[label] = max(rss.get(label, 0), peak)
-        print('\n%s: %s, %.1f MB decompressed' % (name, os.path.basename(path), size / 1e6))
-        print('  %-14s %10s %10s %18s %10s' % ('tool', 'MB/s', 'x gzip', 'x gzip (min-max)',
+        scanned = scanned_size(leak, path)
+        base_cmd = 'dpkg-deb --fsys-tarfile' if is_deb(path) else 'gzip -dc'
+        print('\n%s: %s, %.1f MB decompressed (leakscan scans %.1f MB, nested archives '
+              'included); decompress = %s' % (name, os.path.basename(path), size / 1e6,
+                                              scanned / 1e6, base_cmd))
+        print('  %-14s %10s %10s %18s %10s' % ('tool', 'MB/s', 'x base', 'x base (min-max)',
                                                'peak RSS'))
         rec = {}
         for label, _, _ in tools:
-            ok = [(dt, b) for dt, b in runs[label] if dt]
+            ok = [(dt, b) for dt, b in runs[label] if dt and b]
             if not ok:
-                print('  %-14s %10s %10s %18s' % (label, 'timeout/err', '-', '-'))
-                rec[label] = {'timeout_or_error': True}
+                skipped = mkcmd_none(tools, label, path, tree)
+                print('  %-14s %10s %10s %18s' % (label, 'n/a' if skipped else 'timeout/err',
+                                                  '-', '-'))
+                rec[label] = {'not_applicable': True} if skipped else {'timeout_or_error': True}
                 continue
             ratios = [b / dt for dt, b in ok]
             mbs = statistics.median(size / dt / 1e6 for dt, _ in ok)
@@ -231,7 +292,8 @@ def main():
             rec[label] = {'mb_s': mbs, 'ratio_median': statistics.median(ratios),
                           'ratio_min': min(ratios), 'ratio_max': max(ratios),
                           'peak_rss_kib': rss[label], 'rounds': len(ok)}
-        results['inputs'][name] = {'bytes': size, 'tools': rec}
+        results['inputs'][name] = {'bytes': size, 'bytes_scanned_by_leakscan': scanned,
+                                   'baseline': base_cmd, 'tools': rec}
     out = os.path.join(CACHE, 'compare.json')
     with open(out, 'w') as f:
         json.dump(results, f, indent=2)

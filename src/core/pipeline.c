@@ -681,8 +681,10 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 
 		if (!d)
 			return LS_ERR_NOMEM;
-		/* Inflate the outermost layer ahead on a second thread. */
-		if (depth == 0 && s->param[LS_PARAM_THREADS] > 1)
+		/* Decode ahead on a thread of its own: the outermost layer, or a
+		 * member too large to go whole to a worker (a .deb's data.tar.xz).
+		 * Workers scan with one thread and never get here. */
+		if (s->param[LS_PARAM_THREADS] > 1)
 			d = lsi_bstream_async(d);
 		return scan_stream(s, d, depth + 1, -1);
 	}

@@ -6,6 +6,7 @@ exact findings and exit codes. Run as: cli_test.py BINARY --case NAME
 import gzip
 import io
 import json
+import lzma
 import os
 import subprocess
 import sys
@@ -354,6 +355,20 @@ def threads_same_output(d):
         expect(rc == 1, (j, rc, err))
         outs.append(out)
     expect(outs[0] == outs[1] == outs[2] and outs[0].count('\n') == len(members), outs[0][:300])
+    # A compressed member too large to go whole to a worker is decoded
+    # ahead on a thread of its own (a .deb's data.tar.xz): same output.
+    inner = tar_bytes([('noise.bin', os.urandom(4608 * 1024))] + members[:5])
+    write(d, 'nested.tgz', gz(tar_bytes([('a.txt', members[1][1]),
+                                         ('data.tar.xz', lzma.compress(inner)),
+                                         ('z.txt', members[2][1])])))
+    outs = []
+    for j in ('1', '2', '4'):
+        rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, '--format', 'jsonl',
+                            '--threads', j, 'nested.tgz'], d)
+        expect(rc == 1, (j, rc, err))
+        outs.append(out)
+    expect(outs[0] == outs[1] == outs[2] and outs[0].count('\n') == 7, outs[0][:300])
+    expect('"data.tar.xz","p/007.txt"' in outs[0], outs[0][:600])
 
 
 @case
