@@ -19,6 +19,8 @@
 void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1]);
 /* Loads into e->db and the rules' prefilter/width; false when absent or bad. */
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key);
+/* Frees e->db, wherever it was put. */
+void lsi_dbcache_free_db(struct lsi_engine *e);
 /* Stores e->db; failures are ignored (a cache is an optimisation). */
 void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key);
 

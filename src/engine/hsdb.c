@@ -299,7 +299,7 @@ void lsi_engine_free(struct lsi_engine *e)
 		pcre2_code_free(atomic_load(&e->rules[i].re));
 	lsi_free(e->rules);
 	lsi_free(e->path_ids);
-	hs_free_database(e->db);
+	lsi_dbcache_free_db(e);
 	hs_free_database(e->path_db);
 	lsi_free(e);
 }

@@ -465,18 +465,6 @@ ls_status lsi_ruleset_load_path(struct lsi_ruleset *rs, const char *path)
 	return st;
 }
 
-ls_status lsi_ruleset_load_builtin(struct lsi_ruleset *rs)
-{
-	for (size_t i = 0; i < lsi_builtin_rules_count; i++) {
-		const struct lsi_builtin_file *f = &lsi_builtin_rules[i];
-		ls_status st = lsi_ruleset_load_mem(rs, f->name, f->data, f->len, true);
-
-		if (st != LS_OK)
-			return st;
-	}
-	return LS_OK;
-}
-
 struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id)
 {
 	for (size_t i = 0; i < rs->count; i++)

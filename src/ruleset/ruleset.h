@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "leakscan.h"
 
@@ -101,7 +102,7 @@ bool lsi_category_parse(const char *s, ls_category *out);
  */
 int lsi_pattern_min_literal(const char *pattern);
 
-/* Embedded rule files, generated at build time by rules/embed.py. */
+/* Rule files as rules/embed.py embeds them (built into the packer only). */
 struct lsi_builtin_file {
 	const char *name;
 	const char *data;
@@ -109,5 +110,20 @@ struct lsi_builtin_file {
 };
 extern const struct lsi_builtin_file lsi_builtin_rules[];
 extern const size_t lsi_builtin_rules_count;
+
+/* The built-in rules, packed at build time by the packer (pack_main.c). */
+extern const uint8_t lsi_builtin_pack[];
+extern const size_t lsi_builtin_pack_len;
+
+struct lsi_buf;
+/* Appends @rs's rules to @out in the packed form (pack.c); false on OOM. */
+bool lsi_ruleset_pack(const struct lsi_ruleset *rs, struct lsi_buf *out);
+/*
+ * Appends the rules packed in @data to @rs, marked @builtin. LS_ERR_RULES
+ * when @data is damaged (@rs then holds what was read and is to be
+ * discarded), LS_ERR_NOMEM.
+ */
+ls_status lsi_ruleset_unpack(struct lsi_ruleset *rs, const uint8_t *data, size_t len,
+			     bool builtin);
 
 #endif

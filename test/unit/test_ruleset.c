@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ruleset/ruleset.h"
+#include "util/buf.h"
 
 static void test_min_literal(void **state)
 {
@@ -110,12 +111,138 @@ static void test_yaml_syntax_error(void **state)
 	lsi_ruleset_fini(&rs);
 }
 
+static void assert_str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_list_same(const struct lsi_strlist *a, const struct lsi_strlist *b)
+{
+	assert_int_equal(a->count, b->count);
+	for (size_t i = 0; i < a->count; i++) {
+		assert_string_equal(a->items[i], b->items[i]);
+		assert_int_equal(a->lines[i], b->lines[i]);
+	}
+}
+
+/* Every field of every rule, as the YAML loader made them. */
+static void assert_rulesets_same(const struct lsi_ruleset *a, const struct lsi_ruleset *b)
+{
+	assert_int_equal(a->count, b->count);
+	for (size_t i = 0; i < a->count; i++) {
+		const struct lsi_rule *x = &a->rules[i], *y = &b->rules[i];
+
+		assert_str_same(x->id, y->id);
+		assert_str_same(x->name, y->name);
+		assert_int_equal(x->category, y->category);
+		assert_int_equal(x->severity, y->severity);
+		assert_int_equal(x->path_rule, y->path_rule);
+		assert_int_equal(x->analyzer, y->analyzer);
+		assert_str_same(x->pattern, y->pattern);
+		assert_str_same(x->hs_pattern, y->hs_pattern);
+		assert_true(x->min_entropy == y->min_entropy);
+		assert_str_same(x->validator, y->validator);
+		assert_str_same(x->no_literal, y->no_literal);
+		assert_list_same(&x->references, &y->references);
+		assert_list_same(&x->examples, &y->examples);
+		assert_list_same(&x->negatives, &y->negatives);
+		assert_str_same(x->file, y->file);
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->disabled, y->disabled);
+		assert_int_equal(x->builtin, y->builtin);
+	}
+}
+
+static void test_pack_round_trip_and_damage(void **state)
+{
+	struct lsi_ruleset a, b;
+	struct lsi_buf blob;
+	static const char yml[] =
+		"rules:\n"
+		"  - id: full-rule\n"
+		"    name: A rule with every field\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: 'tok_([a-z0-9]{16})'\n"
+		"    hs_pattern: 'tok_[a-z0-9]{16}'\n"
+		"    min_entropy: 3.25\n"
+		"    validator: luhn\n"
+		"    references: [https://example.invalid/a, https://example.invalid/b]\n"
+		"    examples:\n"
+		"      - 'tok_abcdefgh01234567'\n"
+		"      - \"caf\\u00e9 tok_0123456789abcdef\"\n"
+		"    negative_examples: ['tok_short']\n"
+		"  - id: a-path\n"
+		"    category: sensitive-file\n"
+		"    target: path\n"
+		"    pattern: '(?:^|/)\\.env$'\n"
+		"    no_literal_reason: names are short\n"
+		"  - id: an-analyzer\n"
+		"    category: debug-info\n"
+		"    severity: info\n"
+		"    target: analyzer\n";
+
+	(void)state;
+	lsi_ruleset_init(&a);
+	assert_int_equal(lsi_ruleset_load_mem(&a, "t.yml", yml, strlen(yml), true), LS_OK);
+	assert_int_equal(a.errors, 0);
+	assert_int_equal(a.count, 3);
+	lsi_buf_init(&blob, 1 << 20);
+	assert_true(lsi_ruleset_pack(&a, &blob));
+	lsi_ruleset_init(&b);
+	assert_int_equal(lsi_ruleset_unpack(&b, blob.data, blob.len, true), LS_OK);
+	assert_rulesets_same(&a, &b);
+	lsi_ruleset_fini(&b);
+	/* Every truncation, a wrong magic and trailing bytes: refused, no leak. */
+	for (size_t n = 0; n < blob.len; n++) {
+		lsi_ruleset_init(&b);
+		assert_int_equal(lsi_ruleset_unpack(&b, blob.data, n, true), LS_ERR_RULES);
+		lsi_ruleset_fini(&b);
+	}
+	blob.data[0] ^= 1;
+	lsi_ruleset_init(&b);
+	assert_int_equal(lsi_ruleset_unpack(&b, blob.data, blob.len, true), LS_ERR_RULES);
+	lsi_ruleset_fini(&b);
+	blob.data[0] ^= 1;
+	assert_true(lsi_buf_append(&blob, "x", 1));
+	lsi_ruleset_init(&b);
+	assert_int_equal(lsi_ruleset_unpack(&b, blob.data, blob.len, true), LS_ERR_RULES);
+	lsi_ruleset_fini(&b);
+	lsi_buf_fini(&blob);
+	lsi_ruleset_fini(&a);
+}
+
+/* What the build packed is what the YAML loader reads from rules/. */
+static void test_builtin_pack_matches_rule_files(void **state)
+{
+	struct lsi_ruleset yaml, packed;
+
+	(void)state;
+	lsi_ruleset_init(&yaml);
+	for (size_t i = 0; i < lsi_builtin_rules_count; i++)
+		assert_int_equal(lsi_ruleset_load_mem(&yaml, lsi_builtin_rules[i].name,
+						      lsi_builtin_rules[i].data,
+						      lsi_builtin_rules[i].len, true), LS_OK);
+	assert_int_equal(yaml.errors, 0);
+	assert_true(yaml.count > 400);
+	lsi_ruleset_init(&packed);
+	assert_int_equal(lsi_ruleset_load_builtin(&packed), LS_OK);
+	assert_rulesets_same(&yaml, &packed);
+	lsi_ruleset_fini(&packed);
+	lsi_ruleset_fini(&yaml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_min_literal),
 		cmocka_unit_test(test_rule_diagnostics),
 		cmocka_unit_test(test_yaml_syntax_error),
+		cmocka_unit_test(test_pack_round_trip_and_damage),
+		cmocka_unit_test(test_builtin_pack_matches_rule_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
