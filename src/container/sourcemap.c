@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "util/json_read.h"
 #include "util/json_write.h"
+#include "util/lines.h"
 
 #define PIECE_LEN (16u << 10)      /* decoded bytes handed out per read */
 #define MAX_JSON_DEPTH 32          /* an index map needs 5 levels */
@@ -270,10 +271,7 @@ static void account(struct sm *s, const uint8_t *p, size_t n)
 	if (!n)
 		return;
 	e->bytes += n;
-	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
-		e->lines++;
-		p++;
-	}
+	e->lines += lsi_count_newlines(p, n);
 	e->last = end[-1];
 }
 

@@ -96,7 +96,5 @@ double lsi_entropy(const uint8_t *s, size_t len);
 const char *lsi_placeholder_reason(const uint8_t *s, size_t len);
 /* Whether @s is (or contains) a value published in vendor documentation. */
 bool lsi_documented_example(const uint8_t *s, size_t len);
-/* Counts '\n' bytes. */
-uint64_t lsi_count_newlines(const uint8_t *p, size_t n);
 
 #endif

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "ruleset/ruleset.h"
 #include "util/alloc.h"
+#include "util/lines.h"
 
 static const char rules_yaml[] =
 	"rules:\n"

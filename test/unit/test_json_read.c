@@ -287,6 +287,67 @@ static void test_random_split(void **state)
 	}
 }
 
+/*
+ * Long strings of source-like text (escapes every few bytes, a \\u escape,
+ * now and then a control byte or a cut end): pieces and errors agree for
+ * every split and piece size, so the 64-byte path changes nothing.
+ */
+static void test_long_strings_split(void **state)
+{
+	static const char *const bits[] = {
+		"const x = 1;", "\\n", "\\\"", "\\\\", "\\t", "\\u00e9", "\\/", "  ", "a",
+		"\xc3\xa9", "function f() { return 'y'; }", "\\n\\n",
+	};
+	unsigned seed = 4242;
+	char *doc = lsi_malloc(8192);
+
+	(void)state;
+	assert_non_null(doc);
+	for (int i = 0; i < 300; i++) {
+		size_t cap = 64 + (size_t)(rand_r(&seed) % 193);
+		int strings = 1 + (int)(rand_r(&seed) % 3);
+
+		strcpy(doc, "[");
+		for (int k = 0; k < strings; k++) {
+			int n = (int)(rand_r(&seed) % 200);
+
+			strcat(doc, k ? ",\"" : "\"");
+			for (int b = 0; b < n && strlen(doc) < 7000; b++)
+				strcat(doc, bits[rand_r(&seed) % (sizeof(bits) / sizeof(*bits))]);
+			if (i % 37 == 5 && k == 0)
+				strcat(doc, "\x01"); /* a control byte: a syntax error */
+			strcat(doc, "\"");
+		}
+		if (i % 41 != 7) /* else cut inside the last string */
+			strcat(doc, ",7]");
+		else
+			doc[strlen(doc) - 1] = '\0';
+		free_str(tokens_cap(doc, cap, 8));
+	}
+	lsi_free(doc);
+}
+
+/* A long skipped string with escapes ends where it should. */
+static void test_skip_long(void **state)
+{
+	uint8_t piece[128];
+	struct lsi_jr r;
+	struct lsi_jr_event ev;
+	char doc[1024] = "[\"";
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		strcat(doc, "line \\\"x\\\" \\n");
+	strcat(doc, "\",7]");
+	lsi_jr_init(&r, piece, sizeof(piece), 4);
+	lsi_jr_feed(&r, (const uint8_t *)doc, strlen(doc));
+	assert_int_equal(lsi_jr_next(&r, &ev), LSI_JR_ARR_BEGIN);
+	assert_int_equal(lsi_jr_next(&r, &ev), LSI_JR_STR);
+	lsi_jr_skip_string(&r);
+	assert_int_equal(lsi_jr_next(&r, &ev), LSI_JR_NUM);
+	assert_int_equal(ev.offset, strlen(doc) - 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +359,8 @@ int main(void)
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_skip_validates),
 		cmocka_unit_test(test_random_split),
+		cmocka_unit_test(test_long_strings_split),
+		cmocka_unit_test(test_skip_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Counting lines in byte ranges. */
+#ifndef LSI_LINES_H
+#define LSI_LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counts '\n' bytes in @p[0..n). */
+uint64_t lsi_count_newlines(const uint8_t *p, size_t n);
+
+#endif
