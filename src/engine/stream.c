@@ -527,44 +527,42 @@ static void keep_history(struct lsi_mstream *s)
 	size_t drop;
 
 	if (n >= HIST_KEEP) {
-		/* Only the chunk's tail survives. */
+		/* Only the chunk's tail survives. Lines are counted once, in
+		 * two parts; the last line start is searched backwards with
+		 * memrchr (minified code has lines of megabytes). */
+		const uint8_t *nl;
+		uint64_t dropped_lines;
+
 		new_start = chunk_end - HIST_KEEP;
 		drop = (size_t)(new_start - s->chunk_start);
-		s->hist_lines = s->lines + lsi_count_newlines(c, drop);
-		for (size_t p = drop; p > 0; p--)
-			if (c[p - 1] == '\n') {
-				s->hist_line_start = s->chunk_start + p;
-				goto found;
-			}
-		for (size_t p = s->hist_len; p > 0; p--)
-			if (s->hist[p - 1] == '\n') {
-				s->hist_line_start = s->hist_start + p;
-				break;
-			}
-found:
+		dropped_lines = lsi_count_newlines(c, drop);
+		s->hist_lines = s->lines + dropped_lines;
+		if (drop && (nl = memrchr(c, '\n', drop)))
+			s->hist_line_start = s->chunk_start + (uint64_t)(nl - c) + 1;
+		else if (s->hist_len && (nl = memrchr(s->hist, '\n', s->hist_len)))
+			s->hist_line_start = s->hist_start + (uint64_t)(nl - s->hist) + 1;
 		memcpy(s->hist, c + drop, HIST_KEEP);
 		s->hist_len = HIST_KEEP;
 		s->hist_start = new_start;
+		s->lines += dropped_lines + lsi_count_newlines(c + drop, n - drop);
 	} else {
 		if (s->hist_len + n > HIST_CAP) {
 			size_t cut = s->hist_len + n - HIST_KEEP;
+			const uint8_t *nl;
 
 			if (cut > s->hist_len)
 				cut = s->hist_len;
 			s->hist_lines += lsi_count_newlines(s->hist, cut);
-			for (size_t p = cut; p > 0; p--)
-				if (s->hist[p - 1] == '\n') {
-					s->hist_line_start = s->hist_start + p;
-					break;
-				}
+			if (cut && (nl = memrchr(s->hist, '\n', cut)))
+				s->hist_line_start = s->hist_start + (uint64_t)(nl - s->hist) + 1;
 			memmove(s->hist, s->hist + cut, s->hist_len - cut);
 			s->hist_len -= cut;
 			s->hist_start += cut;
 		}
 		memcpy(s->hist + s->hist_len, c, n);
 		s->hist_len += n;
+		s->lines += lsi_count_newlines(c, n);
 	}
-	s->lines += lsi_count_newlines(c, n);
 	s->chunk_start = chunk_end;
 	s->chunk = NULL;
 	s->chunk_len = 0;
