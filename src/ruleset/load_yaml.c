@@ -75,6 +75,7 @@ void lsi_ruleset_fini(struct lsi_ruleset *rs)
 	for (size_t i = 0; i < rs->count; i++)
 		rule_fini(&rs->rules[i]);
 	lsi_free(rs->rules);
+	lsi_free(rs->by_id);
 	lsi_strlist_fini(&rs->internal_domains);
 	lsi_strlist_fini(&rs->markers);
 	for (size_t i = 0; i < rs->ignore_count; i++) {
@@ -465,23 +466,85 @@ ls_status lsi_ruleset_load_path(struct lsi_ruleset *rs, const char *path)
 	return st;
 }
 
+/* The first position in rs->by_id whose id is not below @id. */
+static size_t lower_bound(const struct lsi_ruleset *rs, const char *id)
+{
+	size_t lo = 0, hi = rs->by_id_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(rs->rules[rs->by_id[mid]].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id)
 {
+	if (rs->by_id && rs->by_id_count == rs->count) {
+		size_t k = lower_bound(rs, id);
+
+		return k < rs->by_id_count && strcmp(rs->rules[rs->by_id[k]].id, id) == 0
+			       ? &rs->rules[rs->by_id[k]]
+			       : NULL;
+	}
 	for (size_t i = 0; i < rs->count; i++)
 		if (rs->rules[i].id && strcmp(rs->rules[i].id, id) == 0)
 			return &rs->rules[i];
 	return NULL;
 }
 
+static int by_id_then_index(const void *a, const void *b, void *arg)
+{
+	const struct lsi_ruleset *rs = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(rs->rules[x].id, rs->rules[y].id);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 void lsi_ruleset_check(struct lsi_ruleset *rs)
 {
-	/* Quadratic, but over a few hundred rules once per process. */
-	for (size_t i = 1; i < rs->count; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(rs->rules[i].id, rs->rules[j].id) == 0) {
-				lsi_ruleset_diag(rs, rs->rules[i].file, rs->rules[i].line,
-						 "duplicate rule id '%s' (first defined at %s:%u)",
-						 rs->rules[i].id, rs->rules[j].file, rs->rules[j].line);
-				break;
-			}
+	size_t *dup;
+	size_t ndup = 0;
+
+	lsi_free(rs->by_id);
+	rs->by_id = NULL;
+	rs->by_id_count = 0;
+	if (!rs->count || !(rs->by_id = lsi_malloc(rs->count * sizeof(*rs->by_id))))
+		return;
+	if (!(dup = lsi_malloc(rs->count * sizeof(*dup)))) {
+		lsi_free(rs->by_id);
+		rs->by_id = NULL;
+		return;
+	}
+	for (size_t i = 0; i < rs->count; i++)
+		rs->by_id[i] = i;
+	qsort_r(rs->by_id, rs->count, sizeof(*rs->by_id), by_id_then_index, rs);
+	rs->by_id_count = rs->count;
+	/* Every later rule of an id is a duplicate of the group's first. */
+	for (size_t k = 1; k < rs->count; k++)
+		if (strcmp(rs->rules[rs->by_id[k]].id, rs->rules[rs->by_id[k - 1]].id) == 0)
+			dup[ndup++] = rs->by_id[k];
+	/* Said in rule order, as they are met in the files. */
+	qsort(dup, ndup, sizeof(*dup), by_value);
+	for (size_t d = 0; d < ndup; d++) {
+		const struct lsi_rule *r = &rs->rules[dup[d]];
+		const struct lsi_rule *first = &rs->rules[rs->by_id[lower_bound(rs, r->id)]];
+
+		lsi_ruleset_diag(rs, r->file, r->line,
+				 "duplicate rule id '%s' (first defined at %s:%u)", r->id, first->file,
+				 first->line);
+	}
+	lsi_free(dup);
 }

@@ -63,6 +63,10 @@ struct lsi_ruleset {
 	size_t errors;        /* diagnostics reported so far */
 	ls_diag_fn diag;
 	void *diag_user;
+	/* Rule indexes sorted by id (then by index), made by check(): find()
+	 * runs for every analyzer finding and every allow comment. */
+	size_t *by_id;
+	size_t by_id_count;
 };
 
 void lsi_ruleset_init(struct lsi_ruleset *rs);

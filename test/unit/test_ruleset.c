@@ -94,6 +94,40 @@ static void test_rule_diagnostics(void **state)
 	lsi_ruleset_fini(&rs);
 }
 
+/* Duplicates are said in rule order; find() gives the first of an id. */
+static void test_find_and_duplicates(void **state)
+{
+	struct lsi_ruleset rs;
+	struct diags d = { "" };
+	static const char yml[] =
+		"rules:\n"
+		"  - {id: cc, category: secret, pattern: 'ccc'}\n"
+		"  - {id: aa, category: secret, pattern: 'aaa'}\n"
+		"  - {id: bb, category: secret, pattern: 'bbb'}\n"
+		"  - {id: aa, category: secret, pattern: 'aa2'}\n"
+		"  - {id: cc, category: secret, pattern: 'cc2'}\n"
+		"  - {id: aa, category: secret, pattern: 'aa3'}\n";
+
+	(void)state;
+	lsi_ruleset_init(&rs);
+	rs.diag = on_diag;
+	rs.diag_user = &d;
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "d.yml", yml, strlen(yml), false), LS_OK);
+	assert_string_equal(lsi_ruleset_find(&rs, "aa")->pattern, "aaa"); /* before check() */
+	lsi_ruleset_check(&rs);
+	assert_string_equal(d.text,
+			    "d.yml:5: duplicate rule id 'aa' (first defined at d.yml:3)\n"
+			    "d.yml:6: duplicate rule id 'cc' (first defined at d.yml:2)\n"
+			    "d.yml:7: duplicate rule id 'aa' (first defined at d.yml:3)\n");
+	assert_string_equal(lsi_ruleset_find(&rs, "aa")->pattern, "aaa");
+	assert_string_equal(lsi_ruleset_find(&rs, "bb")->pattern, "bbb");
+	assert_string_equal(lsi_ruleset_find(&rs, "cc")->pattern, "ccc");
+	assert_null(lsi_ruleset_find(&rs, "a"));
+	assert_null(lsi_ruleset_find(&rs, "zz"));
+	assert_null(lsi_ruleset_find(&rs, ""));
+	lsi_ruleset_fini(&rs);
+}
+
 static void test_yaml_syntax_error(void **state)
 {
 	struct lsi_ruleset rs;
@@ -241,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_min_literal),
 		cmocka_unit_test(test_rule_diagnostics),
 		cmocka_unit_test(test_yaml_syntax_error),
+		cmocka_unit_test(test_find_and_duplicates),
 		cmocka_unit_test(test_pack_round_trip_and_damage),
 		cmocka_unit_test(test_builtin_pack_matches_rule_files),
 	};
