@@ -168,43 +168,60 @@ static void end_run(struct lsi_b64scan *b)
 	b->out_len = 0;
 }
 
+/*
+ * The classifier: bit k of the mask is set when p[k] is a base64 character
+ * (either alphabet). The scanning loops below are compiled twice, once
+ * around an AVX2 classifier and once around SSE2 (or plain C), and the
+ * pair is picked once per feed: the classifier is then inlined into the
+ * loop instead of being called through a CPU check for every 64 bytes.
+ */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_AVX2_PATH 1
-/* The SSE2 classifier below, 32 bytes a step, where the CPU has AVX2. */
-__attribute__((target("avx2"))) static uint64_t b64_mask64_avx2(const uint8_t *p)
+/*
+ * Nibble tables: a byte is a base64 character when the groups its high
+ * nibble allows and the groups its low nibble allows meet. Groups: 1 digits
+ * (0x30-0x39), 2 A-O and a-o (0x41-0x4f, 0x61-0x6f), 4 P-Z and p-z
+ * (0x50-0x5a, 0x70-0x7a), 8 '+' '-' '/' (0x2b, 0x2d, 0x2f), 16 '_' (0x5f).
+ * High nibbles 8-15 (bytes above 0x7f) allow none.
+ */
+#define B64_HI_NIBBLES 0, 0, 8, 1, 2, 4 | 16, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0
+#define B64_LO_NIBBLES 1 | 4, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2 | 4, 2 | 8, 2, 2 | 8, 2, 2 | 8 | 16
+
+__attribute__((target("avx2"), always_inline)) static inline uint64_t mask_avx2(const uint8_t *p)
 {
-	const __m256i low = _mm256_set1_epi8(0x20), a = _mm256_set1_epi8('a');
-	const __m256i zero = _mm256_set1_epi8('0'), n25 = _mm256_set1_epi8(25);
-	const __m256i n9 = _mm256_set1_epi8(9);
+	const __m256i hi_t = _mm256_setr_epi8(B64_HI_NIBBLES, B64_HI_NIBBLES);
+	const __m256i lo_t = _mm256_setr_epi8(B64_LO_NIBBLES, B64_LO_NIBBLES);
+	const __m256i f = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
 	uint64_t m = 0;
 
 	for (int k = 0; k < 2; k++) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(p + 32 * k));
-		__m256i l = _mm256_sub_epi8(_mm256_or_si256(v, low), a);
-		__m256i d = _mm256_sub_epi8(v, zero);
-		__m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(l, n25), l),
-					      _mm256_cmpeq_epi8(_mm256_min_epu8(d, n9), d));
+		__m256i hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), f));
+		__m256i lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, f));
+		__m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(hi, lo), zero);
 
-		hit = _mm256_or_si256(hit,
-				      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')),
-						      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))));
-		hit = _mm256_or_si256(hit,
-				      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')),
-						      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'))));
-		m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(hit) << (32 * k);
+		m |= (uint64_t)(uint32_t)~_mm256_movemask_epi8(none) << (32 * k);
 	}
 	return m;
 }
+
+#define HAVE_AVX512_PATH 1
+__attribute__((target("avx512bw"), always_inline)) static inline uint64_t mask_avx512(const uint8_t *p)
+{
+	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(B64_HI_NIBBLES));
+	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(B64_LO_NIBBLES));
+	const __m512i f = _mm512_set1_epi8(0x0f);
+	__m512i v = _mm512_loadu_si512((const void *)p);
+	__m512i hi = _mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v, 4), f));
+	__m512i lo = _mm512_shuffle_epi8(lo_t, _mm512_and_si512(v, f));
+
+	return _mm512_test_epi8_mask(hi, lo);
+}
 #endif
 
-/* Bit k set when p[k] is a base64 character (either alphabet). */
-static uint64_t b64_mask64(const uint8_t *p)
+static inline uint64_t mask_base(const uint8_t *p)
 {
-#if defined(HAVE_AVX2_PATH)
-	if (__builtin_cpu_supports("avx2"))
-		return b64_mask64_avx2(p);
-#endif
 #if defined(__SSE2__)
 	const __m128i low = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), zero = _mm_set1_epi8('0');
 	const __m128i n25 = _mm_set1_epi8(25), n9 = _mm_set1_epi8(9);
@@ -235,66 +252,93 @@ static uint64_t b64_mask64(const uint8_t *p)
 }
 
 /*
- * Outside a run: skips to the first run that matters, a run of at least
- * LSI_B64_MIN_CHARS characters or one still open at the chunk's end.
- * Most text is short words, so this is where the time goes: 64 bytes are
- * classified at once into a bit mask, and a run of 32 ones is found by
+ * skip_idle: outside a run, skips to the first run that matters, a run of
+ * at least LSI_B64_MIN_CHARS characters or one still open at the chunk's
+ * end. Most text is short words, so this is where the time goes: 64 bytes
+ * are classified at once into a bit mask, and a run of 32 ones is found by
  * folding the mask onto itself. Outside a run the byte before @i is never
  * a base64 character, so a run found here starts where it is found.
+ *
+ * run_end: the end of the base64 characters from @i; long runs (images,
+ * keys) go 64 at a time.
  */
-static size_t skip_idle(const uint8_t *p, size_t n, size_t i)
+#define SCAN_LOOPS(SUFFIX, ATTR, MASK)                                                        \
+	ATTR static size_t skip_idle_##SUFFIX(const uint8_t *p, size_t n, size_t i)            \
+	{                                                                                      \
+		size_t run = 0; /* base64 characters just before i */                          \
+                                                                                               \
+		for (; n - i >= 64; i += 64) {                                                 \
+			uint64_t m = MASK(p + i), r;                                           \
+                                                                                               \
+			if (run) {                                                             \
+				/* The run open at the last block goes on with m's low ones. */ \
+				unsigned lead = ~m ? (unsigned)__builtin_ctzll(~m) : 64;       \
+                                                                                               \
+				if (run + lead >= LSI_B64_MIN_CHARS)                           \
+					return i - run;                                        \
+				if (lead == 64) {                                              \
+					run += 64;                                             \
+					continue;                                              \
+				}                                                              \
+				m &= ~0ull << lead; /* that short run is over */               \
+			}                                                                      \
+			r = m & m >> 1;                                                        \
+			r &= r >> 2;                                                           \
+			r &= r >> 4;                                                           \
+			r &= r >> 8;                                                           \
+			r &= r >> 16; /* bit k: bytes k..k+31 are all base64 */                \
+			if (r)                                                                 \
+				return i + (size_t)__builtin_ctzll(r);                         \
+			run = m >> 63 ? (size_t)__builtin_clzll(~m) : 0;                       \
+		}                                                                              \
+		for (; i < n; i++) {                                                           \
+			if (b64val[p[i]] < 0) {                                                \
+				run = 0;                                                       \
+				continue;                                                      \
+			}                                                                      \
+			if (++run >= LSI_B64_MIN_CHARS)                                        \
+				return i + 1 - run;                                            \
+		}                                                                              \
+		/* A run still open at the chunk's end may go on in the next one. */           \
+		return n - run;                                                                \
+	}                                                                                      \
+                                                                                               \
+	ATTR static size_t run_end_##SUFFIX(const uint8_t *p, size_t n, size_t i)              \
+	{                                                                                      \
+		for (; n - i >= 64; i += 64) {                                                 \
+			uint64_t m = ~MASK(p + i);                                             \
+                                                                                               \
+			if (m)                                                                 \
+				return i + (size_t)__builtin_ctzll(m);                         \
+		}                                                                              \
+		while (i < n && b64val[p[i]] >= 0)                                             \
+			i++;                                                                   \
+		return i;                                                                      \
+	}
+
+_Static_assert(LSI_B64_MIN_CHARS == 32, "the fold in skip_idle finds runs of 32");
+SCAN_LOOPS(base, , mask_base)
+#if defined(HAVE_AVX2_PATH)
+SCAN_LOOPS(avx2, __attribute__((target("avx2"))), mask_avx2)
+SCAN_LOOPS(avx512, __attribute__((target("avx512bw"))), mask_avx512)
+#endif
+
+struct scan_loops {
+	size_t (*skip_idle)(const uint8_t *p, size_t n, size_t i);
+	size_t (*run_end)(const uint8_t *p, size_t n, size_t i);
+};
+
+int lsi_b64_isa_cap;
+
+static struct scan_loops scan_loops(void)
 {
-	size_t run = 0; /* base64 characters just before i */
-
-	_Static_assert(LSI_B64_MIN_CHARS == 32, "the fold below finds runs of 32");
-	for (; n - i >= 64; i += 64) {
-		uint64_t m = b64_mask64(p + i), r;
-
-		if (run) {
-			/* The run open at the last block continues with m's low ones. */
-			unsigned lead = ~m ? (unsigned)__builtin_ctzll(~m) : 64;
-
-			if (run + lead >= LSI_B64_MIN_CHARS)
-				return i - run;
-			if (lead == 64) {
-				run += 64;
-				continue;
-			}
-			m &= ~0ull << lead; /* that short run is over */
-		}
-		r = m & m >> 1;
-		r &= r >> 2;
-		r &= r >> 4;
-		r &= r >> 8;
-		r &= r >> 16; /* bit k: bytes k..k+31 are all base64 */
-		if (r)
-			return i + (size_t)__builtin_ctzll(r);
-		run = m >> 63 ? (size_t)__builtin_clzll(~m) : 0;
-	}
-	for (; i < n; i++) {
-		if (b64val[p[i]] < 0) {
-			run = 0;
-			continue;
-		}
-		if (++run >= LSI_B64_MIN_CHARS)
-			return i + 1 - run;
-	}
-	/* A run still open at the chunk's end may go on in the next one. */
-	return n - run;
-}
-
-/* End of the base64 characters from @i: long runs (images, keys) go 64 at a time. */
-static size_t run_end(const uint8_t *p, size_t n, size_t i)
-{
-	for (; n - i >= 64; i += 64) {
-		uint64_t m = ~b64_mask64(p + i);
-
-		if (m)
-			return i + (size_t)__builtin_ctzll(m);
-	}
-	while (i < n && b64val[p[i]] >= 0)
-		i++;
-	return i;
+#if defined(HAVE_AVX2_PATH)
+	if (lsi_b64_isa_cap < 1 && __builtin_cpu_supports("avx512bw"))
+		return (struct scan_loops){ skip_idle_avx512, run_end_avx512 };
+	if (lsi_b64_isa_cap < 2 && __builtin_cpu_supports("avx2"))
+		return (struct scan_loops){ skip_idle_avx2, run_end_avx2 };
+#endif
+	return (struct scan_loops){ skip_idle_base, run_end_base };
 }
 
 /* Takes @n base64 characters of the current run. */
@@ -325,6 +369,7 @@ static void take_chars(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 
 void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 {
+	const struct scan_loops loops = scan_loops();
 	size_t i = 0;
 
 	while (i < n) {
@@ -332,13 +377,13 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 		uint8_t c;
 
 		if (b->state == B64_IDLE) {
-			if ((i = skip_idle(p, n, i)) == n)
+			if ((i = loops.skip_idle(p, n, i)) == n)
 				break;
 			b->state = B64_JUDGING;
 			b->run_start = b->pos + i;
 			b->run_chars = b->line_chars = b->wrap_chars = 0;
 		}
-		if ((j = run_end(p, n, i)) > i) {
+		if ((j = loops.run_end(p, n, i)) > i) {
 			take_chars(b, p + i, j - i);
 			i = j;
 			continue;

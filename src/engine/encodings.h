@@ -60,6 +60,10 @@ void lsi_b64scan_init(struct lsi_b64scan *b, const struct lsi_b64_sink *sink, vo
 void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n);
 /* Ends the input: a run still open is judged and closed. */
 void lsi_b64scan_finish(struct lsi_b64scan *b);
+/* Tests only: caps the instruction set the base64 filter classifies bytes
+ * with (0 the best the CPU has, 1 at most AVX2, 2 portable), so that every
+ * path can be compared on one machine. */
+extern int lsi_b64_isa_cap;
 
 /*
  * Whether @p looks like text: at least 90% of it printable ASCII,

@@ -170,6 +170,46 @@ static void test_b64_wrapped_and_long(void **state)
 	}
 }
 
+/* The AVX-512, AVX2 and portable classifiers find the same runs, cut anywhere. */
+static void test_b64_paths_agree(void **state)
+{
+	static const char *const bits[] = {
+		"SGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0IHRleHQgZm9yIGEgdGVzdC4=",
+		"CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS", "drivers/gpu/drm/amd/display/dc",
+		"c2VjcmV0X2tleT1BS0lBUTRNVFhXNVZSNlBOWVMzVQ", " ", "\n", "\r\n", "+/-_", "==",
+		"abcdefghijklmnopqrstuvwxyzABCDEF0123456789", "\x00\xff", ".", "dGV4dA",
+	};
+	unsigned seed = 777;
+	char *in = lsi_malloc(20000);
+
+	(void)state;
+	assert_non_null(in);
+	for (int round = 0; round < 300; round++) {
+		size_t len = 0;
+		int parts = 1 + (int)(rand_r(&seed) % 120);
+		char *out[3];
+		size_t chunk = rand_r(&seed) % 3 ? 0 : 1 + rand_r(&seed) % 200;
+
+		for (int k = 0; k < parts && len < 19000; k++) {
+			const char *b = bits[rand_r(&seed) % (sizeof(bits) / sizeof(*bits))];
+			size_t bl = strlen(b);
+
+			memcpy(in + len, b, bl);
+			len += bl;
+		}
+		for (int cap = 0; cap < 3; cap++) {
+			lsi_b64_isa_cap = cap;
+			out[cap] = b64_run(in, len, chunk);
+		}
+		lsi_b64_isa_cap = 0;
+		assert_string_equal(out[0], out[2]);
+		assert_string_equal(out[1], out[2]);
+		for (int cap = 0; cap < 3; cap++)
+			lsi_free(out[cap]);
+	}
+	lsi_free(in);
+}
+
 static void test_text_like(void **state)
 {
 	(void)state;
@@ -819,6 +859,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64_runs),
 		cmocka_unit_test(test_b64_wrapped_and_long),
+		cmocka_unit_test(test_b64_paths_agree),
 		cmocka_unit_test(test_text_like),
 		cmocka_unit_test(test_u16),
 		cmocka_unit_test(test_zlib),
