@@ -35,7 +35,10 @@ struct lsi_rulecount {
 	uint64_t seq;           /* member_seq the counts belong to */
 	uint32_t count;         /* findings delivered in that member */
 	uint32_t dropped;       /* findings past LS_PARAM_MAX_PER_RULE */
+	bool listed;            /* in the scanner's drops list */
 };
+
+#define LSI_DROPS_LISTED 64     /* rules with dropped findings tracked by index */
 
 struct ls_scanner {
 	const ls_rules *rules;
@@ -63,6 +66,12 @@ struct ls_scanner {
 	struct lsi_gitdir *gitdir; /* .git folder of a directory walk (gitdir.c) */
 	/* Flood control (pipeline.c): findings per rule in the current member. */
 	struct lsi_rulecount *rulecount; /* one per rule */
+	/* Rules whose findings were dropped and not yet said, so that the end
+	 * of a member need not look at every rule; once more are pending than
+	 * the list holds, every rule is looked at from then on. */
+	uint32_t drops[LSI_DROPS_LISTED];
+	unsigned ndrops;
+	bool drops_overflow;
 	uint64_t member_seq;    /* identifies the data member being scanned */
 	uint64_t member_seq_next; /* last identity handed out */
 	/* Ranking context (pipeline.c): */

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -254,28 +255,68 @@ static int on_hit(const struct lsi_hit *h, void *user)
 		rc->count = rc->dropped = 0;
 	}
 	if ((int64_t)rc->count >= s->param[LS_PARAM_MAX_PER_RULE]) {
-		rc->dropped++;
+		if (rc->dropped++ == 0 && !rc->listed) {
+			if (s->ndrops < LSI_DROPS_LISTED) {
+				s->drops[s->ndrops++] = h->rule;
+				rc->listed = true;
+			} else {
+				s->drops_overflow = true;
+			}
+		}
 		return 0;
 	}
 	rc->count++;
 	return deliver(s, r->id, r->name, r->category, r->severity, h, NULL, NULL);
 }
 
-/* One limit finding per rule whose matches in this member passed the cap. */
+static void note_dropped_rule(ls_scanner *s, size_t i)
+{
+	struct lsi_rulecount *rc = &s->rulecount[i];
+	char msg[256];
+
+	if (rc->seq != s->member_seq || !rc->dropped)
+		return;
+	snprintf(msg, sizeof(msg), "max-findings-per-rule: %u more matches of %s in this "
+		 "member were not reported (the first %" PRId64 " were)", rc->dropped,
+		 s->rules->rs.rules[i].id, s->param[LS_PARAM_MAX_PER_RULE]);
+	rc->dropped = 0;
+	note_limit(s, msg);
+}
+
+static int by_index(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One limit finding per rule whose matches in this member passed the cap,
+ * in rule order. */
 static void note_dropped(ls_scanner *s)
 {
-	for (size_t i = 0; i < s->rules->rs.count; i++) {
-		struct lsi_rulecount *rc = &s->rulecount[i];
-		char msg[256];
+	unsigned keep = 0;
 
-		if (rc->seq != s->member_seq || !rc->dropped)
-			continue;
-		snprintf(msg, sizeof(msg), "max-findings-per-rule: %u more matches of %s in this "
-			 "member were not reported (the first %" PRId64 " were)", rc->dropped,
-			 s->rules->rs.rules[i].id, s->param[LS_PARAM_MAX_PER_RULE]);
-		rc->dropped = 0;
-		note_limit(s, msg);
+	if (s->drops_overflow) {
+		/* Rare (more rules capped at once than the list holds): from
+		 * then on every rule is looked at, which misses none. */
+		for (size_t i = 0; i < s->rules->rs.count; i++)
+			note_dropped_rule(s, i);
+		return;
 	}
+	if (!s->ndrops)
+		return;
+	qsort(s->drops, s->ndrops, sizeof(*s->drops), by_index);
+	for (unsigned k = 0; k < s->ndrops; k++) {
+		struct lsi_rulecount *rc = &s->rulecount[s->drops[k]];
+
+		note_dropped_rule(s, s->drops[k]);
+		/* Still waiting: an outer member's drops, said when it ends. */
+		if (rc->dropped && rc->seq != s->member_seq)
+			s->drops[keep++] = s->drops[k];
+		else
+			rc->listed = false;
+	}
+	s->ndrops = keep;
 }
 
 int lsi_pipeline_hit(ls_scanner *s, const struct lsi_hit *h)

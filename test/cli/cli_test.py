@@ -385,6 +385,43 @@ def flood_capped_per_rule(d):
 
 
 @case
+def capped_rules_said_per_member_in_rule_order(d):
+    # 70 rules; --max-findings-per-rule caps each one per member. The limit
+    # findings come per member, in rule order, whether a few rules are
+    # capped or more than the scanner keeps a list of.
+    import base64
+    rules = ''.join("  - id: r-%03d\n    name: R%03d\n    category: debug-log\n"
+                    "    severity: low\n    pattern: '\\bQ%03dZ[0-9]\\b'\n" % (i, i, i)
+                    for i in range(70))
+    write(d, 'many-rules.yml', ('rules:\n' + rules).encode())
+    blob = base64.b64encode(b'Q002Z1 Q002Z2 Q002Z3 Q002Z4 and some more text here\n').decode()
+    write(d, 'few.txt', ('Q001Z1 Q001Z2 Q001Z3\nQ000Z1 Q000Z2 Q000Z3 Q000Z4\n'
+                         'blob = "%s"\nQ001Z4\n' % blob).encode())
+    write(d, 'many.txt', ''.join('Q%03dZ1 Q%03dZ2\n' % (i, i) for i in range(69, -1, -1)).encode())
+    write(d, 'after.txt', b'Q005Z1 Q005Z2 Q005Z3\n')
+
+    def limits(cap, *files):
+        rc, out, err = run(['scan', '--format', 'jsonl', '--no-default-rules', '--rules',
+                            'many-rules.yml', '--min-severity', 'info', '--threads', '1',
+                            '--max-findings-per-rule', str(cap)] + list(files), d)
+        fs = [json.loads(x) for x in out.splitlines() if x.strip()]
+        return [(f['path'][-1], f['details']['message'].split(': ', 1)[1])
+                for f in fs if f['rule'] == 'limit-reached']
+
+    # Capped in the order r-001, r-000, r-002 (the text decoded from base64
+    # counts with its file); said in rule order.
+    got = limits(2, 'few.txt')
+    expect(got == [('few.txt', '%d more matches of r-%03d in this member were not reported '
+                    '(the first 2 were)' % (n, i)) for i, n in ((0, 2), (1, 2), (2, 2))], got)
+    got = limits(1, 'many.txt', 'after.txt')
+    want = [('many.txt', '1 more matches of r-%03d in this member were not reported '
+             '(the first 1 were)' % i) for i in range(70)]
+    want.append(('after.txt', '2 more matches of r-005 in this member were not reported '
+                 '(the first 1 were)'))
+    expect(got == want, got[:3] + got[-3:])
+
+
+@case
 def text_lists_ten_per_rule(d):
     # A package with the same kind of finding in every file: text lists ten
     # of a rule and severity per input, counts the rest; JSON lists all.
