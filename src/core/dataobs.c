@@ -385,12 +385,17 @@ static void u16_emit(void *user, const uint8_t *p, size_t n, bool last)
 
 ls_status lsi_dataobs_open(ls_scanner *s, int depth, struct lsi_dataobs **out)
 {
-	struct lsi_dataobs *ob = lsi_calloc(1, sizeof(*ob));
+	/* Opened for every member: the filters' buffers (most of its 9 KB)
+	 * are left as they are; their init functions set what they read. */
+	struct lsi_dataobs *ob = lsi_malloc(sizeof(*ob));
 	uint64_t cap = (uint64_t)s->param[LS_PARAM_MAX_MEMBER_BYTES];
 
 	*out = NULL;
 	if (!ob)
 		return LS_ERR_NOMEM;
+	memset(ob, 0, offsetof(struct lsi_dataobs, b64));
+	memset(ob->b64sink, 0, sizeof(ob->b64sink));
+	memset(&ob->u16sink, 0, sizeof(ob->u16sink));
 	ob->s = s;
 	ob->depth = depth;
 	ob->maps_tail = &ob->maps;

@@ -34,7 +34,13 @@ struct lsi_mstream {
 	uint64_t w_max;              /* the widest rule's width */
 	bool loc_valid;              /* locate()'s memo: */
 	uint64_t loc_off, loc_nl, loc_line_start;
-	uint64_t *last_end;          /* per rule: end of the last confirmed match */
+	/* Per rule: end of the last confirmed match in this stream. Entries
+	 * of an earlier stream (another gen) count as none, so opening a
+	 * stream does not clear one entry per rule. */
+	struct last_end {
+		uint64_t gen, end;
+	} *last_end;
+	uint64_t gen;
 	uint8_t *hist;               /* bytes [hist_start, chunk_start) */
 	size_t hist_len;
 	uint64_t hist_start;
@@ -150,6 +156,12 @@ uint64_t lsi_mstream_offset(const struct lsi_mstream *s)
 	return s->chunk_start + s->chunk_len;
 }
 
+/* Whether rule @ri already has a confirmed match in this stream ending at or past @end. */
+static inline bool confirmed_past(const struct lsi_mstream *s, size_t ri, uint64_t end)
+{
+	return s->last_end[ri].gen == s->gen && end <= s->last_end[ri].end;
+}
+
 ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 			   struct lsi_mstream **out)
 {
@@ -184,8 +196,7 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 	s->last = false;
 	s->def_count = 0;
 	s->loc_valid = false;
-	/* UINT64_MAX marks "nothing confirmed yet" (offset 0 is a valid end). */
-	memset(s->last_end, 0xff, m->e->count * sizeof(*s->last_end));
+	s->gen++;
 	*out = s;
 	return LS_OK;
 }
@@ -400,7 +411,7 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 
 	if (!re)
 		return;
-	if (s->last_end[ri] != UINT64_MAX && end <= s->last_end[ri])
+	if (confirmed_past(s, ri, end))
 		return;
 	from = end > cr->width ? end - cr->width : 0;
 	if (from < avail_lo)
@@ -429,12 +440,13 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 		me = lo + ov[1];
 		if (ms > end)
 			return;
-		if ((s->last_end[ri] != UINT64_MAX && me <= s->last_end[ri]) ||
+		if (confirmed_past(s, ri, me) ||
 		    (!cr->prefilter && me < end)) {
 			pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 			continue;
 		}
-		s->last_end[ri] = me;
+		s->last_end[ri].gen = s->gen;
+		s->last_end[ri].end = me;
 		memset(&h, 0, sizeof(h));
 		h.rule = ri;
 		h.start = ms;
@@ -482,7 +494,7 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 
 	(void)from;
 	(void)flags;
-	if (s->last_end[id] != UINT64_MAX && to <= s->last_end[id])
+	if (confirmed_past(s, id, to))
 		return 0;
 	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) &&
 	    s->def_count < MAX_DEFERRED) {
