@@ -726,7 +726,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		 * member too large to go whole to a worker (a .deb's data.tar.xz).
 		 * Workers scan with one thread and never get here. */
 		if (s->param[LS_PARAM_THREADS] > 1)
-			d = lsi_bstream_async(d);
+			d = lsi_bstream_async(d, dec->read_into);
 		return scan_stream(s, d, depth + 1, -1);
 	}
 	if (cont) {

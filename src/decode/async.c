@@ -22,9 +22,12 @@ struct slot {
 	uint8_t data[SLOT_CAP];
 };
 
+typedef enum lsi_rd (*read_into_fn)(struct lsi_bstream *, uint8_t *, size_t, size_t *);
+
 struct async_stream {
 	struct lsi_bstream base;
 	struct lsi_bstream *in;       /* touched only by the worker after start */
+	read_into_fn read_into;       /* decodes straight into a slot, or NULL */
 	pthread_t worker;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -37,10 +40,44 @@ struct async_stream {
 	struct slot slots[SLOTS];
 };
 
+/* The worker with a decoder that writes into a free slot: no copy. */
+static void *work_into(struct async_stream *s)
+{
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct slot *sl;
+		enum lsi_rd st;
+		size_t n = 0;
+
+		while (!s->cancel && s->tail - s->head >= SLOTS - 1)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->cancel)
+			break;
+		sl = &s->slots[s->tail % SLOTS];
+		pthread_mutex_unlock(&s->mu);
+		st = s->read_into(s->in, sl->data, SLOT_CAP, &n);
+		pthread_mutex_lock(&s->mu);
+		if (st != LSI_RD_OK) {
+			s->end = st;
+			memcpy(s->end_msg, s->in->msg, LSI_MSG_LEN);
+			break;
+		}
+		sl->len = n;
+		s->tail++;
+		pthread_cond_broadcast(&s->cv);
+	}
+	s->finished = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
 static void *work(void *arg)
 {
 	struct async_stream *s = arg;
 
+	if (s->read_into)
+		return work_into(s);
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
@@ -132,7 +169,7 @@ static void async_close(struct lsi_bstream *bs)
 
 static const struct lsi_bstream_ops async_ops = { async_read, async_close };
 
-struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in)
+struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_into)
 {
 	struct async_stream *s = lsi_malloc(sizeof(*s));
 
@@ -141,6 +178,7 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in)
 	memset(s, 0, offsetof(struct async_stream, slots));
 	s->base.ops = &async_ops;
 	s->in = in;
+	s->read_into = read_into;
 	s->end = LSI_RD_EOF;
 	if (pthread_mutex_init(&s->mu, NULL) != 0) {
 		lsi_free(s);

@@ -166,4 +166,4 @@ static struct lsi_bstream *bz_open(struct lsi_bstream *in, const struct lsi_guar
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_bzip2 = { "bzip2", 10, bz_probe, bz_open };
+const struct lsi_decoder_ops lsi_decoder_bzip2 = { "bzip2", 10, bz_probe, bz_open, NULL };

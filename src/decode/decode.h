@@ -46,13 +46,23 @@ struct lsi_decoder_ops {
 	int (*probe)(const uint8_t *head, size_t n); /* 0 = not mine */
 	/* Takes @in; NULL on OOM (and closes @in). */
 	struct lsi_bstream *(*open)(struct lsi_bstream *in, const struct lsi_guard *g);
+	/*
+	 * Optional (NULL: not offered): a read of a stream open() made that
+	 * decodes straight into @dst (up to @cap bytes), with read()'s
+	 * outcomes; the read-ahead thread then copies nothing.
+	 */
+	enum lsi_rd (*read_into)(struct lsi_bstream *s, uint8_t *dst, size_t cap, size_t *len);
 };
 
 /*
  * Runs @in on a helper thread with a few blocks of read-ahead; takes
- * ownership of @in. Falls back to @in itself when no thread can be had.
+ * ownership of @in. @read_into, when not NULL, is @in's decoder's
+ * (lsi_decoder_ops): blocks are then decoded into the read-ahead buffers.
+ * Falls back to @in itself when no thread can be had.
  */
-struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in);
+struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in,
+				      enum lsi_rd (*read_into)(struct lsi_bstream *, uint8_t *,
+							       size_t, size_t *));
 
 /* The decoder whose probe accepts @head, or NULL. */
 const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);

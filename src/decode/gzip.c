@@ -124,4 +124,4 @@ static struct lsi_bstream *gz_open(struct lsi_bstream *in, const struct lsi_guar
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_gzip_zlib = { "gzip", 3, gz_probe, gz_open };
+const struct lsi_decoder_ops lsi_decoder_gzip_zlib = { "gzip", 3, gz_probe, gz_open, NULL };

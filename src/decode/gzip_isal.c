@@ -41,7 +41,9 @@ static const char *isal_err(int r)
 	}
 }
 
-static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+/* Inflates into @out (@cap bytes): the one body of read() and read_into(). */
+static enum lsi_rd isal_fill(struct lsi_bstream *bs, uint8_t *out, size_t cap,
+			     const uint8_t **buf, size_t *len)
 {
 	struct isal_stream *s = (struct isal_stream *)bs;
 
@@ -83,10 +85,10 @@ static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 			s->st.crc_flag = ISAL_GZIP;
 			s->member_done = false;
 		}
-		s->st.next_out = s->out;
-		s->st.avail_out = OUT_CAP;
+		s->st.next_out = out;
+		s->st.avail_out = (uint32_t)cap;
 		r = isal_inflate(&s->st);
-		produced = OUT_CAP - s->st.avail_out;
+		produced = cap - s->st.avail_out;
 		if (r < 0) {
 			s->done = true;
 			lsi_bstream_fail(bs, "corrupt gzip data: %s", isal_err(r));
@@ -96,10 +98,28 @@ static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 			s->member_done = true;
 		if (produced)
 			return lsi_decode_emit(&s->guard, bs, s->in_total - s->st.avail_in,
-					       &s->out_total, s->out, produced, &s->done, buf, len);
+					       &s->out_total, out, produced, &s->done, buf, len);
 		if (s->member_done && s->st.avail_in == 0)
 			continue; /* next block decides: more members or the end */
 	}
+}
+
+static enum lsi_rd isal_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	return isal_fill(bs, ((struct isal_stream *)bs)->out, OUT_CAP, buf, len);
+}
+
+static enum lsi_rd isal_read_into(struct lsi_bstream *bs, uint8_t *dst, size_t cap, size_t *len)
+{
+	const uint8_t *b;
+	enum lsi_rd r;
+
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	r = isal_fill(bs, dst, cap, &b, len);
+	if (r == LSI_RD_OK)
+		bs->pos += *len;
+	return r;
 }
 
 static void isal_close(struct lsi_bstream *bs)
@@ -130,4 +150,5 @@ static struct lsi_bstream *isal_open(struct lsi_bstream *in, const struct lsi_gu
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_gzip_isal = { "gzip", 3, isal_probe, isal_open };
+const struct lsi_decoder_ops lsi_decoder_gzip_isal = { "gzip", 3, isal_probe, isal_open,
+							isal_read_into };

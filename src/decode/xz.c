@@ -161,4 +161,4 @@ static struct lsi_bstream *xz_open(struct lsi_bstream *in, const struct lsi_guar
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_xz = { "xz", 6, xz_probe, xz_open };
+const struct lsi_decoder_ops lsi_decoder_xz = { "xz", 6, xz_probe, xz_open, NULL };

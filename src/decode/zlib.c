@@ -114,4 +114,4 @@ static struct lsi_bstream *zl_open(struct lsi_bstream *in, const struct lsi_guar
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_zlib = { "zlib", 2, zl_probe, zl_open };
+const struct lsi_decoder_ops lsi_decoder_zlib = { "zlib", 2, zl_probe, zl_open, NULL };

@@ -153,4 +153,4 @@ static struct lsi_bstream *zstd_open(struct lsi_bstream *in, const struct lsi_gu
 	return &s->base;
 }
 
-const struct lsi_decoder_ops lsi_decoder_zstd = { "zstd", 4, zstd_probe, zstd_open };
+const struct lsi_decoder_ops lsi_decoder_zstd = { "zstd", 4, zstd_probe, zstd_open, NULL };

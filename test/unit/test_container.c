@@ -301,7 +301,11 @@ static void test_peek(void **state)
 	}
 }
 
-/* Read-ahead on a helper thread yields the same bytes and errors. */
+/*
+ * Read-ahead on a helper thread yields the same bytes and errors, with the
+ * decoder's output copied into the read-ahead buffers or (read_into, ISA-L)
+ * decoded straight into them.
+ */
 static void test_async(void **state)
 {
 	static uint8_t big[3 << 20];
@@ -311,43 +315,68 @@ static void test_async(void **state)
 	const uint8_t *b;
 	size_t n;
 	enum lsi_rd st;
+	/* ISA-L's decoder where built with it: the one with read_into. */
+	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7 + i / 4096);
 	lsi_buf_init(&gz, 8 << 20);
 	gz_member(&gz, big, sizeof(big));
-	for (size_t blk = 1000; blk <= (1u << 20); blk *= 32) {
-		struct lsi_bstream *a = lsi_bstream_async(
-			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len, blk), &g));
+	gz_member(&gz, big, 5000); /* a second member */
+	for (int into = 0; into < 2; into++) {
+		__typeof__(ops->read_into) ri = into ? ops->read_into : NULL;
 
-		lsi_buf_init(&out, 8 << 20);
-		while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
-			lsi_buf_append(&out, b, n);
-		assert_int_equal(st, LSI_RD_EOF);
-		assert_int_equal(out.len, sizeof(big));
-		assert_memory_equal(out.data, big, sizeof(big));
-		lsi_bstream_close(a);
-		lsi_buf_fini(&out);
-	}
-	/* Damage crosses the thread with its message. */
-	{
-		struct lsi_bstream *a = lsi_bstream_async(
-			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len / 2, 4096), &g));
+		if (into && !ri)
+			break; /* built without ISA-L: nothing more to compare */
+		for (size_t blk = 1000; blk <= (1u << 20); blk *= 32) {
+			struct lsi_bstream *a = lsi_bstream_async(
+				ops->open(lsi_bstream_mem(gz.data, gz.len, blk), &g), ri);
 
-		while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
-			;
-		assert_int_equal(st, LSI_RD_DAMAGED);
-		assert_non_null(strstr(a->msg, "truncated gzip"));
-		lsi_bstream_close(a);
-	}
-	/* Closing early stops the worker. */
-	{
-		struct lsi_bstream *a = lsi_bstream_async(
-			gzip_ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &g));
+			lsi_buf_init(&out, 8 << 20);
+			while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
+				lsi_buf_append(&out, b, n);
+			assert_int_equal(st, LSI_RD_EOF);
+			assert_int_equal(out.len, sizeof(big) + 5000);
+			assert_memory_equal(out.data, big, sizeof(big));
+			assert_memory_equal(out.data + sizeof(big), big, 5000);
+			lsi_bstream_close(a);
+			lsi_buf_fini(&out);
+		}
+		/* Damage crosses the thread with its message. */
+		{
+			struct lsi_bstream *a = lsi_bstream_async(
+				ops->open(lsi_bstream_mem(gz.data, gz.len / 2, 4096), &g), ri);
 
-		assert_int_equal(lsi_bstream_read(a, &b, &n), LSI_RD_OK);
-		lsi_bstream_close(a);
+			while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
+				;
+			assert_int_equal(st, LSI_RD_DAMAGED);
+			assert_non_null(strstr(a->msg, "truncated gzip"));
+			lsi_bstream_close(a);
+		}
+		/* So does a limit of the expansion guard, after the bytes within it. */
+		{
+			uint64_t t2 = 0;
+			struct lsi_guard lim = { 0, 0, &t2, 1 << 20 };
+			struct lsi_bstream *a = lsi_bstream_async(
+				ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &lim), ri);
+			size_t got = 0;
+
+			while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
+				got += n;
+			assert_int_equal(st, LSI_RD_LIMIT);
+			assert_true(got <= (1u << 20) && got > 0);
+			assert_non_null(strstr(a->msg, "max-total-bytes"));
+			lsi_bstream_close(a);
+		}
+		/* Closing early stops the worker. */
+		{
+			struct lsi_bstream *a = lsi_bstream_async(
+				ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &g), ri);
+
+			assert_int_equal(lsi_bstream_read(a, &b, &n), LSI_RD_OK);
+			lsi_bstream_close(a);
+		}
 	}
 	lsi_buf_fini(&gz);
 }
