@@ -16,6 +16,11 @@
 #define NONE SIZE_MAX
 #define SPARES 8                /* member buffers kept for reuse */
 #define SPARE_MIN (64u << 10)   /* smallest buffer worth keeping */
+/* Small members travel in batches: one job, one wake-up, one buffer for
+ * many files of a source tree instead of one each. */
+#define BATCH_BYTES (256u << 10) /* a batch's member bytes */
+#define BATCH_PARTS 64u          /* ... and members */
+#define BATCH_MEMBER (64u << 10) /* members above this go alone */
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -32,18 +37,28 @@ struct rec {
 	size_t path_first;       /* in job->path_offs */
 };
 
+/* One member of a job: its bytes in the job's data, and its place. */
+struct part {
+	size_t off, len;
+	char *name;              /* its path element, after the job's prefix */
+	int64_t size_hint;
+	int kind;
+	enum lsi_rd end_rd;      /* how reading the member ended: EOF or an error */
+	char *end_msg;           /* ... and why, when an error */
+	bool packed;             /* the bytes are still encoded: pk decodes them */
+	struct lsi_packed pk;    /* pk.raw is set when the part runs: data moves */
+};
+
 struct lsi_job {
 	struct lsi_job *next;
 	enum jstate state;
-	uint8_t *data;
+	uint8_t *data;           /* every part's bytes, one after the other */
 	size_t len, cap;
-	int64_t size_hint;
-	int depth;
-	enum lsi_rd end_rd;      /* how reading the member ended: EOF or an error */
-	char end_msg[LSI_MSG_LEN];
-	char **path;
+	struct part *parts;
+	size_t nparts, capparts;
+	int depth;               /* of every part */
+	char **path;             /* the parts' common prefix */
 	size_t path_count;
-	int kind;
 	int64_t param[LS_PARAM_COUNT_];
 	uint64_t deadline_ms;
 	uint64_t input_total0;   /* the input's context, for its budget */
@@ -58,8 +73,6 @@ struct lsi_job {
 	ls_scan_stats stats;
 	bool timed_out, failed;
 	bool caller;             /* holds the caller's own deliveries: never run */
-	bool packed;             /* data is still encoded: pk decodes it */
-	struct lsi_packed pk;
 	ls_status st;
 };
 
@@ -69,6 +82,7 @@ struct lsi_offload {
 	pthread_cond_t cv_done;     /* a job finished */
 	struct lsi_job *head, *tail; /* not yet replayed, in submission order */
 	struct lsi_job *next_queued; /* the first job nobody has taken */
+	struct lsi_job *filling;    /* a batch the caller is still adding to */
 	size_t queued_bytes, queued_jobs, max_bytes;
 	bool stop, draining;
 	_Atomic uint64_t noted[LSI_NOTE_KINDS]; /* input_seq + 1 of the last note */
@@ -114,27 +128,28 @@ static void shadow_free(ls_scanner *sh)
 	lsi_free(sh);
 }
 
-/* The member's bytes, then the way its reading ended. */
+/* A member's bytes, then the way its reading ended. */
 struct job_stream {
 	struct lsi_bstream base;
-	struct lsi_job *j;
+	const uint8_t *data;
+	const struct part *p;
 	size_t off;
 };
 
 static enum lsi_rd job_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
 {
 	struct job_stream *js = (struct job_stream *)bs;
-	struct lsi_job *j = js->j;
+	const struct part *p = js->p;
 
-	if (js->off < j->len) {
-		*buf = j->data + js->off;
-		*len = j->len - js->off < JOB_BLOCK ? j->len - js->off : JOB_BLOCK;
+	if (js->off < p->len) {
+		*buf = js->data + p->off + js->off;
+		*len = p->len - js->off < JOB_BLOCK ? p->len - js->off : JOB_BLOCK;
 		js->off += *len;
 		return LSI_RD_OK;
 	}
-	if (j->end_rd != LSI_RD_EOF)
-		memcpy(bs->msg, j->end_msg, LSI_MSG_LEN);
-	return j->end_rd;
+	if (p->end_rd != LSI_RD_EOF)
+		snprintf(bs->msg, LSI_MSG_LEN, "%s", p->end_msg ? p->end_msg : "read error");
+	return p->end_rd;
 }
 
 static void job_close(struct lsi_bstream *bs)
@@ -197,11 +212,8 @@ static uint8_t *take_buffer(struct lsi_offload *o, size_t need, size_t *cap)
 
 static void run_job(ls_scanner *sh, struct lsi_job *j)
 {
-	struct job_stream js;
+	ls_status st = LS_OK;
 
-	memset(&js, 0, sizeof(js));
-	js.base.ops = &job_ops;
-	js.j = j;
 	memcpy(sh->param, j->param, sizeof(sh->param));
 	sh->param[LS_PARAM_THREADS] = 1; /* no read-ahead or offload inside a job */
 	sh->deadline_ms = j->deadline_ms;
@@ -211,14 +223,32 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	sh->input_seq = j->input_seq;
 	sh->mem_held = 0;
 	memset(&sh->stats, 0, sizeof(sh->stats));
-	for (sh->path_count = 0; sh->path_count < j->path_count; sh->path_count++)
-		sh->path[sh->path_count] = j->path[sh->path_count];
-	sh->member_kind = j->kind;
 	sh->job = j;
-	if (j->packed)
-		j->st = lsi_pipeline_scan_packed(sh, &j->pk, j->depth, j->size_hint);
-	else
-		j->st = lsi_pipeline_scan_job(sh, &js.base, j->depth, j->size_hint);
+	/* The parts in order, as the caller would have met them; an abort
+	 * (or running out of memory) ends the batch. */
+	for (size_t i = 0; i < j->nparts && st == LS_OK; i++) {
+		struct part *p = &j->parts[i];
+
+		for (sh->path_count = 0; sh->path_count < j->path_count; sh->path_count++)
+			sh->path[sh->path_count] = j->path[sh->path_count];
+		sh->path[sh->path_count++] = p->name;
+		sh->member_kind = p->kind;
+		if (p->packed) {
+			struct lsi_packed pk = p->pk;
+
+			pk.raw = j->data + p->off;
+			st = lsi_pipeline_scan_packed(sh, &pk, j->depth, p->size_hint);
+		} else {
+			struct job_stream js;
+
+			memset(&js, 0, sizeof(js));
+			js.base.ops = &job_ops;
+			js.data = j->data;
+			js.p = p;
+			st = lsi_pipeline_scan_job(sh, &js.base, j->depth, p->size_hint);
+		}
+	}
+	j->st = st;
 	sh->job = NULL;
 	j->stats = sh->stats;
 	j->timed_out = sh->timed_out;
@@ -278,6 +308,7 @@ void lsi_offload_free(struct lsi_offload *o)
 	for (unsigned i = 0; i < o->nworkers; i++)
 		pthread_join(o->threads[i], NULL);
 	/* Jobs never replayed (a scan that was cut short) are dropped. */
+	job_free(o->filling);
 	while (o->head) {
 		struct lsi_job *j = o->head;
 
@@ -433,6 +464,11 @@ static void job_free(struct lsi_job *j)
 	for (size_t i = 0; i < j->path_count; i++)
 		lsi_free(j->path[i]);
 	lsi_free(j->path);
+	for (size_t i = 0; i < j->nparts; i++) {
+		lsi_free(j->parts[i].name);
+		lsi_free(j->parts[i].end_msg);
+	}
+	lsi_free(j->parts);
 	lsi_free(j->data);
 	lsi_free(j->recs);
 	lsi_free(j->path_offs);
@@ -543,6 +579,16 @@ struct lsi_job *lsi_offload_caller_job(ls_scanner *s)
 	struct lsi_offload *o = s->offload;
 	struct lsi_job *j;
 
+	/* A batch still filling goes first: its members came before. */
+	if (o->filling) {
+		pthread_mutex_lock(&o->mu);
+		append(o, o->filling);
+		if (!o->next_queued)
+			o->next_queued = o->filling;
+		pthread_cond_signal(&o->cv_work);
+		pthread_mutex_unlock(&o->mu);
+		o->filling = NULL;
+	}
 	/* The tail is only ever appended to by this thread. */
 	if (o->tail && o->tail->caller)
 		return o->tail;
@@ -566,8 +612,11 @@ bool lsi_offload_first_note(ls_scanner *s, enum lsi_note_kind kind)
 
 bool lsi_offload_pending(const ls_scanner *s)
 {
-	return s->offload && !s->job && s->offload->head && !s->offload->draining;
+	return s->offload && !s->job && (s->offload->head || s->offload->filling) &&
+	       !s->offload->draining;
 }
+
+static void job_queue(ls_scanner *s, struct lsi_job *j);
 
 ls_status lsi_offload_drain(ls_scanner *s)
 {
@@ -575,6 +624,12 @@ ls_status lsi_offload_drain(ls_scanner *s)
 
 	if (!o || o->draining || s->job)
 		return LS_OK;
+	if (o->filling) {
+		struct lsi_job *f = o->filling;
+
+		o->filling = NULL;
+		job_queue(s, f);
+	}
 	while (o->head)
 		replay_oldest(s);
 	if (s->nomem)
@@ -582,28 +637,26 @@ ls_status lsi_offload_drain(ls_scanner *s)
 	return s->aborted ? LS_ERR_ABORTED : LS_OK;
 }
 
-/* A job at @s's current place, with a buffer for @need bytes. */
-static struct lsi_job *job_new(ls_scanner *s, size_t need, int depth, int64_t size_hint)
+/* A job at @s's current place (its members' prefix), with room for @need bytes. */
+static struct lsi_job *job_new(ls_scanner *s, size_t need, int depth)
 {
 	struct lsi_job *j = lsi_calloc(1, sizeof(*j));
+	size_t prefix = s->path_count ? s->path_count - 1 : 0;
 
 	if (!j)
 		return NULL;
 	lsi_buf_init(&j->bytes, SIZE_MAX / 2);
 	if (!(j->data = take_buffer(s->offload, need ? need : 1, &j->cap)) ||
-	    !(j->path = lsi_calloc(s->path_count + 1, sizeof(*j->path)))) {
+	    !(j->path = lsi_calloc(prefix + 1, sizeof(*j->path)))) {
 		job_free(j);
 		return NULL;
 	}
-	for (; j->path_count < s->path_count; j->path_count++)
+	for (; j->path_count < prefix; j->path_count++)
 		if (!(j->path[j->path_count] = lsi_strdup(s->path[j->path_count]))) {
 			job_free(j);
 			return NULL;
 		}
-	j->end_rd = LSI_RD_EOF;
-	j->size_hint = size_hint;
 	j->depth = depth;
-	j->kind = s->member_kind;
 	memcpy(j->param, s->param, sizeof(j->param));
 	j->deadline_ms = s->deadline_ms;
 	j->input_total0 = s->input_total0;
@@ -630,13 +683,130 @@ static void job_queue(ls_scanner *s, struct lsi_job *j)
 	pthread_mutex_unlock(&o->mu);
 }
 
+/* Whether a member of @need bytes at @s's place may join batch @f. */
+static bool joins(const struct lsi_job *f, const ls_scanner *s, int depth, size_t need)
+{
+	if (!f || f->depth != depth || f->path_count + 1 != s->path_count ||
+	    f->nparts >= BATCH_PARTS || f->len + need > BATCH_BYTES ||
+	    f->input_seq != s->input_seq || f->deadline_ms != s->deadline_ms ||
+	    f->input_total0 != s->input_total0 || memcmp(f->param, s->param, sizeof(f->param)))
+		return false;
+	for (size_t i = 0; i < f->path_count; i++)
+		if (strcmp(f->path[i], s->path[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The job a member of @need bytes goes into: the batch being filled, or
+ * a new one (a batch for a small member, a job of its own for a larger
+ * one). Queues the batch it cannot join. NULL on OOM.
+ */
+static struct lsi_job *job_for(ls_scanner *s, size_t need, int depth)
+{
+	struct lsi_offload *o = s->offload;
+	struct lsi_job *j;
+	bool small = need <= BATCH_MEMBER;
+
+	if (small && joins(o->filling, s, depth, need))
+		return o->filling;
+	if (o->filling) {
+		j = o->filling;
+		o->filling = NULL;
+		job_queue(s, j);
+	}
+	if (!(j = job_new(s, small ? BATCH_BYTES : need, depth)))
+		return NULL;
+	if (small)
+		o->filling = j;
+	return j;
+}
+
+/* Adds a part for the member at @s's place, its bytes to come at j->len. */
+static struct part *part_add(struct lsi_job *j, const ls_scanner *s, int64_t size_hint)
+{
+	struct part *p;
+
+	if (j->nparts == j->capparts) {
+		size_t cap = j->capparts ? 2 * j->capparts : 4;
+		struct part *np = lsi_realloc(j->parts, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		j->parts = np;
+		j->capparts = cap;
+	}
+	p = &j->parts[j->nparts];
+	memset(p, 0, sizeof(*p));
+	if (!(p->name = lsi_strdup(s->path_count ? s->path[s->path_count - 1] : "")))
+		return NULL;
+	p->off = j->len;
+	p->size_hint = size_hint;
+	p->kind = s->member_kind;
+	p->end_rd = LSI_RD_EOF;
+	j->nparts++;
+	return p;
+}
+
+/* Room for @n more bytes in @j's data. */
+static bool reserve(struct lsi_job *j, size_t n)
+{
+	size_t cap = j->cap;
+	uint8_t *nd;
+
+	if (j->len + n <= j->cap)
+		return true;
+	while (cap < j->len + n)
+		cap *= 2;
+	if (!(nd = lsi_realloc(j->data, cap)))
+		return false;
+	j->data = nd;
+	j->cap = cap;
+	return true;
+}
+
+/* Done adding to @j: a job of its own is queued now, a batch when full. */
+static void part_done(ls_scanner *s, struct lsi_job *j)
+{
+	struct lsi_offload *o = s->offload;
+
+	if (j != o->filling) {
+		job_queue(s, j);
+	} else if (j->nparts >= BATCH_PARTS || j->len >= BATCH_BYTES) {
+		o->filling = NULL;
+		job_queue(s, j);
+	}
+}
+
+/*
+ * Out of memory while adding a member: takes back its part (@p, NULL when
+ * none was added); the batch keeps the members before it, a job of its
+ * own goes.
+ */
+static ls_status part_undo(ls_scanner *s, struct lsi_job *j, struct part *p)
+{
+	if (!j)
+		return LS_ERR_NOMEM;
+	if (p) {
+		lsi_free(p->name);
+		lsi_free(p->end_msg);
+		j->len = p->off;
+		j->nparts--;
+	}
+	if (j != s->offload->filling)
+		job_free(j);
+	return LS_ERR_NOMEM;
+}
+
 ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			     int64_t size_hint)
 {
-	struct lsi_job *j = job_new(s, size_hint > 0 ? (size_t)size_hint : 1, depth, size_hint);
+	size_t need = size_hint > 0 ? (size_t)size_hint : 1;
+	struct lsi_job *j = job_for(s, need, depth);
+	struct part *p = j ? part_add(j, s, size_hint) : NULL;
 
-	if (!j)
-		return LS_ERR_NOMEM;
+	if (!p || !reserve(j, need))
+		return part_undo(s, j, p);
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
@@ -644,42 +814,35 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 
 		if (rd != LSI_RD_OK) {
 			/* An error is met again, in order, when the job runs. */
-			j->end_rd = rd;
-			memcpy(j->end_msg, in->msg, LSI_MSG_LEN);
+			p->end_rd = rd;
+			if (rd != LSI_RD_EOF && !(p->end_msg = lsi_strdup(in->msg)))
+				return part_undo(s, j, p);
 			break;
 		}
-		if (j->len + n > j->cap) {
-			size_t cap = j->cap;
-			uint8_t *nd;
-
-			while (cap < j->len + n)
-				cap *= 2;
-			if (!(nd = lsi_realloc(j->data, cap))) {
-				job_free(j);
-				return LS_ERR_NOMEM;
-			}
-			j->data = nd;
-			j->cap = cap;
-		}
+		if (!reserve(j, n))
+			return part_undo(s, j, p);
 		memcpy(j->data + j->len, b, n);
 		j->len += n;
+		p->len += n;
 	}
-	job_queue(s, j);
+	part_done(s, j);
 	return LS_OK;
 }
 
 ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, int depth,
 				    int64_t size_hint)
 {
-	struct lsi_job *j = job_new(s, pk->len, depth, size_hint);
+	struct lsi_job *j = job_for(s, pk->len, depth);
+	struct part *p = j ? part_add(j, s, size_hint) : NULL;
 
-	if (!j)
-		return LS_ERR_NOMEM;
-	memcpy(j->data, pk->raw, pk->len);
-	j->len = pk->len;
-	j->packed = true;
-	j->pk = *pk;
-	j->pk.raw = j->data;
-	job_queue(s, j);
+	if (!p || !reserve(j, pk->len))
+		return part_undo(s, j, p);
+	memcpy(j->data + j->len, pk->raw, pk->len);
+	j->len += pk->len;
+	p->len = pk->len;
+	p->packed = true;
+	p->pk = *pk;
+	p->pk.raw = NULL;
+	part_done(s, j);
 	return LS_OK;
 }

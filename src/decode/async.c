@@ -14,8 +14,12 @@
 #include "decode.h"
 #include "util/alloc.h"
 
-#define SLOTS 6
+#define SLOTS 8
 #define SLOT_CAP (256u * 1024u)
+/* A waiting side is woken only when this many slots are there for it (or
+ * at the end): the two threads trade blocks in bursts, not one at a time,
+ * which saves a pair of context switches for every block. */
+#define WAKE_AT 4
 
 struct slot {
 	size_t len;
@@ -30,7 +34,9 @@ struct async_stream {
 	read_into_fn read_into;       /* decodes straight into a slot, or NULL */
 	pthread_t worker;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_data;       /* filled slots for the reader, or the end */
+	pthread_cond_t cv_space;      /* free slots for the worker, or cancel */
+	bool reader_waiting, worker_waiting;
 	unsigned head, tail;          /* slots filled: [head, tail) modulo SLOTS */
 	bool finished;                /* the worker has stopped producing */
 	enum lsi_rd end;              /* EOF or the error the worker met */
@@ -39,6 +45,38 @@ struct async_stream {
 	bool reader_holds;            /* the reader still uses slot head - 1 */
 	struct slot slots[SLOTS];
 };
+
+/* Under the lock: waits for a free slot; false when the reader closed. */
+static bool wait_space(struct async_stream *s)
+{
+	/* One slot is kept for the block the reader is working on. */
+	while (!s->cancel && s->tail - s->head >= SLOTS - 1) {
+		s->worker_waiting = true;
+		pthread_cond_wait(&s->cv_space, &s->mu);
+		s->worker_waiting = false;
+	}
+	return !s->cancel;
+}
+
+/* Under the lock: one more slot is filled. */
+static void filled(struct async_stream *s)
+{
+	s->tail++;
+	if (s->reader_waiting && s->tail - s->head >= WAKE_AT)
+		pthread_cond_signal(&s->cv_data);
+}
+
+/* Under the lock: the worker stops (end of input, error or cancel). */
+static void finish(struct async_stream *s, enum lsi_rd st)
+{
+	if (!s->cancel && st != LSI_RD_OK) {
+		s->end = st;
+		memcpy(s->end_msg, s->in->msg, LSI_MSG_LEN);
+	}
+	s->finished = true;
+	pthread_cond_signal(&s->cv_data);
+	pthread_mutex_unlock(&s->mu);
+}
 
 /* The worker with a decoder that writes into a free slot: no copy. */
 static void *work_into(struct async_stream *s)
@@ -49,26 +87,20 @@ static void *work_into(struct async_stream *s)
 		enum lsi_rd st;
 		size_t n = 0;
 
-		while (!s->cancel && s->tail - s->head >= SLOTS - 1)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (s->cancel)
+		if (!wait_space(s))
 			break;
 		sl = &s->slots[s->tail % SLOTS];
 		pthread_mutex_unlock(&s->mu);
 		st = s->read_into(s->in, sl->data, SLOT_CAP, &n);
 		pthread_mutex_lock(&s->mu);
 		if (st != LSI_RD_OK) {
-			s->end = st;
-			memcpy(s->end_msg, s->in->msg, LSI_MSG_LEN);
-			break;
+			finish(s, st);
+			return NULL;
 		}
 		sl->len = n;
-		s->tail++;
-		pthread_cond_broadcast(&s->cv);
+		filled(s);
 	}
-	s->finished = true;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	finish(s, LSI_RD_OK);
 	return NULL;
 }
 
@@ -85,22 +117,17 @@ static void *work(void *arg)
 
 		pthread_mutex_lock(&s->mu);
 		if (st != LSI_RD_OK) {
-			s->end = st;
-			memcpy(s->end_msg, s->in->msg, LSI_MSG_LEN);
-			s->finished = true;
-			pthread_cond_broadcast(&s->cv);
-			pthread_mutex_unlock(&s->mu);
+			finish(s, st);
 			return NULL;
 		}
-		while (n && !s->cancel) {
+		while (n) {
 			size_t k;
 			struct slot *sl;
 
-			/* One slot is kept for the block the reader is working on. */
-			while (!s->cancel && s->tail - s->head >= SLOTS - 1)
-				pthread_cond_wait(&s->cv, &s->mu);
-			if (s->cancel)
-				break;
+			if (!wait_space(s)) {
+				finish(s, LSI_RD_OK);
+				return NULL;
+			}
 			sl = &s->slots[s->tail % SLOTS];
 			pthread_mutex_unlock(&s->mu);
 			k = n < SLOT_CAP ? n : SLOT_CAP;
@@ -109,14 +136,7 @@ static void *work(void *arg)
 			b += k;
 			n -= k;
 			pthread_mutex_lock(&s->mu);
-			s->tail++;
-			pthread_cond_broadcast(&s->cv);
-		}
-		if (s->cancel) {
-			s->finished = true;
-			pthread_cond_broadcast(&s->cv);
-			pthread_mutex_unlock(&s->mu);
-			return NULL;
+			filled(s);
 		}
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -132,10 +152,14 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 		/* The previous block is done with: its slot may be refilled. */
 		s->head++;
 		s->reader_holds = false;
-		pthread_cond_broadcast(&s->cv);
+		if (s->worker_waiting && SLOTS - 1 - (s->tail - s->head) >= WAKE_AT)
+			pthread_cond_signal(&s->cv_space);
 	}
-	while (s->head == s->tail && !s->finished)
-		pthread_cond_wait(&s->cv, &s->mu);
+	while (s->head == s->tail && !s->finished) {
+		s->reader_waiting = true;
+		pthread_cond_wait(&s->cv_data, &s->mu);
+		s->reader_waiting = false;
+	}
 	if (s->head != s->tail) {
 		struct slot *sl = &s->slots[s->head % SLOTS];
 
@@ -157,12 +181,13 @@ static void async_close(struct lsi_bstream *bs)
 
 	pthread_mutex_lock(&s->mu);
 	s->cancel = true;
-	pthread_cond_broadcast(&s->cv);
+	pthread_cond_signal(&s->cv_space);
 	pthread_mutex_unlock(&s->mu);
 	/* The worker may be inside a long read of the inner stream; wait. */
 	pthread_join(s->worker, NULL);
 	lsi_bstream_close(s->in);
-	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->cv_data);
+	pthread_cond_destroy(&s->cv_space);
 	pthread_mutex_destroy(&s->mu);
 	lsi_free(s);
 }
@@ -184,13 +209,20 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_
 		lsi_free(s);
 		return in;
 	}
-	if (pthread_cond_init(&s->cv, NULL) != 0) {
+	if (pthread_cond_init(&s->cv_data, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		lsi_free(s);
+		return in;
+	}
+	if (pthread_cond_init(&s->cv_space, NULL) != 0) {
+		pthread_cond_destroy(&s->cv_data);
 		pthread_mutex_destroy(&s->mu);
 		lsi_free(s);
 		return in;
 	}
 	if (pthread_create(&s->worker, NULL, work, s) != 0) {
-		pthread_cond_destroy(&s->cv);
+		pthread_cond_destroy(&s->cv_data);
+		pthread_cond_destroy(&s->cv_space);
 		pthread_mutex_destroy(&s->mu);
 		lsi_free(s);
 		return in;
