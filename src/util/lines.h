@@ -8,5 +8,7 @@
 
 /* Counts '\n' bytes in @p[0..n). */
 uint64_t lsi_count_newlines(const uint8_t *p, size_t n);
+/* Tests only: 1 keeps the count off AVX-512 even where the CPU has it. */
+extern int lsi_lines_isa_cap;
 
 #endif
