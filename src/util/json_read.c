@@ -69,6 +69,43 @@ static size_t plain_run(const uint8_t *s, size_t n)
 	return k;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX512_RUN 1
+/* plain_run() 64 bytes a step, the tail by a masked load. */
+__attribute__((target("avx512bw"))) static size_t plain_run_avx512(const uint8_t *s, size_t n)
+{
+	const __m512i q = _mm512_set1_epi8('"'), bs = _mm512_set1_epi8('\\');
+	const __m512i sp = _mm512_set1_epi8(0x20);
+	size_t k = 0;
+
+	for (;;) {
+		__mmask64 take = n - k >= 64 ? ~0ull : (1ull << (n - k)) - 1;
+		__m512i v = _mm512_maskz_loadu_epi8(take, s + k);
+		__mmask64 m = (_mm512_cmpeq_epi8_mask(v, q) | _mm512_cmpeq_epi8_mask(v, bs) |
+			       _mm512_cmplt_epu8_mask(v, sp)) & take;
+
+		if (m)
+			return k + (size_t)__builtin_ctzll(m);
+		if (n - k <= 64)
+			return n;
+		k += 64;
+	}
+}
+#endif
+
+/* Tests only: 1 keeps plain runs off AVX-512 even where the CPU has it. */
+int lsi_jr_isa_cap;
+
+static size_t plain_run_best(const uint8_t *s, size_t n)
+{
+#if defined(HAVE_AVX512_RUN)
+	if (n >= 16 && lsi_jr_isa_cap < 1 && __builtin_cpu_supports("avx512bw"))
+		return plain_run_avx512(s, n);
+#endif
+	return plain_run(s, n);
+}
+
 /* The pending output of one escape: a replacement char plus one code point. */
 struct pend {
 	uint8_t b[8];
@@ -520,7 +557,7 @@ static enum lsi_jr_tok string_step(struct lsi_jr *r, struct lsi_jr_event *ev)
 		avail = r->in_len - r->in_pos;
 		room = r->str_skip ? avail : r->piece_cap - r->piece_len;
 		lim = avail < room ? avail : room;
-		k = plain_run(s, lim);
+		k = plain_run_best(s, lim);
 		if (k) {
 			if (!r->str_skip) {
 				memcpy(r->piece + r->piece_len, s, k);

@@ -114,4 +114,7 @@ static inline uint64_t lsi_jr_offset(const struct lsi_jr *r)
 	return r->in_base + r->in_pos;
 }
 
+/* Tests only: 1 keeps string scanning off AVX-512 even where the CPU has it. */
+extern int lsi_jr_isa_cap;
+
 #endif
