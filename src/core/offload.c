@@ -401,26 +401,10 @@ int lsi_offload_record(struct lsi_job *j, const ls_scanner *s, const char *rule_
 {
 	struct rec *r;
 
-	if (j->nrec == j->caprec) {
-		size_t cap = j->caprec ? 2 * j->caprec : 16;
-		struct rec *nr = lsi_realloc(j->recs, cap * sizeof(*nr));
-
-		if (!nr)
-			goto oom;
-		j->recs = nr;
-		j->caprec = cap;
-	}
-	if (j->npath + s->path_count > j->cappath) {
-		size_t cap = j->cappath ? 2 * j->cappath : 16;
-		size_t *np;
-
-		while (cap < j->npath + s->path_count)
-			cap *= 2;
-		if (!(np = lsi_realloc(j->path_offs, cap * sizeof(*np))))
-			goto oom;
-		j->path_offs = np;
-		j->cappath = cap;
-	}
+	if (!lsi_grow(&j->recs, &j->caprec, j->nrec + 1, sizeof(*j->recs), 16) ||
+	    !lsi_grow(&j->path_offs, &j->cappath, j->npath + s->path_count, sizeof(*j->path_offs),
+		      16))
+		goto oom;
 	r = &j->recs[j->nrec];
 	memset(r, 0, sizeof(*r));
 	r->v.rule_id = rule_id;
@@ -727,15 +711,8 @@ static struct part *part_add(struct lsi_job *j, const ls_scanner *s, int64_t siz
 {
 	struct part *p;
 
-	if (j->nparts == j->capparts) {
-		size_t cap = j->capparts ? 2 * j->capparts : 4;
-		struct part *np = lsi_realloc(j->parts, cap * sizeof(*np));
-
-		if (!np)
-			return NULL;
-		j->parts = np;
-		j->capparts = cap;
-	}
+	if (!lsi_grow(&j->parts, &j->capparts, j->nparts + 1, sizeof(*j->parts), 4))
+		return NULL;
 	p = &j->parts[j->nparts];
 	memset(p, 0, sizeof(*p));
 	if (!(p->name = lsi_strdup(s->path_count ? s->path[s->path_count - 1] : "")))
@@ -751,18 +728,7 @@ static struct part *part_add(struct lsi_job *j, const ls_scanner *s, int64_t siz
 /* Room for @n more bytes in @j's data. */
 static bool reserve(struct lsi_job *j, size_t n)
 {
-	size_t cap = j->cap;
-	uint8_t *nd;
-
-	if (j->len + n <= j->cap)
-		return true;
-	while (cap < j->len + n)
-		cap *= 2;
-	if (!(nd = lsi_realloc(j->data, cap)))
-		return false;
-	j->data = nd;
-	j->cap = cap;
-	return true;
+	return lsi_grow(&j->data, &j->cap, j->len + n, 1, 1);
 }
 
 /* Done adding to @j: a job of its own is queued now, a batch when full. */

@@ -6,6 +6,7 @@
  */
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,4 +67,27 @@ char *lsi_strndup(const char *s, size_t n)
 char *lsi_strdup(const char *s)
 {
 	return lsi_strndup(s, strlen(s));
+}
+
+bool lsi_grow(void *slot, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	void *old, *p;
+
+	if (need <= *cap)
+		return true;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return false;
+		n *= 2;
+	}
+	if (n > SIZE_MAX / size)
+		return false;
+	/* Through memcpy: @slot may hold a pointer of any object type. */
+	memcpy(&old, slot, sizeof(old));
+	if (!(p = lsi_realloc(old, n * size)))
+		return false;
+	memcpy(slot, &p, sizeof(p));
+	*cap = n;
+	return true;
 }

@@ -6,6 +6,7 @@
 #ifndef LSI_ALLOC_H
 #define LSI_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *lsi_malloc(size_t n);
@@ -15,6 +16,12 @@ void lsi_free(void *p);
 /* Heap copy of @s (NUL-terminated) / of @n bytes plus a NUL; NULL on OOM. */
 char *lsi_strdup(const char *s);
 char *lsi_strndup(const char *s, size_t n);
+/*
+ * Grows the array whose pointer is at @slot (*@cap elements of @size bytes)
+ * to hold at least @need elements, doubling from @first. False on OOM, the
+ * array then as it was.
+ */
+bool lsi_grow(void *slot, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
  * Test seam: after @n more successful allocations, fail every further one

@@ -41,6 +41,30 @@ static void test_buf_oom(void **state)
 	lsi_buf_fini(&b);
 }
 
+static void test_grow(void **state)
+{
+	uint64_t *a = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	assert_true(lsi_grow(&a, &cap, 1, sizeof(*a), 4));
+	assert_int_equal(cap, 4);
+	a[3] = 7;
+	assert_true(lsi_grow(&a, &cap, 4, sizeof(*a), 4)); /* fits: unchanged */
+	assert_int_equal(cap, 4);
+	assert_true(lsi_grow(&a, &cap, 9, sizeof(*a), 4)); /* doubles past the need */
+	assert_int_equal(cap, 16);
+	assert_int_equal(a[3], 7);
+	lsi_alloc_fail_after(0);
+	assert_false(lsi_grow(&a, &cap, 17, sizeof(*a), 4)); /* OOM: left as it was */
+	lsi_alloc_fail_after(-1);
+	assert_int_equal(cap, 16);
+	assert_int_equal(a[3], 7);
+	assert_false(lsi_grow(&a, &cap, SIZE_MAX / 4, sizeof(*a), 4)); /* overflow */
+	assert_int_equal(cap, 16);
+	lsi_free(a);
+}
+
 static void test_json(void **state)
 {
 	struct lsi_buf b;
@@ -114,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),  cmocka_unit_test(test_buf_oom),
+		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_json),     cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_utf8),     cmocka_unit_test(test_hash),
 	};
