@@ -2,10 +2,12 @@
 /* Member offload to worker threads; see offload.h. */
 #include "offload.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -21,6 +23,7 @@
 #define BATCH_BYTES (256u << 10) /* a batch's member bytes */
 #define BATCH_PARTS 64u          /* ... and members */
 #define BATCH_MEMBER (64u << 10) /* members above this go alone */
+#define WORKER_NICE 10           /* workers' priority below the calling thread's */
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -270,7 +273,19 @@ static void *worker(void *arg)
 {
 	ls_scanner *sh = arg;
 	struct lsi_offload *o = sh->offload;
+	int nice;
 
+	/*
+	 * Workers yield to the stages only one thread can run (the read-ahead
+	 * decompressor, the calling thread's parsing and replay): on two cores
+	 * with four threads those stages otherwise wait for a share of a core
+	 * and starve the workers in turn (measured: -j2 on next 10-13% faster,
+	 * on the kernel tarball 10%). Linux keeps the nice value per thread.
+	 */
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, 0, nice + WORKER_NICE > 19 ? 19 : nice + WORKER_NICE);
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
 		struct lsi_job *j = o->next_queued;
