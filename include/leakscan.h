@@ -96,8 +96,10 @@ typedef enum ls_param {
 	LS_PARAM_SHOW_SECRETS = 7,     /**< 1: match/secret unredacted */
 	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
 	LS_PARAM_THREADS = 9,          /**< 2+: members up to 4 MiB are scanned by
-	                                    this many worker threads and the outer
-	                                    stream inflates ahead on another, while
+	                                    this many worker threads (at 10 nice
+	                                    levels below the calling thread) and a
+	                                    stream decompressed on the calling
+	                                    thread inflates ahead on another, while
 	                                    the calling thread parses; findings are
 	                                    still delivered on the calling thread,
 	                                    in the order one thread gives */
