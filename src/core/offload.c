@@ -12,7 +12,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
-#define QUEUE_BYTES (16u << 20) /* copied member bytes waiting per worker */
+#define QUEUE_BYTES (8u << 20) /* copied member bytes waiting per worker */
 #define QUEUE_JOBS 4096u        /* jobs waiting, whatever their size */
 #define JOB_BLOCK (256u << 10)  /* blocks a job's stream hands out */
 #define NONE SIZE_MAX
