@@ -5,8 +5,9 @@
  * a small ring of buffers, so inflating overlaps with parsing and
  * scanning on the caller's thread. Findings, callbacks and everything
  * else stay on the caller's thread, so output order never depends on
- * timing. This is the library's one thread: decompression is the half of
- * the work that cannot be split per member (a .tar.gz is one stream).
+ * timing. Decompression is the part of the work that cannot be split per
+ * member (a .tar.gz is one stream), so it gets a thread of its own beside
+ * the member workers (core/offload.c).
  */
 #include <pthread.h>
 #include <string.h>
