@@ -329,6 +329,34 @@ def zip_encrypted_member_reported(d):
 
 
 @case
+def zip_entries_inflated_by_workers(d):
+    """A jar too big to go whole to a worker, inside a .tar.gz: its entries
+    are inflated on the worker threads (a nested jar with them), with the
+    same findings in the same order as on one thread."""
+    filler = [('lib/f%03d.bin' % i, os.urandom(40000)) for i in range(120)]
+    inner = zip_bytes([('com/acme/Inner.class', b'\xca\xfe\xba\xbe' + SECRET_LINE)])
+    secrets = [('conf/k%02d.properties' % i, b'x=1\n' * i + SECRET_LINE) for i in range(12)]
+    big = zip_bytes(filler[:60] + secrets[:6] + [('BOOT-INF/lib/inner.jar', inner)] +
+                    filler[60:] + secrets[6:] + [('notes/DEBUG.txt', b'DEBUG-MARKER-404\n')])
+    expect(len(big) > (4 << 20), len(big))
+    write(d, 'app.tar.gz', gz(tar_bytes([('app/app.jar', big), ('app/x.txt', SECRET_LINE)])))
+    outs = []
+    for j in ('1', '2', '3'):
+        rc, fs, err, _, _ = scan(d, '--threads', j, 'app.tar.gz')
+        expect(rc == 1, (j, rc, err))
+        outs.append(fs)
+    want = ([('app.tar.gz', 'app/app.jar', n) for n, _ in secrets[:6]] +
+            [('app.tar.gz', 'app/app.jar', 'BOOT-INF/lib/inner.jar', 'com/acme/Inner.class')] +
+            [('app.tar.gz', 'app/app.jar', n) for n, _ in secrets[6:]] +
+            [('app.tar.gz', 'app/x.txt')])
+    got = [tuple(f['path']) for f in outs[0] if f['rule'] == 'f-aws-key-id']
+    expect(got == want, got)
+    expect(paths(outs[0], 'f-marker') == [('app.tar.gz', 'app/app.jar', 'notes/DEBUG.txt')],
+           outs[0])
+    expect(outs[0] == outs[1] == outs[2], 'output differs between 1, 2 and 3 threads')
+
+
+@case
 def zip_member_damage_same_at_any_size_and_thread_count(d):
     """A CRC mismatch is said for a member smaller than the sniffer's
     read-ahead as for a large one, and a member holding more than its
