@@ -101,9 +101,10 @@ struct zip {
 	const struct lsi_decoder_ops *dec_ops;
 	struct lsi_rawinf *inf; /* deflate: ISA-L or zlib, made on first read */
 	struct lsi_packed packed; /* the current member, for another thread */
-	/* Last: a detached entry reader (zip_packed_open) leaves them unset. */
-	uint8_t hbuf[65536];    /* a local header's name or extra field */
+	/* Last, so that a detached entry reader (zip_packed_open) neither
+	 * clears out nor allocates hbuf, which only the local-header walk uses. */
 	uint8_t out[OUT_CAP];
+	uint8_t hbuf[65536];    /* a local header's name or extra field */
 };
 
 /* What a detached entry reader needs to know of the entry. */
@@ -848,13 +849,13 @@ static const struct lsi_bstream_ops detached_ops = { data_read, detached_close }
 static struct lsi_bstream *zip_packed_open(const uint8_t *raw, size_t len, const void *recipe,
 					   const struct lsi_guard *guard)
 {
-	struct zip *z = lsi_malloc(sizeof(*z));
+	struct zip *z = lsi_malloc(offsetof(struct zip, hbuf));
 	struct zrecipe r;
 	struct lsi_member m;
 
 	if (!z)
 		return NULL;
-	memset(z, 0, offsetof(struct zip, hbuf));
+	memset(z, 0, offsetof(struct zip, out));
 	memcpy(&r, recipe, sizeof(r));
 	z->lim.guard = guard;
 	z->cur.flags = r.flags;
