@@ -16,13 +16,14 @@
 #define QUEUE_JOBS 4096u        /* jobs waiting, whatever their size */
 #define JOB_BLOCK (256u << 10)  /* blocks a job's stream hands out */
 #define NONE SIZE_MAX
-#define SPARES 8                /* member buffers kept for reuse */
-#define SPARE_MIN (64u << 10)   /* smallest buffer worth keeping */
+#define BATCH_SPARES 4           /* batch buffers kept for reuse */
+#define LARGE_SPARES 1           /* ... and one of a larger member */
 /* Small members travel in batches: one job, one wake-up, one buffer for
  * many files of a source tree instead of one each. */
 #define BATCH_BYTES (256u << 10) /* a batch's member bytes */
 #define BATCH_PARTS 64u          /* ... and members */
 #define BATCH_MEMBER (64u << 10) /* members above this go alone */
+#define BATCH_CAP (BATCH_BYTES + BATCH_MEMBER) /* a batch's buffer: never grows */
 #define WORKER_NICE 10           /* workers' priority below the calling thread's */
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
@@ -89,12 +90,17 @@ struct lsi_offload {
 	size_t queued_bytes, queued_jobs, max_bytes;
 	bool stop, draining;
 	_Atomic uint64_t noted[LSI_NOTE_KINDS]; /* input_seq + 1 of the last note */
-	/* Freed member buffers, reused: a fresh large allocation each time
-	 * costs page faults on every member. */
+	/* Freed member buffers, reused. Batches all have one size and are
+	 * taken back last in, first out, so the caller copies into pages
+	 * that are mapped and likely still in cache; a larger member gets a
+	 * large spare only when it fits snugly, or the spares would keep
+	 * the footprint at its largest members times their number. */
+	uint8_t *batch_spares[BATCH_SPARES];
+	size_t nbatch_spares;
 	struct spare {
 		uint8_t *p;
 		size_t cap;
-	} spares[SPARES];
+	} large_spares[LARGE_SPARES];
 	ls_scanner *own;            /* the caller's shadow, for helping out */
 	unsigned nworkers;
 	pthread_t *threads;
@@ -171,17 +177,22 @@ static void give_back(struct lsi_offload *o, struct lsi_job *j)
 	j->data = NULL;
 	if (!p)
 		return;
-	if (o && cap >= SPARE_MIN) {
+	if (o) {
 		pthread_mutex_lock(&o->mu);
-		for (int i = 0; i < SPARES && p; i++) {
-			struct spare t = o->spares[i];
-
+		if (cap == BATCH_CAP && o->nbatch_spares < BATCH_SPARES) {
+			o->batch_spares[o->nbatch_spares++] = p;
+			p = NULL;
+		} else if (cap > BATCH_CAP) {
 			/* Keep the largest: swap down the list. */
-			if (!t.p || t.cap < cap) {
-				o->spares[i].p = p;
-				o->spares[i].cap = cap;
-				p = t.p;
-				cap = t.cap;
+			for (int i = 0; i < LARGE_SPARES && p; i++) {
+				struct spare t = o->large_spares[i];
+
+				if (!t.p || t.cap < cap) {
+					o->large_spares[i].p = p;
+					o->large_spares[i].cap = cap;
+					p = t.p;
+					cap = t.cap;
+				}
 			}
 		}
 		pthread_mutex_unlock(&o->mu);
@@ -189,27 +200,29 @@ static void give_back(struct lsi_offload *o, struct lsi_job *j)
 	lsi_free(p);
 }
 
-/* A buffer of at least @need bytes: the smallest spare that fits, or new. */
+/* A buffer of at least @need bytes: a spare that fits, or new. */
 static uint8_t *take_buffer(struct lsi_offload *o, size_t need, size_t *cap)
 {
-	int best = -1;
-	uint8_t *p;
+	uint8_t *p = NULL;
 
 	pthread_mutex_lock(&o->mu);
-	for (int i = 0; i < SPARES; i++)
-		if (o->spares[i].p && o->spares[i].cap >= need &&
-		    (best < 0 || o->spares[i].cap < o->spares[best].cap))
-			best = i;
-	if (best >= 0) {
-		p = o->spares[best].p;
-		*cap = o->spares[best].cap;
-		o->spares[best].p = NULL;
-		o->spares[best].cap = 0;
-		pthread_mutex_unlock(&o->mu);
-		return p;
+	if (need <= BATCH_CAP && need > BATCH_CAP / 2 && o->nbatch_spares) {
+		p = o->batch_spares[--o->nbatch_spares];
+		*cap = BATCH_CAP;
+	} else if (need > BATCH_CAP) {
+		for (int i = 0; i < LARGE_SPARES && !p; i++)
+			if (o->large_spares[i].p && o->large_spares[i].cap >= need &&
+			    o->large_spares[i].cap / 2 <= need) {
+				p = o->large_spares[i].p;
+				*cap = o->large_spares[i].cap;
+				o->large_spares[i].p = NULL;
+				o->large_spares[i].cap = 0;
+			}
 	}
 	pthread_mutex_unlock(&o->mu);
-	*cap = need < SPARE_MIN ? need : need + need / 4;
+	if (p)
+		return p;
+	*cap = need == BATCH_BYTES ? BATCH_CAP : need > BATCH_CAP ? need + need / 4 : need;
 	return lsi_malloc(*cap);
 }
 
@@ -333,8 +346,10 @@ void lsi_offload_free(struct lsi_offload *o)
 	for (unsigned i = 0; i < o->nworkers; i++)
 		shadow_free(o->shadows[i]);
 	shadow_free(o->own);
-	for (int i = 0; i < SPARES; i++)
-		lsi_free(o->spares[i].p);
+	for (size_t i = 0; i < o->nbatch_spares; i++)
+		lsi_free(o->batch_spares[i]);
+	for (int i = 0; i < LARGE_SPARES; i++)
+		lsi_free(o->large_spares[i].p);
 	pthread_cond_destroy(&o->cv_work);
 	pthread_cond_destroy(&o->cv_done);
 	pthread_mutex_destroy(&o->mu);
