@@ -32,18 +32,22 @@ static const int8_t b64val[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
 };
 
-bool lsi_text_like(const uint8_t *p, size_t n)
+/*
+ * Bytes of @p that are not text (printable ASCII, tab, CR, LF or whole
+ * UTF-8 sequences; a sequence cut by the end of @p still counts), stopping
+ * once there are more than @limit; SIZE_MAX when there is a NUL. Bad bytes
+ * only add up: a prefix never has more than the whole.
+ */
+static size_t count_bad(const uint8_t *p, size_t n, size_t limit)
 {
-	size_t good = 0, bad_max = n / 10; /* at least 90% must be text */
+	size_t good = 0;
 
-	if (!n)
-		return false;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 		size_t len, k;
 
 		if (c == 0)
-			return false;
+			return SIZE_MAX;
 		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') {
 			good++;
 			continue;
@@ -53,18 +57,22 @@ bool lsi_text_like(const uint8_t *p, size_t n)
 			for (k = 1; k < len && i + k < n; k++)
 				if ((p[i + k] & 0xc0) != 0x80)
 					break;
-			/* A sequence cut by the end of the sample still counts. */
 			if (k == len || i + k == n) {
 				good += k;
 				i += k - 1;
 				continue;
 			}
 		}
-		/* Bad bytes only add up: decoded noise fails within a few. */
-		if (i + 1 - good > bad_max)
-			return false;
+		if (i + 1 - good > limit)
+			return i + 1 - good;
 	}
-	return good * 10 >= n * 9;
+	return n - good;
+}
+
+bool lsi_text_like(const uint8_t *p, size_t n)
+{
+	/* At least 90% must be text. */
+	return n && count_bad(p, n, n / 10) <= n / 10;
 }
 
 void lsi_b64scan_init(struct lsi_b64scan *b, const struct lsi_b64_sink *sink, void *user)
@@ -114,6 +122,8 @@ static void put_tail(struct lsi_b64scan *b)
 	b->quad_n = 0;
 }
 
+#define JUDGE_PREFIX_MIN 16 /* characters decoded before the rest of a head */
+
 /* Decodes the held head and decides: text is announced, anything else skipped. */
 static void judge(struct lsi_b64scan *b, bool at_end)
 {
@@ -121,6 +131,35 @@ static void judge(struct lsi_b64scan *b, bool at_end)
 
 	_Static_assert(LSI_B64_OUT >= LSI_B64_JUDGE_CHARS / 4 * 3, "a whole head fits in out");
 
+	/* Decoded noise (a long identifier, a hash) fails on its first
+	 * quarter: no need to decode the rest. The whole would decode to at
+	 * most n_max bytes, and a prefix has no more bad bytes than the whole. */
+	size_t pre = (q / 4 + 3) & ~(size_t)3;
+
+	if (pre < JUDGE_PREFIX_MIN)
+		pre = JUDGE_PREFIX_MIN;
+	if (pre < q) {
+		size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10;
+
+		for (i = 0; i < pre; i += 4) {
+			uint32_t v = (uint32_t)b64val[b->head[i]] << 18 |
+				     (uint32_t)b64val[b->head[i + 1]] << 12 |
+				     (uint32_t)b64val[b->head[i + 2]] << 6 |
+				     (uint32_t)b64val[b->head[i + 3]];
+
+			b->out[i / 4 * 3] = (uint8_t)(v >> 16);
+			b->out[i / 4 * 3 + 1] = (uint8_t)(v >> 8);
+			b->out[i / 4 * 3 + 2] = (uint8_t)v;
+		}
+		i = 0;
+		if (count_bad(b->out, pre / 4 * 3, bad_max) > bad_max) {
+			b->out_len = 0;
+			b->quad = 0;
+			b->quad_n = 0;
+			b->state = B64_SKIP;
+			return;
+		}
+	}
 	b->out_len = 0;
 	b->quad = 0;
 	b->quad_n = 0;

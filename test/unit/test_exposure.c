@@ -210,6 +210,58 @@ static void test_b64_paths_agree(void **state)
 	lsi_free(in);
 }
 
+/* Base64 of @n bytes of @in into @out (NUL-terminated). */
+static void b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* A run is judged on its head; the judge may stop at a prefix, so a head
+ * whose non-text bytes all come first must be judged as a whole: as many
+ * as one in ten passes, one more does not. */
+static void test_b64_bad_bytes_first(void **state)
+{
+	static const size_t lens[] = { 24, 33, 48, 63, 96, 150, 192 };
+	uint8_t plain[200];
+	char enc[300], in[320], want[260];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(lens) / sizeof(*lens); k++) {
+		size_t n = lens[k];
+
+		for (size_t extra = 0; extra < 2; extra++) {
+			size_t bad = n / 10 + extra;
+			char *got;
+
+			for (size_t i = 0; i < n; i++)
+				plain[i] = i < bad ? 0x01 : (uint8_t)('a' + i % 26);
+			b64_encode(plain, n, enc);
+			snprintf(in, sizeof(in), "k=%s;", enc);
+			got = b64_run(in, strlen(in), 0);
+			if (extra) {
+				assert_string_equal(got, "");
+			} else {
+				snprintf(want, sizeof(want), "B2:%.*s|", (int)n, (const char *)plain);
+				assert_string_equal(got, want);
+			}
+			lsi_free(got);
+		}
+	}
+}
+
 static void test_text_like(void **state)
 {
 	(void)state;
@@ -860,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_b64_runs),
 		cmocka_unit_test(test_b64_wrapped_and_long),
 		cmocka_unit_test(test_b64_paths_agree),
+		cmocka_unit_test(test_b64_bad_bytes_first),
 		cmocka_unit_test(test_text_like),
 		cmocka_unit_test(test_u16),
 		cmocka_unit_test(test_zlib),
