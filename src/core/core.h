@@ -81,6 +81,10 @@ struct ls_scanner {
 	 * shadow scanner the job whose deliveries are recorded. */
 	struct lsi_offload *offload;
 	struct lsi_job *job;
+	/* The read-ahead streams being read (innermost last): a job may pin
+	 * their blocks instead of copying (offload.c). */
+	struct lsi_bstream *rings[4];
+	unsigned nrings;
 	/* Progress (ls_scanner_set_progress): */
 	ls_progress_fn progress;
 	void *progress_user;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "decode/decode.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -25,6 +26,8 @@
 #define BATCH_MEMBER (64u << 10) /* members above this go alone */
 #define BATCH_CAP (BATCH_BYTES + BATCH_MEMBER) /* a batch's buffer: never grows */
 #define WORKER_NICE 10           /* workers' priority below the calling thread's */
+#define PIN_MIN (16u << 10)      /* pieces below this are copied, not pinned */
+#define PIN_FOOTPRINT (256u << 10) /* what one pin may hold alive: a read-ahead block */
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -41,9 +44,21 @@ struct rec {
 	size_t path_first;       /* in job->path_offs */
 };
 
+/*
+ * A run of a member's bytes: in a read-ahead block the job pinned instead
+ * of copying (decode.h), or in the job's data.
+ */
+struct seg {
+	struct lsi_apin *pin;    /* NULL: the bytes are at the job's data + off */
+	const uint8_t *p;
+	size_t off, len;
+};
+
 /* One member of a job: its bytes in the job's data, and its place. */
 struct part {
 	size_t off, len;
+	struct seg *segs;        /* when not NULL, the bytes are these runs */
+	size_t nsegs, capsegs;
 	char *name;              /* its path element, after the job's prefix */
 	int64_t size_hint;
 	int kind;
@@ -58,6 +73,7 @@ struct lsi_job {
 	enum jstate state;
 	uint8_t *data;           /* every part's bytes, one after the other */
 	size_t len, cap;
+	size_t npins;            /* read-ahead blocks its parts pinned */
 	struct part *parts;
 	size_t nparts, capparts;
 	int depth;               /* of every part */
@@ -107,6 +123,12 @@ struct lsi_offload {
 	ls_scanner **shadows;
 };
 
+/* The memory @j holds while it waits: its copies and its pinned blocks. */
+static size_t footprint(const struct lsi_job *j)
+{
+	return j->len + j->npins * PIN_FOOTPRINT;
+}
+
 /* ---- shadow scanners ---- */
 
 static ls_scanner *shadow_new(const ls_scanner *s)
@@ -142,7 +164,7 @@ struct job_stream {
 	struct lsi_bstream base;
 	const uint8_t *data;
 	const struct part *p;
-	size_t off;
+	size_t off, seg;
 };
 
 static enum lsi_rd job_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
@@ -150,7 +172,15 @@ static enum lsi_rd job_read(struct lsi_bstream *bs, const uint8_t **buf, size_t 
 	struct job_stream *js = (struct job_stream *)bs;
 	const struct part *p = js->p;
 
-	if (js->off < p->len) {
+	if (p->segs) {
+		if (js->seg < p->nsegs) {
+			const struct seg *g = &p->segs[js->seg++];
+
+			*buf = g->pin ? g->p : js->data + g->off;
+			*len = g->len;
+			return LSI_RD_OK;
+		}
+	} else if (js->off < p->len) {
 		*buf = js->data + p->off + js->off;
 		*len = p->len - js->off < JOB_BLOCK ? p->len - js->off : JOB_BLOCK;
 		js->off += *len;
@@ -168,12 +198,23 @@ static void job_close(struct lsi_bstream *bs)
 
 static const struct lsi_bstream_ops job_ops = { job_read, job_close };
 
-/* Returns @j's member buffer to the spares (or frees it). */
+/* Lets go of the read-ahead blocks @j's parts pinned. */
+static void unpin_all(struct lsi_job *j)
+{
+	for (size_t i = 0; i < j->nparts; i++)
+		for (size_t k = 0; k < j->parts[i].nsegs; k++) {
+			lsi_async_unpin(j->parts[i].segs[k].pin);
+			j->parts[i].segs[k].pin = NULL;
+		}
+}
+
+/* Returns @j's member buffer to the spares (or frees it), and its pins. */
 static void give_back(struct lsi_offload *o, struct lsi_job *j)
 {
 	uint8_t *p = j->data;
 	size_t cap = j->cap;
 
+	unpin_all(j);
 	j->data = NULL;
 	if (!p)
 		return;
@@ -478,9 +519,11 @@ static void job_free(struct lsi_job *j)
 	for (size_t i = 0; i < j->path_count; i++)
 		lsi_free(j->path[i]);
 	lsi_free(j->path);
+	unpin_all(j);
 	for (size_t i = 0; i < j->nparts; i++) {
 		lsi_free(j->parts[i].name);
 		lsi_free(j->parts[i].end_msg);
+		lsi_free(j->parts[i].segs);
 	}
 	lsi_free(j->parts);
 	lsi_free(j->data);
@@ -550,7 +593,7 @@ static void replay_oldest(ls_scanner *s)
 	o->head = j->next;
 	if (!o->head)
 		o->tail = NULL;
-	o->queued_bytes -= j->len;
+	o->queued_bytes -= footprint(j);
 	o->queued_jobs--;
 	pthread_mutex_unlock(&o->mu);
 	o->draining = true;
@@ -567,7 +610,7 @@ static void append(struct lsi_offload *o, struct lsi_job *j)
 	else
 		o->head = j;
 	o->tail = j;
-	o->queued_bytes += j->len;
+	o->queued_bytes += footprint(j);
 	o->queued_jobs++;
 }
 
@@ -687,7 +730,7 @@ static void job_queue(ls_scanner *s, struct lsi_job *j)
 	replay_ready(s);
 	/* Bounded memory: past the queue's share, replay from the front. */
 	while (o->head && !s->aborted &&
-	       (o->queued_bytes + j->len > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
+	       (o->queued_bytes + footprint(j) > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
 		replay_oldest(s);
 	pthread_mutex_lock(&o->mu);
 	append(o, j);
@@ -784,6 +827,12 @@ static ls_status part_undo(ls_scanner *s, struct lsi_job *j, struct part *p)
 	if (!j)
 		return LS_ERR_NOMEM;
 	if (p) {
+		for (size_t k = 0; k < p->nsegs; k++)
+			if (p->segs[k].pin) {
+				lsi_async_unpin(p->segs[k].pin);
+				j->npins--;
+			}
+		lsi_free(p->segs);
 		lsi_free(p->name);
 		lsi_free(p->end_msg);
 		j->len = p->off;
@@ -794,19 +843,56 @@ static ls_status part_undo(ls_scanner *s, struct lsi_job *j, struct part *p)
 	return LS_ERR_NOMEM;
 }
 
+/* The read-ahead block holding @b..@b+@n, pinned; NULL to copy instead. */
+static struct lsi_apin *pin_piece(ls_scanner *s, const uint8_t *b, size_t n)
+{
+	struct lsi_apin *pin = NULL;
+
+	for (unsigned i = s->nrings; i-- > 0 && !pin;)
+		pin = lsi_async_pin(s->rings[i], b, n);
+	return pin;
+}
+
+/* Adds a run to @p (a pinned one when @pin is set). */
+static bool seg_add(struct part *p, struct lsi_apin *pin, const uint8_t *b, size_t off, size_t n)
+{
+	struct seg *g;
+
+	if (!pin && p->nsegs && !p->segs[p->nsegs - 1].pin &&
+	    p->segs[p->nsegs - 1].off + p->segs[p->nsegs - 1].len == off) {
+		p->segs[p->nsegs - 1].len += n; /* copies one after the other: one run */
+		return true;
+	}
+	if (!lsi_grow(&p->segs, &p->capsegs, p->nsegs + 1, sizeof(*p->segs), 8))
+		return false;
+	g = &p->segs[p->nsegs++];
+	g->pin = pin;
+	g->p = b;
+	g->off = off;
+	g->len = n;
+	return true;
+}
+
 ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			     int64_t size_hint)
 {
 	size_t need = size_hint > 0 ? (size_t)size_hint : 1;
 	struct lsi_job *j = job_for(s, need, depth);
 	struct part *p = j ? part_add(j, s, size_hint) : NULL;
+	/* A member of its own job takes the read-ahead blocks it lies in
+	 * rather than a copy; a batch's small members are copied. */
+	bool pinning = j && j != s->offload->filling && s->nrings;
 
-	if (!p || !reserve(j, need))
+	if (!p || !reserve(j, pinning ? 1 : need))
 		return part_undo(s, j, p);
+	if (pinning && !(p->segs = lsi_malloc(8 * sizeof(*p->segs))))
+		return part_undo(s, j, p);
+	p->capsegs = 8;
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
 		enum lsi_rd rd = lsi_bstream_read(in, &b, &n);
+		struct lsi_apin *pin;
 
 		if (rd != LSI_RD_OK) {
 			/* An error is met again, in order, when the job runs. */
@@ -815,7 +901,16 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 				return part_undo(s, j, p);
 			break;
 		}
-		if (!reserve(j, n))
+		if (pinning && n >= PIN_MIN && (pin = pin_piece(s, b, n))) {
+			if (!seg_add(p, pin, b, 0, n)) {
+				lsi_async_unpin(pin);
+				return part_undo(s, j, p);
+			}
+			j->npins++;
+			p->len += n;
+			continue;
+		}
+		if (!reserve(j, n) || (pinning && !seg_add(p, NULL, NULL, j->len, n)))
 			return part_undo(s, j, p);
 		memcpy(j->data + j->len, b, n);
 		j->len += n;

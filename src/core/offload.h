@@ -3,7 +3,10 @@
  * Member offload: with --threads 2 or more, members of known size up to
  * LSI_OFFLOAD_MAX_MEMBER (files in a tar, zip entries, with whatever they
  * contain: a source map's sources, a nested archive) are copied out and
- * scanned on worker threads while the caller's thread goes on parsing. A worker scans with a shadow scanner whose deliveries are
+ * scanned on worker threads while the caller's thread goes on parsing; a
+ * member large enough to be a job of its own takes the read-ahead blocks
+ * it lies in instead of a copy, where it can (lsi_async_pin). A worker
+ * scans with a shadow scanner whose deliveries are
  * recorded, not ranked; the caller's thread replays the records in
  * submission order, ranking and calling back exactly as a scan on one
  * thread would. What the caller's thread itself delivers while jobs are

@@ -725,8 +725,17 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		/* Decode ahead on a thread of its own: the outermost layer, or a
 		 * member too large to go whole to a worker (a .deb's data.tar.xz).
 		 * Workers scan with one thread and never get here. */
-		if (s->param[LS_PARAM_THREADS] > 1)
+		if (s->param[LS_PARAM_THREADS] > 1) {
+			bool ring;
+
 			d = lsi_bstream_async(d, dec->read_into);
+			if ((ring = s->nrings < sizeof(s->rings) / sizeof(*s->rings)))
+				s->rings[s->nrings++] = d;
+			st = scan_stream(s, d, depth + 1, -1);
+			if (ring)
+				s->nrings--;
+			return st;
+		}
 		return scan_stream(s, d, depth + 1, -1);
 	}
 	if (cont) {

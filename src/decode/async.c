@@ -8,8 +8,15 @@
  * timing. Decompression is the part of the work that cannot be split per
  * member (a .tar.gz is one stream), so it gets a thread of its own beside
  * the member workers (core/offload.c).
+ *
+ * Each slot's block is an allocation of its own with a reference count,
+ * so that a member worker can take the bytes of a block the reader has
+ * (lsi_async_pin) instead of a copy: when the reader is done with a pinned
+ * block, the slot gets the spare made at pin time and the block lives on
+ * until its last pin goes.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "decode.h"
@@ -22,10 +29,32 @@
  * which saves a pair of context switches for every block. */
 #define WAKE_AT 4
 
-struct slot {
+struct lsi_apin {
+	_Atomic unsigned refs;        /* the ring's own, plus one per pin */
+	struct lsi_apin *spare;       /* the slot's next block once pinned */
 	size_t len;
 	uint8_t data[SLOT_CAP];
 };
+
+static struct lsi_apin *block_new(void)
+{
+	struct lsi_apin *b = lsi_malloc(sizeof(*b));
+
+	if (b) {
+		atomic_init(&b->refs, 1);
+		b->spare = NULL;
+		b->len = 0;
+	}
+	return b;
+}
+
+void lsi_async_unpin(struct lsi_apin *b)
+{
+	if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+		lsi_free(b->spare);
+		lsi_free(b);
+	}
+}
 
 typedef enum lsi_rd (*read_into_fn)(struct lsi_bstream *, uint8_t *, size_t, size_t *);
 
@@ -43,8 +72,8 @@ struct async_stream {
 	enum lsi_rd end;              /* EOF or the error the worker met */
 	char end_msg[LSI_MSG_LEN];
 	bool cancel;                  /* the reader closed early */
-	bool reader_holds;            /* the reader still uses slot head - 1 */
-	struct slot slots[SLOTS];
+	bool reader_holds;            /* the reader still uses slot head */
+	struct lsi_apin *slots[SLOTS];
 };
 
 /* Under the lock: waits for a free slot; false when the reader closed. */
@@ -84,13 +113,13 @@ static void *work_into(struct async_stream *s)
 {
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		struct slot *sl;
+		struct lsi_apin *sl;
 		enum lsi_rd st;
 		size_t n = 0;
 
 		if (!wait_space(s))
 			break;
-		sl = &s->slots[s->tail % SLOTS];
+		sl = s->slots[s->tail % SLOTS];
 		pthread_mutex_unlock(&s->mu);
 		st = s->read_into(s->in, sl->data, SLOT_CAP, &n);
 		pthread_mutex_lock(&s->mu);
@@ -123,13 +152,13 @@ static void *work(void *arg)
 		}
 		while (n) {
 			size_t k;
-			struct slot *sl;
+			struct lsi_apin *sl;
 
 			if (!wait_space(s)) {
 				finish(s, LSI_RD_OK);
 				return NULL;
 			}
-			sl = &s->slots[s->tail % SLOTS];
+			sl = s->slots[s->tail % SLOTS];
 			pthread_mutex_unlock(&s->mu);
 			k = n < SLOT_CAP ? n : SLOT_CAP;
 			memcpy(sl->data, b, k);
@@ -150,7 +179,21 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 
 	pthread_mutex_lock(&s->mu);
 	if (s->reader_holds) {
-		/* The previous block is done with: its slot may be refilled. */
+		/* The previous block is done with: its slot may be refilled,
+		 * with the spare block when a worker pinned this one. */
+		struct lsi_apin *b = s->slots[s->head % SLOTS];
+
+		if (b->spare) {
+			if (atomic_load_explicit(&b->refs, memory_order_acquire) > 1) {
+				s->slots[s->head % SLOTS] = b->spare;
+				b->spare = NULL;
+				lsi_async_unpin(b);
+			} else {
+				/* Every pin went already: keep the block. */
+				lsi_free(b->spare);
+				b->spare = NULL;
+			}
+		}
 		s->head++;
 		s->reader_holds = false;
 		if (s->worker_waiting && SLOTS - 1 - (s->tail - s->head) >= WAKE_AT)
@@ -162,7 +205,7 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 		s->reader_waiting = false;
 	}
 	if (s->head != s->tail) {
-		struct slot *sl = &s->slots[s->head % SLOTS];
+		struct lsi_apin *sl = s->slots[s->head % SLOTS];
 
 		*buf = sl->data;
 		*len = sl->len;
@@ -187,6 +230,8 @@ static void async_close(struct lsi_bstream *bs)
 	/* The worker may be inside a long read of the inner stream; wait. */
 	pthread_join(s->worker, NULL);
 	lsi_bstream_close(s->in);
+	for (int i = 0; i < SLOTS; i++)
+		lsi_async_unpin(s->slots[i]); /* pinned blocks live on */
 	pthread_cond_destroy(&s->cv_data);
 	pthread_cond_destroy(&s->cv_space);
 	pthread_mutex_destroy(&s->mu);
@@ -195,38 +240,69 @@ static void async_close(struct lsi_bstream *bs)
 
 static const struct lsi_bstream_ops async_ops = { async_read, async_close };
 
+struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t n)
+{
+	struct async_stream *s = (struct async_stream *)bs;
+	struct lsi_apin *b = NULL;
+
+	if (!bs || bs->ops != &async_ops)
+		return NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->reader_holds) {
+		struct lsi_apin *h = s->slots[s->head % SLOTS];
+
+		if (p >= h->data && n <= h->len && p - h->data <= (ptrdiff_t)(h->len - n) &&
+		    (h->spare || (h->spare = block_new()))) {
+			atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+			b = h;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return b;
+}
+
+/* No thread after all: frees @s and reads @in on the caller's thread. */
+static struct lsi_bstream *give_up(struct async_stream *s, struct lsi_bstream *in)
+{
+	for (int i = 0; i < SLOTS; i++)
+		lsi_free(s->slots[i]);
+	lsi_free(s);
+	return in;
+}
+
 struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_into)
 {
-	struct async_stream *s = lsi_malloc(sizeof(*s));
+	struct async_stream *s = lsi_calloc(1, sizeof(*s));
 
 	if (!s)
 		return in; /* no memory for read-ahead: read on this thread */
-	memset(s, 0, offsetof(struct async_stream, slots));
+	for (int i = 0; i < SLOTS; i++)
+		if (!(s->slots[i] = block_new())) {
+			for (int k = 0; k < i; k++)
+				lsi_free(s->slots[k]);
+			lsi_free(s);
+			return in;
+		}
 	s->base.ops = &async_ops;
 	s->in = in;
 	s->read_into = read_into;
 	s->end = LSI_RD_EOF;
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
-		lsi_free(s);
-		return in;
-	}
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return give_up(s, in);
 	if (pthread_cond_init(&s->cv_data, NULL) != 0) {
 		pthread_mutex_destroy(&s->mu);
-		lsi_free(s);
-		return in;
+		return give_up(s, in);
 	}
 	if (pthread_cond_init(&s->cv_space, NULL) != 0) {
 		pthread_cond_destroy(&s->cv_data);
 		pthread_mutex_destroy(&s->mu);
-		lsi_free(s);
-		return in;
+		return give_up(s, in);
 	}
 	if (pthread_create(&s->worker, NULL, work, s) != 0) {
 		pthread_cond_destroy(&s->cv_data);
 		pthread_cond_destroy(&s->cv_space);
 		pthread_mutex_destroy(&s->mu);
-		lsi_free(s);
-		return in;
+		return give_up(s, in);
 	}
 	return &s->base;
 }

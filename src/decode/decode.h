@@ -64,6 +64,17 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in,
 				      enum lsi_rd (*read_into)(struct lsi_bstream *, uint8_t *,
 							       size_t, size_t *));
 
+/*
+ * Zero-copy hand-off: when @p..@p+@n lies in the block that @bs (a stream
+ * lsi_bstream_async() made) last handed out, keeps that block's bytes
+ * alive and unchanged until lsi_async_unpin(): the read-ahead thread gets
+ * another block in its place. Call on the reading thread; unpin on any.
+ * NULL when @bs is no such stream, the bytes lie elsewhere, or no memory.
+ */
+struct lsi_apin;
+struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t n);
+void lsi_async_unpin(struct lsi_apin *pin);
+
 /* The decoder whose probe accepts @head, or NULL. */
 const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);
 

@@ -381,6 +381,81 @@ static void test_async(void **state)
 	lsi_buf_fini(&gz);
 }
 
+/*
+ * Pinned read-ahead blocks keep their bytes while the stream goes on (the
+ * slots they came from are refilled many times over) and after it closes;
+ * bytes that are not in the block last handed out cannot be pinned.
+ */
+static void test_async_pin(void **state)
+{
+	static uint8_t big[4 << 20];
+	struct lsi_buf gz;
+	uint64_t total = 0;
+	struct lsi_guard g = { 0, 0, &total, 0 };
+	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
+	struct {
+		struct lsi_apin *pin;
+		const uint8_t *p;
+		size_t n, at;
+	} pins[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13 + i / 1000);
+	lsi_buf_init(&gz, 8 << 20);
+	gz_member(&gz, big, sizeof(big));
+	for (int into = 0; into < 2; into++) {
+		__typeof__(ops->read_into) ri = into ? ops->read_into : NULL;
+		struct lsi_bstream *a;
+		const uint8_t *b, *prev = NULL;
+		size_t n, at = 0, npins = 0, prev_n = 0;
+		int k = 0;
+
+		if (into && !ri)
+			break;
+		a = lsi_bstream_async(ops->open(lsi_bstream_mem(gz.data, gz.len, 1 << 16), &g), ri);
+		{
+			struct lsi_bstream *m = lsi_bstream_mem(gz.data, 1, 1);
+
+			assert_null(lsi_async_pin(m, gz.data, 1)); /* not a read-ahead stream */
+			lsi_bstream_close(m);
+		}
+		while (lsi_bstream_read(a, &b, &n) == LSI_RD_OK) {
+			/* The block handed out before this one is no longer pinnable. */
+			if (prev)
+				assert_null(lsi_async_pin(a, prev, prev_n));
+			assert_null(lsi_async_pin(a, big, 1)); /* not in the block */
+			if (k++ % 2 == 0 && npins < 64 && n > 10) {
+				struct lsi_apin *pin = lsi_async_pin(a, b + 3, n - 10);
+
+				assert_non_null(pin);
+				pins[npins].pin = pin;
+				pins[npins].p = b + 3;
+				pins[npins].n = n - 10;
+				pins[npins].at = at + 3;
+				npins++;
+			}
+			assert_memory_equal(b, big + at, n);
+			prev = b;
+			prev_n = n;
+			at += n;
+		}
+		assert_int_equal(at, sizeof(big));
+		assert_true(npins > 4);
+		/* Half of the pins go before the stream closes, half after. */
+		for (size_t i = 0; i < npins; i += 2) {
+			assert_memory_equal(pins[i].p, big + pins[i].at, pins[i].n);
+			lsi_async_unpin(pins[i].pin);
+		}
+		lsi_bstream_close(a);
+		for (size_t i = 1; i < npins; i += 2) {
+			assert_memory_equal(pins[i].p, big + pins[i].at, pins[i].n);
+			lsi_async_unpin(pins[i].pin);
+		}
+	}
+	lsi_buf_fini(&gz);
+}
+
 /* Raw deflate of @in with zlib; returns the compressed length. */
 static size_t deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level)
 {
@@ -480,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_ratio),
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_async_pin),
 		cmocka_unit_test(test_raw_inflate_backends),
 	};
 
