@@ -757,9 +757,10 @@ static bool joins(const struct lsi_job *f, const ls_scanner *s, int depth, size_
 /*
  * The job a member of @need bytes goes into: the batch being filled, or
  * a new one (a batch for a small member, a job of its own for a larger
- * one). Queues the batch it cannot join. NULL on OOM.
+ * one, with room for @room bytes of copies). Queues the batch it cannot
+ * join. NULL on OOM.
  */
-static struct lsi_job *job_for(ls_scanner *s, size_t need, int depth)
+static struct lsi_job *job_for(ls_scanner *s, size_t need, size_t room, int depth)
 {
 	struct lsi_offload *o = s->offload;
 	struct lsi_job *j;
@@ -772,7 +773,7 @@ static struct lsi_job *job_for(ls_scanner *s, size_t need, int depth)
 		o->filling = NULL;
 		job_queue(s, j);
 	}
-	if (!(j = job_new(s, small ? BATCH_BYTES : need, depth)))
+	if (!(j = job_new(s, small ? BATCH_BYTES : room, depth)))
 		return NULL;
 	if (small)
 		o->filling = j;
@@ -877,11 +878,12 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			     int64_t size_hint)
 {
 	size_t need = size_hint > 0 ? (size_t)size_hint : 1;
-	struct lsi_job *j = job_for(s, need, depth);
-	struct part *p = j ? part_add(j, s, size_hint) : NULL;
 	/* A member of its own job takes the read-ahead blocks it lies in
-	 * rather than a copy; a batch's small members are copied. */
-	bool pinning = j && j != s->offload->filling && s->nrings;
+	 * rather than a copy; only pieces too small to pin (the ends of
+	 * blocks) are copied. A batch's small members are copied. */
+	bool pinning = s->nrings && need > BATCH_MEMBER;
+	struct lsi_job *j = job_for(s, need, pinning ? 4 * PIN_MIN : need, depth);
+	struct part *p = j ? part_add(j, s, size_hint) : NULL;
 
 	if (!p || !reserve(j, pinning ? 1 : need))
 		return part_undo(s, j, p);
@@ -910,7 +912,10 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			p->len += n;
 			continue;
 		}
-		if (!reserve(j, n) || (pinning && !seg_add(p, NULL, NULL, j->len, n)))
+		/* A large piece that could not be pinned comes from elsewhere
+		 * (not a read-ahead block): so will the rest, room for all of it. */
+		if (!reserve(j, pinning && n >= PIN_MIN && need > p->len + n ? need - p->len : n) ||
+		    (pinning && !seg_add(p, NULL, NULL, j->len, n)))
 			return part_undo(s, j, p);
 		memcpy(j->data + j->len, b, n);
 		j->len += n;
@@ -923,7 +928,7 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, int depth,
 				    int64_t size_hint)
 {
-	struct lsi_job *j = job_for(s, pk->len, depth);
+	struct lsi_job *j = job_for(s, pk->len, pk->len, depth);
 	struct part *p = j ? part_add(j, s, size_hint) : NULL;
 
 	if (!p || !reserve(j, pk->len))

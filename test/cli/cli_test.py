@@ -372,6 +372,30 @@ def threads_same_output(d):
 
 
 @case
+def threads_members_kept_in_read_ahead_blocks(d):
+    # Members large enough to be jobs of their own reach the workers as the
+    # read-ahead blocks they lie in, not as copies: with many of them the
+    # blocks are refilled many times over while workers still read pinned
+    # ones. Each member keeps its own secret at its own line at any count.
+    import random
+    rnd = random.Random(7)
+    members, want = [], []
+    for i in range(60):
+        key = 'AKIA' + ''.join(rnd.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') for _ in range(16))
+        lines = 3000 + 37 * i
+        body = b''.join(b'%d:%d filler for the read-ahead %x\n' % (i, k, rnd.getrandbits(32))
+                        for k in range(lines))
+        members.append(('m/%02d.txt' % i, body + ('key = %s\n' % key).encode()))
+        want.append(['many.tgz', 'm/%02d.txt' % i, lines + 1, key])
+    write(d, 'many.tgz', gz(tar_bytes(members)))
+    for j in ('1', '2', '3'):
+        rc, fs, err = scan(d, '--show-secrets', '--threads', j, 'many.tgz')
+        expect(rc == 1, (j, rc, err))
+        got = [f['path'] + [f['line'], f['secret']] for f in fs if f['rule'] == 't-aws-key-id']
+        expect(got == want, (j, [g for g, w in zip(got, want) if g != w][:3], len(got)))
+
+
+@case
 def flood_capped_per_rule(d):
     write(d, 'bundle.js', b''.join(b'DEBUG-MARKER-%03d\n' % i for i in range(50)) +
           ('%s\n' % AWS_ID).encode())
