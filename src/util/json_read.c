@@ -36,6 +36,12 @@ static const uint8_t simple_escape[256] = {
 	['r'] = '\r', ['t'] = '\t',
 };
 
+/* The pending output of one escape: a replacement char plus one code point. */
+struct pend {
+	uint8_t b[8];
+	size_t n;
+};
+
 /* Sixteen bytes at once (SSE2, NEON or scalar code, as the compiler sees fit). */
 typedef uint8_t jr_v16 __attribute__((vector_size(16)));
 
@@ -94,6 +100,50 @@ __attribute__((target("avx512bw"))) static size_t plain_run_avx512(const uint8_t
 }
 #endif
 
+/*
+ * The common stretch of a string being kept, fused: plain bytes and
+ * one-letter escapes from @in (@avail bytes) into @out (@room bytes), 64
+ * bytes a step, while at least 64 bytes and room for 64 plus an escape's
+ * output remain. Stops before anything else (a quote, a control byte, a
+ * \u or invalid escape, one cut by the end of @in). The same bytes come
+ * out, and the same pieces, as from the run-then-escape steps of
+ * string_step(), which take over where this stops. Returns the bytes
+ * consumed; *made gets the bytes written.
+ */
+__attribute__((target("avx512bw"))) static size_t chars_avx512(const uint8_t *in, size_t avail,
+							      uint8_t *out, size_t room,
+							      size_t *made)
+{
+	const __m512i q = _mm512_set1_epi8('"'), bs = _mm512_set1_epi8('\\');
+	const __m512i sp = _mm512_set1_epi8(0x20);
+	size_t i = 0, o = 0;
+
+	while (avail - i >= 64 && room - o >= 64 + sizeof(((struct pend *)0)->b)) {
+		__m512i v = _mm512_loadu_si512((const void *)(in + i));
+		__mmask64 m = _mm512_cmpeq_epi8_mask(v, q) | _mm512_cmpeq_epi8_mask(v, bs) |
+			      _mm512_cmplt_epu8_mask(v, sp);
+		size_t k;
+		uint8_t d;
+
+		/* Whole: bytes past the run are overwritten or never used. */
+		_mm512_storeu_si512((void *)(out + o), v);
+		if (!m) {
+			i += 64;
+			o += 64;
+			continue;
+		}
+		k = (size_t)__builtin_ctzll(m);
+		i += k;
+		o += k;
+		if (in[i] != '\\' || i + 1 >= avail || !(d = simple_escape[in[i + 1]]))
+			break;
+		out[o++] = d;
+		i += 2;
+	}
+	*made = o;
+	return i;
+}
+
 /* Tests only: 1 keeps plain runs off AVX-512 even where the CPU has it. */
 int lsi_jr_isa_cap;
 
@@ -105,12 +155,6 @@ static size_t plain_run_best(const uint8_t *s, size_t n)
 #endif
 	return plain_run(s, n);
 }
-
-/* The pending output of one escape: a replacement char plus one code point. */
-struct pend {
-	uint8_t b[8];
-	size_t n;
-};
 
 void lsi_jr_init(struct lsi_jr *r, uint8_t *piece, size_t piece_cap, int max_depth)
 {
@@ -553,6 +597,19 @@ static enum lsi_jr_tok string_step(struct lsi_jr *r, struct lsi_jr_event *ev)
 		}
 		if (r->in_pos == r->in_len)
 			goto need;
+#if defined(HAVE_AVX512_RUN)
+		if (!r->str_skip && r->in_len - r->in_pos >= 64 && lsi_jr_isa_cap < 1 &&
+		    __builtin_cpu_supports("avx512bw")) {
+			size_t made;
+
+			r->in_pos += chars_avx512(r->in + r->in_pos, r->in_len - r->in_pos,
+						  r->piece + r->piece_len, r->piece_cap - r->piece_len,
+						  &made);
+			r->piece_len += made;
+			if (r->in_pos == r->in_len)
+				goto need;
+		}
+#endif
 		s = r->in + r->in_pos;
 		avail = r->in_len - r->in_pos;
 		room = r->str_skip ? avail : r->piece_cap - r->piece_len;
