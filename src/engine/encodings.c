@@ -470,9 +470,10 @@ static void u16_end(struct lsi_u16scan *u, unsigned q)
 	u->par[q].units = u->par[q].len = 0;
 }
 
-void lsi_u16scan_feed(struct lsi_u16scan *u, const uint8_t *p, size_t n)
+/* The per-byte step over p[i..end) (stream offsets from u->pos). */
+static void u16_bytes(struct lsi_u16scan *u, const uint8_t *p, size_t i, size_t end)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (; i < end; i++) {
 		uint8_t lo = u->prev, hi = p[i];
 		uint64_t at = u->pos + i;
 		unsigned q;
@@ -494,6 +495,44 @@ void lsi_u16scan_feed(struct lsi_u16scan *u, const uint8_t *p, size_t n)
 			u16_end(u, q);
 		}
 	}
+}
+
+#if defined(HAVE_AVX512_PATH)
+/*
+ * Whether the 64 bytes at @p, after @prev, hold a code unit that could be
+ * text: a zero byte after a printable one or a tab. Binaries are mostly
+ * blocks without one, which the per-byte step would pass over unchanged.
+ */
+__attribute__((target("avx512bw"))) static bool u16_may_start(const uint8_t *p, uint8_t prev)
+{
+	__m512i v = _mm512_loadu_si512((const void *)p);
+	uint64_t zero = _mm512_cmpeq_epi8_mask(v, _mm512_setzero_si512());
+	uint64_t text = (_mm512_cmpge_epu8_mask(v, _mm512_set1_epi8(0x20)) &
+			 _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x7f))) |
+			_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
+	uint64_t before = text << 1 | ((prev >= 0x20 && prev < 0x7f) || prev == '\t');
+
+	return (zero & before) != 0;
+}
+#endif
+
+void lsi_u16scan_feed(struct lsi_u16scan *u, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+#if defined(HAVE_AVX512_PATH)
+	bool fast = lsi_b64_isa_cap < 1 && __builtin_cpu_supports("avx512bw");
+
+	while (fast && n - i >= 64) {
+		/* Nothing open and nothing starting: only the last byte matters. */
+		if (u->pos + i > 0 && !u->par[0].units && !u->par[1].units &&
+		    !u16_may_start(p + i, u->prev))
+			u->prev = p[i + 63];
+		else
+			u16_bytes(u, p, i, i + 64);
+		i += 64;
+	}
+#endif
+	u16_bytes(u, p, i, n);
 	u->pos += n;
 }
 

@@ -357,6 +357,49 @@ static void test_u16(void **state)
 	}
 }
 
+/* The 64-byte skip over binary data finds the same runs as byte by byte. */
+static void test_u16_paths_agree(void **state)
+{
+	static const char *const words[] = { "token=AKIAZ3MSJV4WQ7PLXR5T", "C:\\Users\\bob\\x",
+					      "short", "a", "\thello world\t" };
+	unsigned seed = 99;
+	uint8_t *buf = lsi_malloc(70000);
+
+	(void)state;
+	assert_non_null(buf);
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0, chunk = rand_r(&seed) % 3 ? 0 : 1 + rand_r(&seed) % 300;
+		char *out[2];
+
+		while (n < 60000) {
+			int kind = (int)(rand_r(&seed) % 6);
+			size_t len = 1 + rand_r(&seed) % 400;
+
+			if (kind == 0) {
+				n += put_u16(buf + n, words[rand_r(&seed) % 5]);
+			} else if (kind == 1) {
+				memset(buf + n, 0, len); /* padding */
+				n += len;
+			} else if (kind == 2) {
+				for (size_t k = 0; k < len; k++) /* printable and zero, mixed */
+					buf[n++] = rand_r(&seed) % 2 ? 0 : (uint8_t)(0x20 + rand_r(&seed) % 95);
+			} else {
+				for (size_t k = 0; k < len; k++)
+					buf[n++] = (uint8_t)rand_r(&seed);
+			}
+		}
+		for (int cap = 0; cap < 2; cap++) {
+			lsi_b64_isa_cap = cap;
+			out[cap] = u16_run(buf, n, chunk);
+		}
+		lsi_b64_isa_cap = 0;
+		assert_string_equal(out[0], out[1]);
+		lsi_free(out[0]);
+		lsi_free(out[1]);
+	}
+	lsi_free(buf);
+}
+
 /* ---- zlib ---- */
 
 static size_t zread_all(struct lsi_bstream *z, uint8_t *out, size_t cap, enum lsi_rd *last)
@@ -915,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_b64_bad_bytes_first),
 		cmocka_unit_test(test_text_like),
 		cmocka_unit_test(test_u16),
+		cmocka_unit_test(test_u16_paths_agree),
 		cmocka_unit_test(test_zlib),
 		cmocka_unit_test(test_elf),
 		cmocka_unit_test(test_elf_self),
