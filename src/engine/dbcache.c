@@ -28,13 +28,24 @@
 
 void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1])
 {
+	const struct lsi_ruleset *rs = e->rs;
 	struct lsi_buf b;
+	size_t i = 0;
 
 	lsi_buf_init(&b, SIZE_MAX / 2);
 	lsi_buf_printf(&b, "%s|%s|%u|", MAGIC, hs_version(), LSI_WINDOW);
-	for (size_t i = 0; i < e->count; i++) {
+	/* The built-in rules as one digest made at build time (hashing every
+	 * pattern here was a tenth of start-up), then which are disabled. */
+	if (rs->packed && rs->pack_first + rs->pack_count <= e->count)
+		lsi_buf_printf(&b, "pack %zu+%zu %s\n", rs->pack_first, rs->pack_count,
+			       lsi_builtin_pack_digest);
+	for (; i < e->count; i++) {
 		const struct lsi_rule *r = e->rules[i].def;
 
+		if (rs->packed && i >= rs->pack_first && i < rs->pack_first + rs->pack_count) {
+			lsi_buf_putc(&b, r->disabled ? '1' : '0');
+			continue;
+		}
 		lsi_buf_printf(&b, "%zu|%d|%d|%s|%s\n", i, r->disabled, r->path_rule || r->analyzer,
 			       r->pattern ? r->pattern : "", r->hs_pattern ? r->hs_pattern : "");
 	}

@@ -4,5 +4,13 @@
 
 ls_status lsi_ruleset_load_builtin(struct lsi_ruleset *rs)
 {
-	return lsi_ruleset_unpack(rs, lsi_builtin_pack, lsi_builtin_pack_len, true);
+	size_t first = rs->count;
+	ls_status st = lsi_ruleset_unpack(rs, lsi_builtin_pack, lsi_builtin_pack_len, true);
+
+	if (st == LS_OK && !rs->packed) {
+		rs->packed = true;
+		rs->pack_first = first;
+		rs->pack_count = rs->count - first;
+	}
+	return st;
 }

@@ -9,6 +9,7 @@
 
 #include "ruleset.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 static void diag(const char *file, unsigned line, const char *msg, void *user)
 {
@@ -50,6 +51,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < out.len; i++)
 		fprintf(f, "%s%u,", i % 24 ? "" : "\n", out.data[i]);
 	fprintf(f, "\n};\n");
+	{
+		char hex[65];
+
+		lsi_sha256_hex(out.data, out.len, "", 0, hex, 64);
+		fprintf(f, "const char lsi_builtin_pack_digest[] = \"%s\";\n", hex);
+	}
 	rc = fclose(f) == 0 ? 0 : 1;
 	lsi_buf_fini(&out);
 done:

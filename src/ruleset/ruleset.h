@@ -67,6 +67,10 @@ struct lsi_ruleset {
 	 * runs for every analyzer finding and every allow comment. */
 	size_t *by_id;
 	size_t by_id_count;
+	/* The built-in rules, when loaded: rules[pack_first .. + pack_count)
+	 * as packed, whose patterns lsi_builtin_pack_digest stands for. */
+	size_t pack_first, pack_count;
+	bool packed;
 };
 
 void lsi_ruleset_init(struct lsi_ruleset *rs);
@@ -115,9 +119,12 @@ struct lsi_builtin_file {
 extern const struct lsi_builtin_file lsi_builtin_rules[];
 extern const size_t lsi_builtin_rules_count;
 
-/* The built-in rules, packed at build time by the packer (pack_main.c). */
+/* The built-in rules, packed at build time by the packer (pack_main.c),
+ * and the SHA-256 of the packed bytes (hex): what the rules say, for the
+ * database cache key without hashing every pattern at start-up. */
 extern const uint8_t lsi_builtin_pack[];
 extern const size_t lsi_builtin_pack_len;
+extern const char lsi_builtin_pack_digest[];
 
 struct lsi_buf;
 /* Appends @rs's rules to @out in the packed form (pack.c); false on OOM. */

@@ -12,7 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/dbcache.h"
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "ruleset/ruleset.h"
 #include "util/alloc.h"
 #include "util/lines.h"
@@ -347,6 +349,64 @@ static void test_path_rules(void **state)
 	}
 }
 
+/* The cache key of @rs's rules, through an engine that only lists them. */
+static void key_of(struct lsi_ruleset *rs, char key[LSI_DBCACHE_KEY_LEN + 1])
+{
+	struct lsi_crule *cr = lsi_calloc(rs->count, sizeof(*cr));
+	struct lsi_engine e;
+
+	assert_non_null(cr);
+	memset(&e, 0, sizeof(e));
+	e.rs = rs;
+	e.count = rs->count;
+	e.rules = cr;
+	for (size_t i = 0; i < rs->count; i++)
+		cr[i].def = &rs->rules[i];
+	lsi_dbcache_key(&e, key);
+	lsi_free(cr);
+}
+
+/*
+ * The built-in rules enter the database cache key as the digest the build
+ * made of them, with which of them are disabled; any other rule with its
+ * pattern. Keys differ whenever the database would.
+ */
+static void test_cache_key(void **state)
+{
+	static const char extra[] = "rules:\n  - id: x-one\n    name: X\n    category: secret\n"
+				    "    severity: high\n    pattern: 'XONE[0-9]{8}'\n";
+	char k[6][LSI_DBCACHE_KEY_LEN + 1];
+	struct lsi_ruleset rs[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		lsi_ruleset_init(&rs[i]);
+		assert_int_equal(lsi_ruleset_load_builtin(&rs[i]), LS_OK);
+		assert_true(rs[i].packed && rs[i].pack_first == 0 && rs[i].pack_count == rs[i].count);
+	}
+	key_of(&rs[0], k[0]);
+	key_of(&rs[1], k[1]);
+	assert_string_equal(k[0], k[1]);
+	assert_int_equal(strlen(k[0]), LSI_DBCACHE_KEY_LEN);
+	rs[1].rules[7].disabled = true;
+	key_of(&rs[1], k[2]);
+	assert_string_not_equal(k[0], k[2]);
+	assert_int_equal(lsi_ruleset_load_mem(&rs[2], "x.yml", extra, strlen(extra), false), LS_OK);
+	key_of(&rs[2], k[3]);
+	assert_string_not_equal(k[0], k[3]);
+	lsi_free(rs[2].rules[rs[2].count - 1].pattern);
+	rs[2].rules[rs[2].count - 1].pattern = lsi_strdup("XONE[0-9]{9}");
+	key_of(&rs[2], k[4]);
+	assert_string_not_equal(k[3], k[4]);
+	/* The same rules read from their files instead of the pack: a key of
+	 * their own (a cache miss at worst, never a wrong database). */
+	rs[0].packed = false;
+	key_of(&rs[0], k[5]);
+	assert_string_not_equal(k[0], k[5]);
+	for (int i = 0; i < 3; i++)
+		lsi_ruleset_fini(&rs[i]);
+}
+
 /*
  * Input that ends right before an unmapped page: Hyperscan's AVX-512
  * literal matcher reads past the end of short inputs, so the engine must
@@ -407,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_entropy_placeholder),
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_path_rules),
+		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
 		cmocka_unit_test(test_input_at_end_of_mapping),
 	};
