@@ -4,8 +4,11 @@
  * input is decompressed once into memory; then the whole database and
  * each rule alone (a one-rule engine over a view of the rule set) stream
  * it through the real matcher, so Hyperscan and PCRE2 confirmation are
- * both in the figure. Costs in one database are not simply additive,
- * but a rule that is slow alone is what drags the whole database down.
+ * both in the figure. Costs in one database are not additive: its literal
+ * matcher is shared, and on source code its cost is spread over hundreds
+ * of rules, so the groups' view (the database without each directory of
+ * rules, timed interleaved with the whole) is the one that says what a
+ * set of rules costs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +170,15 @@ static int by_cost(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+static int by_saving(const void *a, const void *b)
+{
+	const ls_group_cost *x = a, *y = b;
+
+	if (x->seconds_without != y->seconds_without)
+		return x->seconds_without > y->seconds_without ? 1 : -1;
+	return strcmp(x->group, y->group);
+}
+
 ls_status ls_rules_bench(const ls_rules *r, const char *path, unsigned rounds,
 			 ls_rule_cost **costs, size_t *count, double *all_seconds,
 			 uint64_t *bytes, char *err, size_t err_len)
@@ -219,5 +231,120 @@ ls_status ls_rules_bench(const ls_rules *r, const char *path, unsigned rounds,
 	qsort(c, n, sizeof(*c), by_cost);
 	*costs = c;
 	*count = n;
+	return LS_OK;
+}
+
+/* The directory of @file (the rules' group), into @out. */
+static void group_of(const char *file, char *out, size_t n)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+
+	if (!file || !*file)
+		snprintf(out, n, "(no file)");
+	else if (!slash)
+		snprintf(out, n, ".");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - file), file);
+}
+
+static bool content_rule(const struct lsi_rule *rule)
+{
+	return !rule->path_rule && !rule->analyzer && !rule->disabled;
+}
+
+ls_status ls_rules_bench_groups(const ls_rules *r, const char *path, unsigned rounds,
+				ls_group_cost **groups, size_t *count, double *all_seconds,
+				uint64_t *bytes, char *err, size_t err_len)
+{
+	uint8_t *data = NULL;
+	size_t len, ng = 0;
+	ls_group_cost *g = NULL;
+	struct lsi_engine **eng = NULL;
+	struct lsi_ruleset *without = NULL; /* per group: views the engines point into */
+	char name[sizeof(g->group)];
+	ls_status st;
+
+	if (!r || !path || !groups || !count || !all_seconds || !bytes || !err || !err_len ||
+	    !rounds)
+		return LS_ERR_INVALID_ARG;
+	*groups = NULL;
+	*count = 0;
+	err[0] = '\0';
+	if ((st = load_input(path, &data, &len, err, err_len)) != LS_OK)
+		return st;
+	*bytes = len;
+	if (!(g = calloc(r->rs.count + 1, sizeof(*g)))) {
+		st = LS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < r->rs.count; i++) {
+		size_t k = 0;
+
+		if (!content_rule(&r->rs.rules[i]))
+			continue;
+		group_of(r->rs.rules[i].file, name, sizeof(name));
+		while (k < ng && strcmp(g[k].group, name) != 0)
+			k++;
+		if (k == ng)
+			memcpy(g[ng++].group, name, sizeof(name));
+		g[k].rules++;
+	}
+	if (!(eng = lsi_calloc(ng + 1, sizeof(*eng))) ||
+	    !(without = lsi_calloc(ng + 1, sizeof(*without)))) {
+		st = LS_ERR_NOMEM;
+		goto out;
+	}
+	/* One database per group left out, over a view of the rule set: the
+	 * same rules (copies sharing their strings, never freed as rules)
+	 * with that group's disabled. Engines point into their views. */
+	for (size_t k = 0; k < ng && st == LS_OK; k++) {
+		struct lsi_rule *view = lsi_malloc((r->rs.count + 1) * sizeof(*view));
+
+		if (!view) {
+			st = LS_ERR_NOMEM;
+			break;
+		}
+		memcpy(view, r->rs.rules, r->rs.count * sizeof(*view));
+		for (size_t i = 0; i < r->rs.count; i++) {
+			group_of(view[i].file, name, sizeof(name));
+			if (content_rule(&view[i]) && strcmp(name, g[k].group) == 0)
+				view[i].disabled = true;
+		}
+		without[k] = r->rs;
+		without[k].rules = view;
+		if ((st = lsi_engine_new(&without[k], NULL, &eng[k])) != LS_OK)
+			snprintf(err, err_len, "the rules without %s do not compile", g[k].group);
+	}
+	/* Interleaved rounds: the machine's speed drifts less between the
+	 * variants of one round than between whole runs. */
+	for (unsigned round = 0; round < rounds && st == LS_OK; round++) {
+		double t;
+		uint64_t f;
+
+		if ((st = time_engine(r->engine, data, len, 1, &t, &f)) != LS_OK)
+			break;
+		if (round == 0 || t < *all_seconds)
+			*all_seconds = t;
+		for (size_t k = 0; k < ng && st == LS_OK; k++) {
+			st = time_engine(eng[k], data, len, 1, &t, &f);
+			if (round == 0 || t < g[k].seconds_without)
+				g[k].seconds_without = t;
+		}
+	}
+out:
+	for (size_t k = 0; eng && k < ng; k++)
+		lsi_engine_free(eng[k]);
+	for (size_t k = 0; without && k < ng; k++)
+		lsi_free(without[k].rules);
+	lsi_free(eng);
+	lsi_free(without);
+	lsi_free(data);
+	if (st != LS_OK) {
+		free(g);
+		return st;
+	}
+	qsort(g, ng, sizeof(*g), by_saving);
+	*groups = g;
+	*count = ng;
 	return LS_OK;
 }

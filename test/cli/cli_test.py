@@ -372,6 +372,34 @@ def threads_same_output(d):
 
 
 @case
+def rules_bench_per_rule_and_per_directory(d):
+    # Each content rule alone, then what each directory of rules adds to
+    # the whole database; a gzipped reference is read decompressed; a
+    # missing one is a one-line error naming it.
+    mine = ('rules:\n  - id: m-token\n    name: Mine\n    category: secret\n'
+            '    severity: high\n    pattern: \'\\b(MYTOK_[0-9a-f]{16})\\b\'\n'
+            '    examples: [\'MYTOK_0123456789abcdef\']\n'
+            '    negative_examples: [\'MYTOK_0123\']\n')
+    write(d, 'mine/rules.yml', mine.encode())
+    body = b''.join(b'line %d MYTOK_%016x %s\n' % (i, i, AWS_ID.encode()) for i in range(2000))
+    write(d, 'ref.js.gz', gz(body))
+    rc, out, err = run(['rules', 'bench', '--rounds', '2', '--no-default-rules', '--rules', RULES,
+                        '--rules', 'mine', 'ref.js.gz'], d)
+    expect(rc == 0, (rc, err))
+    expect('%.1f MB decompressed' % (len(body) / 1e6) in out, out)
+    groups = {}
+    for line in out.split('what each directory of rules adds')[1].splitlines():
+        parts = line.split()
+        if len(parts) == 5 and parts[1].isdigit():
+            groups[parts[0]] = int(parts[1])
+    content = [l.split()[1] for l in out.splitlines() if l.strip()[:1].isdigit()]
+    expect('m-token' in content and 't-aws-key-id' in content, out)
+    expect(groups.get('mine') == 1 and sum(groups.values()) == len(content), (groups, out))
+    rc, out, err = run(['rules', 'bench', '--no-default-rules', '--rules', RULES, 'nope.js'], d)
+    expect(rc == 1 and 'nope.js' in err and len(err.strip().splitlines()) == 1, (rc, err))
+
+
+@case
 def threads_members_kept_in_read_ahead_blocks(d):
     # Members large enough to be jobs of their own reach the workers as the
     # read-ahead blocks they lie in, not as copies: with many of them the
