@@ -6,10 +6,16 @@
  * the archive is held in memory (up to max-member-bytes, shared with the
  * other in-memory readers of the input) and handed to libarchive from
  * there. Nothing touches the disk. A larger archive is a limit finding.
+ *
+ * libarchive is loaded when the first such archive turns up, not linked:
+ * with the libraries it pulls in (ICU, libxml2, nettle, ...) it was a
+ * fifth of every start-up, for formats most scans never meet.
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +23,44 @@
 #include "decode/decode.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+
+
+/* libarchive 3's soname; the unversioned name where only that is there. */
+static const char *const la_names[] = { "libarchive.so.13", "libarchive.so" };
+
+#define LA_FUNCS(X) X(archive_read_new) X(archive_read_free) X(archive_read_support_format_7zip) X(archive_read_support_format_rar) X(archive_read_support_format_rar5) X(archive_read_support_format_cab) X(archive_read_support_format_xar) X(archive_read_open_memory) X(archive_read_next_header) X(archive_read_data_block) X(archive_error_string) X(archive_entry_pathname) X(archive_entry_pathname_utf8) X(archive_entry_size) X(archive_entry_size_is_set) X(archive_entry_filetype) X(archive_entry_symlink) X(archive_entry_hardlink) X(archive_entry_is_encrypted)
+
+static struct {
+#define LA_PTR(f) __typeof__(f) *f;
+	LA_FUNCS(LA_PTR)
+#undef LA_PTR
+} la_fn;
+static bool la_loaded;
+static char la_why[LSI_MSG_LEN];
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+
+static void la_load(void)
+{
+	void *h = NULL;
+	const char *e = NULL;
+
+	for (size_t i = 0; i < sizeof(la_names) / sizeof(*la_names) && !h; i++)
+		if (!(h = dlopen(la_names[i], RTLD_NOW | RTLD_LOCAL)) && !e)
+			e = dlerror();
+	if (!h) {
+		snprintf(la_why, sizeof(la_why), "libarchive could not be loaded (%s): not opened",
+			 e ? e : la_names[0]);
+		return;
+	}
+#define LA_SYM(f)                                                                          \
+	if (!(*(void **)&la_fn.f = dlsym(h, #f))) {                                        \
+		snprintf(la_why, sizeof(la_why), "libarchive lacks %s: not opened", #f);   \
+		return;                                                                    \
+	}
+	LA_FUNCS(LA_SYM)
+#undef LA_SYM
+	la_loaded = true; /* h stays open for the process's life */
+}
 
 struct la;
 
@@ -70,7 +114,7 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 	for (;;) {
 		if (!l->entry_live)
 			return LSI_RD_EOF;
-		r = archive_read_data_block(l->a, &b, &n, &off);
+		r = la_fn.archive_read_data_block(l->a, &b, &n, &off);
 		if (r == ARCHIVE_EOF) {
 			l->entry_live = false;
 			return LSI_RD_EOF;
@@ -79,7 +123,7 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 			l->entry_live = false;
 			if (r == ARCHIVE_FATAL)
 				l->ended = true;
-			lsi_bstream_fail(bs, "%s", archive_error_string(l->a) ? archive_error_string(l->a)
+			lsi_bstream_fail(bs, "%s", la_fn.archive_error_string(l->a) ? la_fn.archive_error_string(l->a)
 									  : "unreadable member");
 			return LSI_RD_DAMAGED;
 		}
@@ -149,21 +193,28 @@ static void *la_open(struct lsi_bstream *in, const struct lsi_climits *lim)
 	if (lim->held)
 		*lim->held += l->mem.len;
 	l->held = l->mem.len;
-	l->a = archive_read_new();
-	if (!l->a || archive_read_support_format_7zip(l->a) != ARCHIVE_OK ||
-	    archive_read_support_format_rar(l->a) != ARCHIVE_OK ||
-	    archive_read_support_format_rar5(l->a) != ARCHIVE_OK ||
-	    archive_read_support_format_cab(l->a) != ARCHIVE_OK) {
+	pthread_once(&la_once, la_load);
+	if (!la_loaded) {
+		memcpy(l->note, la_why, sizeof(l->note));
+		l->note_st = LSI_RD_DAMAGED;
+		l->ended = true;
+		return l;
+	}
+	l->a = la_fn.archive_read_new();
+	if (!l->a || la_fn.archive_read_support_format_7zip(l->a) != ARCHIVE_OK ||
+	    la_fn.archive_read_support_format_rar(l->a) != ARCHIVE_OK ||
+	    la_fn.archive_read_support_format_rar5(l->a) != ARCHIVE_OK ||
+	    la_fn.archive_read_support_format_cab(l->a) != ARCHIVE_OK) {
 		l->note_st = LSI_RD_NOMEM;
 		l->ended = true;
 		return l;
 	}
 	/* xar needs libarchive built with an XML parser; without one it is skipped. */
-	archive_read_support_format_xar(l->a);
-	if (archive_read_open_memory(l->a, l->mem.data ? l->mem.data : (const uint8_t *)"",
+	la_fn.archive_read_support_format_xar(l->a);
+	if (la_fn.archive_read_open_memory(l->a, l->mem.data ? l->mem.data : (const uint8_t *)"",
 				     l->mem.len) != ARCHIVE_OK) {
-		snprintf(l->note, sizeof(l->note), "%s", archive_error_string(l->a)
-							 ? archive_error_string(l->a)
+		snprintf(l->note, sizeof(l->note), "%s", la_fn.archive_error_string(l->a)
+							 ? la_fn.archive_error_string(l->a)
 							 : "archive could not be opened");
 		l->note_st = LSI_RD_DAMAGED;
 		l->ended = true;
@@ -178,7 +229,7 @@ static void la_close(void *c)
 	if (!l)
 		return;
 	if (l->a)
-		archive_read_free(l->a);
+		la_fn.archive_read_free(l->a);
 	if (l->lim.held)
 		*l->lim.held -= l->held;
 	lsi_buf_fini(&l->mem);
@@ -204,7 +255,7 @@ static enum lsi_rd la_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 	if (l->ended)
 		return LSI_RD_EOF;
 	l->entry_live = l->encrypted = false;
-	r = archive_read_next_header(l->a, &e);
+	r = la_fn.archive_read_next_header(l->a, &e);
 	if (r == ARCHIVE_EOF) {
 		l->ended = true;
 		return LSI_RD_EOF;
@@ -213,7 +264,7 @@ static enum lsi_rd la_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 		/* FAILED: this entry is lost, the next may be fine; FATAL: the end. */
 		if (r == ARCHIVE_FATAL)
 			l->ended = true;
-		snprintf(msg, LSI_MSG_LEN, "%s", archive_error_string(l->a) ? archive_error_string(l->a)
+		snprintf(msg, LSI_MSG_LEN, "%s", la_fn.archive_error_string(l->a) ? la_fn.archive_error_string(l->a)
 									 : "unreadable entry");
 		return LSI_RD_DAMAGED;
 	}
@@ -223,15 +274,15 @@ static enum lsi_rd la_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 		l->ended = true;
 		return LSI_RD_LIMIT;
 	}
-	name = archive_entry_pathname_utf8(e);
+	name = la_fn.archive_entry_pathname_utf8(e);
 	if (!name)
-		name = archive_entry_pathname(e);
+		name = la_fn.archive_entry_pathname(e);
 	if (!name)
 		name = "";
 	m->name = name;
 	m->name_len = strlen(name);
-	m->size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-	switch (archive_entry_filetype(e)) {
+	m->size = la_fn.archive_entry_size_is_set(e) ? la_fn.archive_entry_size(e) : -1;
+	switch (la_fn.archive_entry_filetype(e)) {
 	case AE_IFREG:
 		m->type = LSI_M_FILE;
 		break;
@@ -240,17 +291,17 @@ static enum lsi_rd la_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 		break;
 	case AE_IFLNK:
 		m->type = LSI_M_SYMLINK;
-		m->link = archive_entry_symlink(e);
+		m->link = la_fn.archive_entry_symlink(e);
 		break;
 	default:
-		m->type = archive_entry_hardlink(e) ? LSI_M_HARDLINK : LSI_M_OTHER;
-		m->link = archive_entry_hardlink(e);
+		m->type = la_fn.archive_entry_hardlink(e) ? LSI_M_HARDLINK : LSI_M_OTHER;
+		m->link = la_fn.archive_entry_hardlink(e);
 	}
 	if (m->type == LSI_M_FILE) {
 		l->data.base.pos = 0;
 		l->data.base.msg[0] = '\0';
 		m->data = &l->data.base;
-		l->encrypted = archive_entry_is_encrypted(e) != 0;
+		l->encrypted = la_fn.archive_entry_is_encrypted(e) != 0;
 		l->entry_live = !l->encrypted;
 	}
 	return LSI_RD_OK;
