@@ -142,7 +142,7 @@ static ls_scanner *shadow_new(const ls_scanner *s)
 	sh->total = s->total;
 	sh->rulecount = lsi_calloc(s->rules->rs.count ? s->rules->rs.count : 1,
 				   sizeof(*sh->rulecount));
-	if (!sh->rulecount || lsi_matcher_new(s->rules->engine, &sh->matcher) != LS_OK) {
+	if (!sh->rulecount || lsi_matcher_clone(s->matcher, &sh->matcher) != LS_OK) {
 		lsi_free(sh->rulecount);
 		lsi_free(sh);
 		return NULL;

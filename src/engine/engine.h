@@ -73,6 +73,9 @@ int lsi_engine_match_path(const struct lsi_engine *e, struct lsi_matcher *m,
 			  const char *name, size_t len, lsi_hit_fn fn, void *user);
 
 ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out);
+/* Another matcher for @src's engine (one per thread), made from @src's
+ * sizes: quicker than lsi_matcher_new(), which checks the databases. */
+ls_status lsi_matcher_clone(const struct lsi_matcher *src, struct lsi_matcher **out);
 void lsi_matcher_free(struct lsi_matcher *m);
 
 /* Opens a stream delivering hits to @fn; streams are pooled per matcher. */

@@ -56,7 +56,9 @@ struct lsi_mstream {
 	size_t def_count;
 };
 
-ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
+/* lsi_matcher_new() and _clone(): a scratch from @like, or a new one. */
+static ls_status matcher_make(const struct lsi_engine *e, const struct lsi_matcher *like,
+			      struct lsi_matcher **out)
 {
 	struct lsi_matcher *m;
 
@@ -64,11 +66,18 @@ ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
 	if (!(m = lsi_calloc(1, sizeof(*m))))
 		return LS_ERR_NOMEM;
 	m->e = e;
-	/* One scratch serves both databases: the second call grows it. */
-	if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
-		goto oom;
-	if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
-		goto oom;
+	if (like && like->scratch) {
+		/* A copy of a scratch sized for both databases: no second check
+		 * of the databases' checksums (a pass over megabytes each). */
+		if (hs_clone_scratch(like->scratch, &m->scratch) != HS_SUCCESS)
+			goto oom;
+	} else {
+		/* One scratch serves both databases: the second call grows it. */
+		if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
+			goto oom;
+		if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
+			goto oom;
+	}
 	if (!(m->path_hit = lsi_calloc(e->count ? e->count : 1, 1)))
 		goto oom;
 	if (!(m->md = pcre2_match_data_create(10, NULL)))
@@ -81,6 +90,16 @@ ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
 oom:
 	lsi_matcher_free(m);
 	return LS_ERR_NOMEM;
+}
+
+ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out)
+{
+	return matcher_make(e, NULL, out);
+}
+
+ls_status lsi_matcher_clone(const struct lsi_matcher *src, struct lsi_matcher **out)
+{
+	return matcher_make(src->e, src, out);
 }
 
 static void mstream_destroy(struct lsi_mstream *s)
