@@ -3,7 +3,8 @@
  * The streaming JSON tokenizer on arbitrary bytes. The first byte picks a
  * piece buffer size and a block size; the rest is tokenized whole and in
  * those blocks, and a digest of every token (with piece bytes and
- * offsets) must agree, as must the error.
+ * offsets) must agree, as must the error; and whole, with and without the
+ * 64-byte string paths (lsi_jr_isa_cap).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	piece_cap = LSI_JR_PIECE_MIN + data[0] % 64;
+	/* Up to 256 + PIECE_MIN: room for the 64-byte string path too. */
+	piece_cap = LSI_JR_PIECE_MIN + (size_t)(data[0] % 64) * 4;
 	block = 1 + (data[0] >> 4) % 7;
 	data++;
 	size--;
@@ -95,6 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	run(data, size, piece_cap, 1, false, &split);
 	if (whole.h != split.h)
+		abort();
+	lsi_jr_isa_cap = 1;
+	run(data, size, piece_cap, size ? size : 1, false, &split);
+	lsi_jr_isa_cap = 0;
+	if (whole.h != split.h || whole.err != split.err)
 		abort();
 	run(data, size, piece_cap, size ? size : 1, true, &skipped);
 	run(data, size, piece_cap, block, true, &skipped_split);
