@@ -371,7 +371,7 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 			return st; /* member_fail() said why */
 	} else {
 		if (!z->dec) {
-			static const struct lsi_guard none = { 0, 0, NULL, 0 };
+			static const struct lsi_guard none = { 0, 0, NULL, 0, 0 };
 
 			z->dec = z->dec_ops->open(&z->slice.base, z->lim.guard ? z->lim.guard : &none);
 			if (!z->dec)

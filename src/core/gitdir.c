@@ -259,7 +259,7 @@ static ls_status open_object(ls_scanner *s, struct lsi_bstream **data, int64_t *
 	struct lsi_bstream *p = lsi_bstream_peek(*data, 2, &head, &head_len, &rd);
 	struct lsi_guard g = {
 		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
-		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
+		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES], 1,
 	};
 	struct gitobj *o;
 	struct lsi_bstream *z;

@@ -573,6 +573,8 @@ static struct lsi_guard make_guard(ls_scanner *s)
 	struct lsi_guard g = {
 		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
 		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
+		/* Workers scan with one thread (their shadows say so). */
+		(unsigned)s->param[LS_PARAM_THREADS],
 	};
 
 	return g;

@@ -19,6 +19,9 @@ struct lsi_guard {
 	uint64_t ratio_floor;  /* the ratio applies past this many output bytes */
 	uint64_t *total;       /* expanded bytes of the whole input so far */
 	uint64_t max_total;    /* 0 = off */
+	/* Not a limit: threads a decoder may use for itself (an xz stream of
+	 * several blocks decodes them in parallel); 0 or 1 = the caller's. */
+	unsigned threads;
 };
 
 /*

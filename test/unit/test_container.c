@@ -194,7 +194,7 @@ static enum lsi_rd gunzip(const struct lsi_buf *gz, size_t block, struct lsi_buf
 			  uint64_t max_ratio, char *msg)
 {
 	uint64_t total = 0;
-	struct lsi_guard g = { max_ratio, 1024, &total, 0 };
+	struct lsi_guard g = { max_ratio, 1024, &total, 0, 0 };
 	struct lsi_bstream *in = lsi_bstream_mem(gz->data, gz->len, block);
 	struct lsi_bstream *d;
 	const uint8_t *b;
@@ -311,7 +311,7 @@ static void test_async(void **state)
 	static uint8_t big[3 << 20];
 	struct lsi_buf gz, out;
 	uint64_t total = 0;
-	struct lsi_guard g = { 0, 0, &total, 0 };
+	struct lsi_guard g = { 0, 0, &total, 0, 0 };
 	const uint8_t *b;
 	size_t n;
 	enum lsi_rd st;
@@ -357,7 +357,7 @@ static void test_async(void **state)
 		/* So does a limit of the expansion guard, after the bytes within it. */
 		{
 			uint64_t t2 = 0;
-			struct lsi_guard lim = { 0, 0, &t2, 1 << 20 };
+			struct lsi_guard lim = { 0, 0, &t2, 1 << 20, 0 };
 			struct lsi_bstream *a = lsi_bstream_async(
 				ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &lim), ri);
 			size_t got = 0;
@@ -391,7 +391,7 @@ static void test_async_pin(void **state)
 	static uint8_t big[4 << 20];
 	struct lsi_buf gz;
 	uint64_t total = 0;
-	struct lsi_guard g = { 0, 0, &total, 0 };
+	struct lsi_guard g = { 0, 0, &total, 0, 0 };
 	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
 	struct {
 		struct lsi_apin *pin;
