@@ -99,8 +99,9 @@ typedef enum ls_param {
 	                                    this many worker threads (at 10 nice
 	                                    levels below the calling thread) and a
 	                                    stream decompressed on the calling
-	                                    thread inflates ahead on another, while
-	                                    the calling thread parses; findings are
+	                                    thread inflates ahead on another (an xz
+	                                    stream of several blocks on this many),
+	                                    while the calling thread parses; findings are
 	                                    still delivered on the calling thread,
 	                                    in the order one thread gives */
 	LS_PARAM_MAX_PER_RULE = 10,    /**< findings of one rule in one member; the
