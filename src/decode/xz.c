@@ -23,7 +23,7 @@
 /* Memory the threaded decoder may use, per thread we have: past it, it
  * uses fewer threads (one, for xz -9's dictionaries); with two threads, a
  * stream of xz -6 blocks decodes on two. */
-#define XZ_MT_MEMLIMIT_PER_THREAD (32u * 1024u * 1024u)
+#define XZ_MT_MEMLIMIT_PER_THREAD (28u * 1024u * 1024u)
 #define XZ_MT_MEMLIMIT_BASE (16u * 1024u * 1024u)
 
 struct xz_stream {
