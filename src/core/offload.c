@@ -887,9 +887,7 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 
 	if (!p || !reserve(j, pinning ? 1 : need))
 		return part_undo(s, j, p);
-	if (pinning && !(p->segs = lsi_malloc(8 * sizeof(*p->segs))))
-		return part_undo(s, j, p);
-	p->capsegs = 8;
+	/* When pinning, every piece becomes a run (p->segs), copied or not. */
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
