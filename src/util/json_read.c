@@ -100,6 +100,7 @@ __attribute__((target("avx512bw"))) static size_t plain_run_avx512(const uint8_t
 }
 #endif
 
+#if defined(HAVE_AVX512_RUN)
 /*
  * The common stretch of a string being kept, fused: plain bytes and
  * one-letter escapes from @in (@avail bytes) into @out (@room bytes), 64
@@ -143,6 +144,7 @@ __attribute__((target("avx512bw"))) static size_t chars_avx512(const uint8_t *in
 	*made = o;
 	return i;
 }
+#endif
 
 /* Tests only: 1 keeps plain runs off AVX-512 even where the CPU has it. */
 int lsi_jr_isa_cap;
