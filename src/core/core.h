@@ -8,6 +8,7 @@
 
 #include "leakscan.h"
 #include "container/bstream.h"
+#include "decode/decode.h"
 #include "engine/engine.h"
 #include "ruleset/ruleset.h"
 
@@ -115,6 +116,9 @@ ls_status lsi_pipeline_analyzer(ls_scanner *s, const char *rule, int severity, c
  * members and its analyzer finding is reported.
  */
 ls_status lsi_pipeline_scan_sourcemap(ls_scanner *s, const uint8_t *map, size_t len, int depth);
+/* The expansion guard every decoder of @s's current input shares (and the
+ * threads a decoder may use: --threads on the calling thread, 1 in a worker). */
+struct lsi_guard lsi_pipeline_guard(ls_scanner *s);
 /* End of a scan call: reports what was aggregated across its files. */
 void lsi_pipeline_end(ls_scanner *s);
 void lsi_scanner_set_error(ls_scanner *s, const char *fmt, ...)

@@ -20,8 +20,6 @@
 #include "util/buf.h"
 #include "util/json_write.h"
 
-extern const int64_t lsi_ratio_floor;
-
 #define REMOTE_MAX 512
 
 struct root {
@@ -257,10 +255,7 @@ static ls_status open_object(ls_scanner *s, struct lsi_bstream **data, int64_t *
 	size_t head_len;
 	enum lsi_rd rd;
 	struct lsi_bstream *p = lsi_bstream_peek(*data, 2, &head, &head_len, &rd);
-	struct lsi_guard g = {
-		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
-		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES], 1,
-	};
+	struct lsi_guard g = lsi_pipeline_guard(s);
 	struct gitobj *o;
 	struct lsi_bstream *z;
 

@@ -567,8 +567,7 @@ static ls_status report_member(ls_scanner *s, const struct lsi_member *m)
 	return st;
 }
 
-/* The expansion guard every decoder of this input shares. */
-static struct lsi_guard make_guard(ls_scanner *s)
+struct lsi_guard lsi_pipeline_guard(ls_scanner *s)
 {
 	struct lsi_guard g = {
 		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
@@ -590,7 +589,7 @@ static bool offloadable(ls_scanner *s, int depth, int64_t size_hint)
 static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
 				struct lsi_bstream *in, int depth)
 {
-	struct lsi_guard g = make_guard(s);
+	struct lsi_guard g = lsi_pipeline_guard(s);
 	struct lsi_climits lim = {
 		(uint64_t)s->param[LS_PARAM_MAX_MEMBERS],
 		(uint64_t)s->param[LS_PARAM_MAX_MEMBER_BYTES],
@@ -719,7 +718,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		return LS_OK;
 	}
 	if (dec) {
-		struct lsi_guard g = make_guard(s);
+		struct lsi_guard g = lsi_pipeline_guard(s);
 		struct lsi_bstream *d = dec->open(p, &g);
 
 		if (!d)
@@ -760,7 +759,7 @@ ls_status lsi_pipeline_scan_packed(ls_scanner *shadow, const struct lsi_packed *
 				   int64_t size_hint)
 {
 	/* The guard outlives the stream: scan_stream closes it. */
-	struct lsi_guard g = make_guard(shadow);
+	struct lsi_guard g = lsi_pipeline_guard(shadow);
 	struct lsi_bstream *in = pk->open(pk->raw, pk->len, pk->recipe, &g);
 
 	if (!in)
