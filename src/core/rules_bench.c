@@ -170,6 +170,28 @@ static int by_cost(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/*
+ * What both benches begin with: the arguments checked, the outputs
+ * cleared, the reference read into *data (*bytes its size).
+ */
+static ls_status bench_begin(const ls_rules *r, const char *path, unsigned rounds,
+			     const void *list, size_t *count, const double *all_seconds,
+			     uint64_t *bytes, char *err, size_t err_len, uint8_t **data)
+{
+	size_t len;
+	ls_status st;
+
+	if (!r || !path || !list || !count || !all_seconds || !bytes || !err || !err_len ||
+	    !rounds)
+		return LS_ERR_INVALID_ARG;
+	*count = 0;
+	err[0] = '\0';
+	if ((st = load_input(path, data, &len, err, err_len)) != LS_OK)
+		return st;
+	*bytes = len;
+	return LS_OK;
+}
+
 static int by_saving(const void *a, const void *b)
 {
 	const ls_group_cost *x = a, *y = b;
@@ -189,15 +211,12 @@ ls_status ls_rules_bench(const ls_rules *r, const char *path, unsigned rounds,
 	ls_rule_cost *c;
 	ls_status st;
 
-	if (!r || !path || !costs || !count || !all_seconds || !bytes || !err || !err_len ||
-	    !rounds)
-		return LS_ERR_INVALID_ARG;
-	*costs = NULL;
-	*count = 0;
-	err[0] = '\0';
-	if ((st = load_input(path, &data, &len, err, err_len)) != LS_OK)
+	if (costs)
+		*costs = NULL;
+	st = bench_begin(r, path, rounds, costs, count, all_seconds, bytes, err, err_len, &data);
+	if (st != LS_OK)
 		return st;
-	*bytes = len;
+	len = (size_t)*bytes;
 	if (!(c = calloc(r->rs.count + 1, sizeof(*c)))) {
 		lsi_free(data);
 		return LS_ERR_NOMEM;
@@ -264,15 +283,12 @@ ls_status ls_rules_bench_groups(const ls_rules *r, const char *path, unsigned ro
 	char name[sizeof(g->group)];
 	ls_status st;
 
-	if (!r || !path || !groups || !count || !all_seconds || !bytes || !err || !err_len ||
-	    !rounds)
-		return LS_ERR_INVALID_ARG;
-	*groups = NULL;
-	*count = 0;
-	err[0] = '\0';
-	if ((st = load_input(path, &data, &len, err, err_len)) != LS_OK)
+	if (groups)
+		*groups = NULL;
+	st = bench_begin(r, path, rounds, groups, count, all_seconds, bytes, err, err_len, &data);
+	if (st != LS_OK)
 		return st;
-	*bytes = len;
+	len = (size_t)*bytes;
 	if (!(g = calloc(r->rs.count + 1, sizeof(*g)))) {
 		st = LS_ERR_NOMEM;
 		goto out;
