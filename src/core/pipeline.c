@@ -586,6 +586,34 @@ static bool offloadable(ls_scanner *s, int depth, int64_t size_hint)
 	       !s->input_stop && !s->timed_out && lsi_offload_ready(s);
 }
 
+/* Bytes past a container's end read to check the trailer of the layer
+ * around it; more than this (data hidden after a tar's end) is left. */
+#define TRAILER_MAX (16u << 20)
+
+/*
+ * After a container's last member: the rest of its stream (a tar's
+ * padding, then the end of a compressed layer), read so that damage at
+ * the very end (a gzip checksum, a cut trailer) is reported too.
+ */
+static void check_trailer(ls_scanner *s, struct lsi_bstream *in)
+{
+	uint64_t seen = 0;
+
+	while (seen < TRAILER_MAX && !past_deadline(s)) {
+		const uint8_t *b;
+		size_t n;
+		enum lsi_rd rd = lsi_bstream_read(in, &b, &n);
+
+		if (rd == LSI_RD_EOF)
+			return;
+		if (rd != LSI_RD_OK) {
+			note_rd(s, rd, in->msg);
+			return;
+		}
+		seen += n;
+	}
+}
+
 static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *ops,
 				struct lsi_bstream *in, int depth)
 {
@@ -598,6 +626,7 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 	void *c = ops->open(in, &lim);
 	ls_status st = LS_OK;
 	struct lsi_gitdir *git = NULL; /* .git folders among the members */
+	bool ended = false;
 
 	if (!c)
 		return LS_ERR_NOMEM;
@@ -609,8 +638,10 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 		struct lsi_bstream *given;
 		char *name;
 
-		if (rd == LSI_RD_EOF)
+		if (rd == LSI_RD_EOF) {
+			ended = true;
 			break;
+		}
 		if (rd != LSI_RD_OK) {
 			note_rd(s, rd, msg);
 			if (rd == LSI_RD_NOMEM)
@@ -672,6 +703,10 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 	if (st == LS_OK)
 		st = lsi_gitdir_flush(s, git);
 	lsi_gitdir_free(git);
+	/* Not when a read of @in already failed (that was said, and a failed
+	 * stream may say it again). */
+	if (st == LS_OK && ended && !s->aborted && !in->msg[0])
+		check_trailer(s, in);
 	ops->close(c);
 	return st;
 }

@@ -20,6 +20,8 @@ struct gz_stream {
 	bool z_live;
 	bool member_done;     /* between members: look for another header */
 	bool done;
+	int pending;          /* a zlib error to report after the bytes before it */
+	const char *pending_msg;
 	uint64_t in_total, out_total;
 	uint8_t out[OUT_CAP];
 };
@@ -35,6 +37,11 @@ static enum lsi_rd gz_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 
 	if (s->done)
 		return LSI_RD_EOF;
+	if (s->pending) {
+		s->done = true;
+		lsi_bstream_fail(bs, "corrupt gzip data: %s", s->pending_msg);
+		return s->pending == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+	}
 	for (;;) {
 		int zr;
 		size_t produced;
@@ -81,10 +88,17 @@ static enum lsi_rd gz_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 		} else if (zr == Z_BUF_ERROR && produced == 0 && s->z.avail_in == 0) {
 			continue;
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			s->done = true;
-			lsi_bstream_fail(bs, "corrupt gzip data: %s",
-					 s->z.msg ? s->z.msg : "inflate failed");
-			return zr == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+			/* The bytes inflated before the damage (a whole small
+			 * stream before its trailer's checksum) go out first. */
+			const char *why = s->z.msg ? s->z.msg : "inflate failed";
+
+			if (!produced) {
+				s->done = true;
+				lsi_bstream_fail(bs, "corrupt gzip data: %s", why);
+				return zr == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+			}
+			s->pending = zr;
+			s->pending_msg = why;
 		}
 		if (produced)
 			return lsi_decode_emit(&s->guard, bs, s->in_total - s->z.avail_in,

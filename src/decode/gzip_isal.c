@@ -19,6 +19,7 @@ struct isal_stream {
 	struct inflate_state st;
 	bool member_done;
 	bool done;
+	int pending; /* an ISA-L error to report after the bytes before it */
 	uint64_t in_total, out_total;
 	uint8_t out[OUT_CAP];
 };
@@ -49,6 +50,11 @@ static enum lsi_rd isal_fill(struct lsi_bstream *bs, uint8_t *out, size_t cap,
 
 	if (s->done)
 		return LSI_RD_EOF;
+	if (s->pending) {
+		s->done = true;
+		lsi_bstream_fail(bs, "corrupt gzip data: %s", isal_err(s->pending));
+		return LSI_RD_DAMAGED;
+	}
 	for (;;) {
 		int r;
 		size_t produced;
@@ -89,7 +95,11 @@ static enum lsi_rd isal_fill(struct lsi_bstream *bs, uint8_t *out, size_t cap,
 		s->st.avail_out = (uint32_t)cap;
 		r = isal_inflate(&s->st);
 		produced = cap - s->st.avail_out;
-		if (r < 0) {
+		if (r < 0 && produced) {
+			/* A small stream is inflated whole in one call: its bytes
+			 * are all here before the trailer's checksum fails. */
+			s->pending = r;
+		} else if (r < 0) {
 			s->done = true;
 			lsi_bstream_fail(bs, "corrupt gzip data: %s", isal_err(r));
 			return LSI_RD_DAMAGED;

@@ -19,6 +19,8 @@ struct zl_stream {
 	struct lsi_guard guard;
 	z_stream z;
 	bool done;
+	int pending;          /* a zlib error to report after the bytes before it */
+	const char *pending_msg;
 	uint64_t in_total, out_total;
 	uint8_t out[OUT_CAP];
 };
@@ -36,6 +38,11 @@ static enum lsi_rd zl_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 
 	if (s->done)
 		return LSI_RD_EOF;
+	if (s->pending) {
+		s->done = true;
+		lsi_bstream_fail(bs, "corrupt zlib data: %s", s->pending_msg);
+		return s->pending == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+	}
 	for (;;) {
 		int zr;
 		size_t produced;
@@ -71,10 +78,16 @@ static enum lsi_rd zl_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 		} else if (zr == Z_BUF_ERROR && produced == 0 && s->z.avail_in == 0) {
 			continue;
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			s->done = true;
-			lsi_bstream_fail(bs, "corrupt zlib data: %s",
-					 s->z.msg ? s->z.msg : "inflate failed");
-			return zr == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+			const char *why = s->z.msg ? s->z.msg : "inflate failed";
+
+			if (!produced) {
+				s->done = true;
+				lsi_bstream_fail(bs, "corrupt zlib data: %s", why);
+				return zr == Z_MEM_ERROR ? LSI_RD_NOMEM : LSI_RD_DAMAGED;
+			}
+			/* The bytes inflated before the damage go out first. */
+			s->pending = zr;
+			s->pending_msg = why;
 		}
 		if (produced)
 			return lsi_decode_emit(&s->guard, bs, s->in_total - s->z.avail_in,

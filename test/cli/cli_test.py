@@ -234,6 +234,31 @@ def truncated_tgz(d):
 
 
 @case
+def gzip_trailer_damage_after_whole_archive(d):
+    """A .tgz small enough to inflate in one call, with a wrong CRC or cut
+    inside its trailer: every member is still scanned, and the damage is
+    said once, on the archive, at any thread count."""
+    data = gz(tar_bytes([('p/a.txt', ('%s\n' % AWS_ID).encode()),
+                         ('p/b.txt', b'DEBUG-MARKER-100\n' + b'filler\n' * 2000)]))
+    bad_crc = bytearray(data)
+    bad_crc[-8] ^= 0xff
+    write(d, 'crc.tgz', bytes(bad_crc))
+    write(d, 'cut.tgz', data[:-4])
+    write(d, 'ok.tgz', data)
+    for j in ('1', '2'):
+        for name, why in (('crc.tgz', 'corrupt gzip data'), ('cut.tgz', 'truncated gzip stream')):
+            rc, fs, err = scan(d, '--threads', j, '--min-severity', 'info', name)
+            got = [(f['rule'], tuple(f['path'])) for f in fs]
+            expect(got == [('t-aws-key-id', (name, 'p/a.txt')), ('t-note', (name, 'p/b.txt')),
+                           ('unreadable-member', (name,))], (j, name, got))
+            expect(why in fs[-1]['details']['message'], fs[-1])
+            expect(rc == 1, 'exit %d' % rc)
+            expect(len(err.strip().splitlines()) == 1 and why in err, repr(err))
+        rc, fs, err = scan(d, '--threads', j, '--min-severity', 'info', 'ok.tgz')
+        expect([f['rule'] for f in fs] == ['t-aws-key-id', 't-note'] and not err, (fs, err))
+
+
+@case
 def bad_tar_checksum(d):
     t = bytearray(tar_bytes([('a.txt', b'DEBUG-MARKER-100\n'), ('b.txt', b'x\n'),
                              ('c.txt', ('%s\n' % AWS_ID).encode())], fmt=tarfile.USTAR_FORMAT))

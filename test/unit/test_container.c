@@ -232,6 +232,20 @@ static void test_gzip_one(void)
 	assert_string_equal(lsi_buf_str(&out), "hello world");
 	assert_non_null(strstr(msg, "truncated gzip stream"));
 	lsi_buf_fini(&out);
+	/* A wrong checksum in the trailer: every byte is inflated before the
+	 * trailer is read, and all of them come out before the damage, in
+	 * whatever blocks the input arrives (a small stream is inflated in
+	 * one call). */
+	lsi_buf_reset(&gz);
+	gz_member(&gz, "hello ", 6);
+	gz.data[gz.len - 8] ^= 0xff;
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++) {
+		lsi_buf_init(&out, 1 << 20);
+		assert_int_equal(gunzip(&gz, blocks[i], &out, 0, msg), LSI_RD_DAMAGED);
+		assert_string_equal(lsi_buf_str(&out), "hello ");
+		assert_non_null(strstr(msg, "corrupt gzip data"));
+		lsi_buf_fini(&out);
+	}
 	/* Corrupt deflate data. */
 	lsi_buf_reset(&gz);
 	gz_member(&gz, "some longer text to compress", 28);
