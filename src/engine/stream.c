@@ -15,7 +15,12 @@
 
 #define HIST_CAP (4 * LSI_WINDOW)  /* history buffer; keeps >= 2 windows */
 #define HIST_KEEP (2 * LSI_WINDOW) /* bytes kept after compaction */
-#define MAX_DEFERRED 512
+/* Hits waiting for bytes after them: all lie in a chunk's last horizon
+ * (< HIST_KEEP) bytes, so only rules that hit at every byte there (a
+ * {40,8000} run) need many. Past the bound a hit is confirmed at once,
+ * with what the chunk holds. */
+#define DEFERRED_FIRST 512
+#define DEFERRED_MAX (1u << 18)
 #define CONTEXT_BEFORE 16          /* bytes before the window for \b and ^ */
 #define CONTEXT_AFTER 64           /* bytes past the widest match, for look-ahead */
 
@@ -52,8 +57,8 @@ struct lsi_mstream {
 	uint64_t chunk_start;        /* offset of chunk[0] */
 	bool last;                   /* no bytes after this chunk */
 	bool hs_dirty;               /* Hyperscan stream has state to reset */
-	struct deferred def[MAX_DEFERRED];
-	size_t def_count;
+	struct deferred *def;
+	size_t def_count, def_cap;
 };
 
 /* lsi_matcher_new() and _clone(): a scratch from @like, or a new one. */
@@ -108,6 +113,7 @@ static void mstream_destroy(struct lsi_mstream *s)
 		hs_close_stream(s->hs, NULL, NULL, NULL);
 	lsi_free(s->last_end);
 	lsi_free(s->hist);
+	lsi_free(s->def);
 	lsi_free(s);
 }
 
@@ -143,6 +149,25 @@ const uint8_t *lsi_matcher_padded(struct lsi_matcher *m, const uint8_t *p, size_
 	memcpy(m->pad, p, n);
 	memset(m->pad + n, 0, LSI_HS_SLACK);
 	return m->pad;
+}
+
+/* Whether one more hit can wait: the list grows to DEFERRED_MAX. Streams
+ * are pooled, so a grown list is kept for the next member. */
+static bool defer_room(struct lsi_mstream *s)
+{
+	struct deferred *d;
+	size_t cap;
+
+	if (s->def_count < s->def_cap)
+		return true;
+	if (s->def_cap >= DEFERRED_MAX)
+		return false;
+	cap = s->def_cap * 2;
+	if (!(d = lsi_realloc(s->def, cap * sizeof(*d))))
+		return false;
+	s->def = d;
+	s->def_cap = cap;
+	return true;
 }
 
 static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
@@ -198,7 +223,9 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 				s->w_max = m->e->rules[i].width;
 		s->last_end = lsi_calloc(m->e->count ? m->e->count : 1, sizeof(*s->last_end));
 		s->hist = lsi_malloc(HIST_CAP);
-		if (!s->last_end || !s->hist ||
+		s->def = lsi_malloc(DEFERRED_FIRST * sizeof(*s->def));
+		s->def_cap = DEFERRED_FIRST;
+		if (!s->last_end || !s->hist || !s->def ||
 		    (m->e->db && hs_open_stream(m->e->db, 0, &s->hs) != HS_SUCCESS)) {
 			mstream_destroy(s);
 			return LS_ERR_NOMEM;
@@ -515,8 +542,7 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 	(void)flags;
 	if (confirmed_past(s, id, to))
 		return 0;
-	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) &&
-	    s->def_count < MAX_DEFERRED) {
+	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) && defer_room(s)) {
 		/* Every end waits on its own, in order: one confirmation reports
 		 * one match, so folding a rule's nearby hits into one would lose
 		 * all but the first. */

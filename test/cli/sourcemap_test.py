@@ -570,6 +570,28 @@ def inline_map_limits(d):
            fs[0])
 
 
+@case
+def inline_maps_across_read_boundaries(d):
+    """Many modules with inline maps in one .tgz: with one thread the
+    archive's read boundaries fall inside the maps' base64, where a rule
+    matching a long run hits at every byte; each map is still reported
+    once, whole, as with two threads (the findings are identical)."""
+    members = []
+    for i in range(120):
+        body = ''.join('export const v%d_%d = %d;\n' % (i, k, (i * 7919 + k * 104729) % 10**9)
+                       for k in range(60 + i % 40))
+        members.append(('package/esm/f%03d.mjs' % i, body.encode() + APP_JS_URL +
+                        inline_map(['../src/f%03d.ts' % i], [body]) + b'\n'))
+    write(d, 'esm.tgz', gz(tar_bytes(members)))
+    outs = {}
+    for j in ('1', '2'):
+        rc, fs, err = scan(d, '--threads', j, '--min-severity', 'info', 'esm.tgz')
+        inl = [(f['path'][-1], f['offset']) for f in fs if f['rule'] == 'sourcemap-inline']
+        expect(len(inl) == 120 and len(set(inl)) == 120, (j, len(inl), len(set(inl))))
+        outs[j] = fs
+    expect(outs['1'] == outs['2'], 'findings differ between 1 and 2 threads')
+
+
 def main():
     return cli_test.run_main(CASES)
 
