@@ -292,6 +292,15 @@ LS_API ls_status ls_param_bounds(ls_param p, int64_t *min, int64_t *max,
 /** Sets the finding callback. */
 LS_API ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user);
 /**
+ * Sets a callback for damage and limit notes (rules `unreadable-member`
+ * and `limit-reached`) that LS_PARAM_MIN_SEVERITY keeps from the finding
+ * callback: an artifact that could not be read whole should be said even
+ * when info findings are not wanted (the command line prints one line on
+ * standard error). Called in order, on the scanning thread; its return
+ * value is ignored. Notes delivered as findings do not come here.
+ */
+LS_API ls_status ls_scanner_set_notice_callback(ls_scanner *s, ls_finding_fn fn, void *user);
+/**
  * Scans a file or a directory (recursively, sorted; symbolic links are
  * reported, never followed). "-" reads standard input. Returns LS_ERR_IO
  * when the input could not be read at all; damage inside it is a finding.

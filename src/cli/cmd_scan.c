@@ -326,6 +326,31 @@ static void on_progress(const ls_scan_stats *st, const char *const *path, size_t
 	lsi_buf_fini(&line);
 }
 
+/* Damage and limits: one line on standard error, whatever is reported. */
+static void say_note(struct scan_run *run, const ls_finding *f)
+{
+	struct lsi_buf b;
+
+	lsi_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < f->path_count; i++) {
+		if (i)
+			lsi_buf_putc(&b, '!');
+		lsi_buf_puts(&b, f->path[i]);
+	}
+	progress_clear(run);
+	cli_error("%s: %s%s", lsi_buf_str(&b),
+		  strcmp(f->rule, "limit-reached") == 0 ? "limit reached: " : "", f->message);
+	lsi_buf_fini(&b);
+}
+
+/* A note below --min-severity: said, not reported. */
+static int on_notice(const ls_finding *f, void *user)
+{
+	if (f->message)
+		say_note(user, f);
+	return 0;
+}
+
 static int on_finding(const ls_finding *f, void *user)
 {
 	struct scan_run *run = user;
@@ -341,20 +366,8 @@ static int on_finding(const ls_finding *f, void *user)
 	if (f->severity >= run->o->fail_on)
 		run->fail = true;
 	if (f->message && (strcmp(f->rule, "unreadable-member") == 0 ||
-			   strcmp(f->rule, "limit-reached") == 0)) {
-		struct lsi_buf b;
-
-		lsi_buf_init(&b, 1 << 16);
-		for (size_t i = 0; i < f->path_count; i++) {
-			if (i)
-				lsi_buf_putc(&b, '!');
-			lsi_buf_puts(&b, f->path[i]);
-		}
-		progress_clear(run);
-		cli_error("%s: %s%s", lsi_buf_str(&b),
-			  strcmp(f->rule, "limit-reached") == 0 ? "limit reached: " : "", f->message);
-		lsi_buf_fini(&b);
-	}
+			   strcmp(f->rule, "limit-reached") == 0))
+		say_note(run, f);
 	st = ls_reporter_add(run->rep, f);
 	if (st != LS_OK && run->rep_status == LS_OK)
 		run->rep_status = st;
@@ -559,6 +572,7 @@ int cmd_scan(int argc, char **argv)
 	ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY, o.min_sev);
 	ls_scanner_set_param(s, LS_PARAM_SHOW_SECRETS, o.show_secrets);
 	ls_scanner_set_callback(s, on_finding, &run);
+	ls_scanner_set_notice_callback(s, on_notice, &run);
 	if (run.base)
 		ls_reporter_set_baseline(run.rep, run.base);
 	/* GitLab CI names the commit the artifacts were built from. */

@@ -88,6 +88,17 @@ ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user)
 	return LS_OK;
 }
 
+ls_status ls_scanner_set_notice_callback(ls_scanner *s, ls_finding_fn fn, void *user)
+{
+	if (!s)
+		return LS_ERR_INVALID_ARG;
+	if (s->busy)
+		return LS_ERR_BAD_STATE;
+	s->notice_fn = fn;
+	s->notice_user = user;
+	return LS_OK;
+}
+
 ls_status ls_scanner_set_progress(ls_scanner *s, ls_progress_fn fn, uint64_t every_bytes,
 				  void *user)
 {

@@ -47,6 +47,8 @@ struct ls_scanner {
 	int64_t param[LS_PARAM_COUNT_];
 	ls_finding_fn fn;
 	void *user;
+	ls_finding_fn notice_fn;     /* damage and limit notes below min severity */
+	void *notice_user;
 	bool busy;              /* inside a scan call: re-entry is refused */
 	char error[512];
 	ls_scan_stats stats;

@@ -89,6 +89,11 @@ static _Thread_local const char *analyzer_reason;
 
 static void progress(ls_scanner *s);
 
+static bool is_note(const char *rule)
+{
+	return strcmp(rule, "unreadable-member") == 0 || strcmp(rule, "limit-reached") == 0;
+}
+
 /* Delivers one finding: rank, filter, redact, call back. */
 static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		   ls_category cat, ls_severity base, const struct lsi_hit *h,
@@ -101,6 +106,7 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	struct lsi_buf match;
 	bool show = s->param[LS_PARAM_SHOW_SECRETS] != 0;
 	bool redact = h && h->captured && cat == LS_CAT_SECRET && !show;
+	bool notice = false; /* below min severity: only to the notice callback */
 	int rc;
 
 	if (h && h->allowed)
@@ -152,8 +158,11 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	lsi_rank(&ri, &ro);
 	if (!h && analyzer_reason && ro.reasons_count < LSI_MAX_REASONS)
 		ro.reasons[ro.reasons_count++] = analyzer_reason;
-	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY])
-		return 0;
+	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY]) {
+		if (h || !s->notice_fn || !is_note(rule_id))
+			return 0;
+		notice = true;
+	}
 	if (is_ignored(s, rule_id, fp))
 		return 0;
 	memset(&f, 0, sizeof(f));
@@ -188,6 +197,11 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 			f.secret = (const char *)h->secret;
 			f.secret_len = h->secret_len;
 		}
+	}
+	if (notice) {
+		s->notice_fn(&f, s->notice_user);
+		lsi_buf_fini(&match);
+		return 0;
 	}
 	s->stats.findings++;
 	rc = s->fn ? s->fn(&f, s->user) : 0;

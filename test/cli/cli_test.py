@@ -231,6 +231,11 @@ def truncated_tgz(d):
     expect('truncated gzip stream' in fs[1]['details']['message'], fs[1])
     expect(rc == 1, 'exit %d' % rc)
     expect(len(err.strip().splitlines()) == 1 and 'cut.tgz!p/big.txt' in err, repr(err))
+    # Not reported below --min-severity, but said on stderr all the same.
+    for j in ('1', '2'):
+        rc, fs, err2 = scan(d, '--threads', j, 'cut.tgz')
+        expect([f['rule'] for f in fs] == ['t-aws-key-id'] and rc == 1, (fs, rc))
+        expect(err2 == err, repr(err2))
 
 
 @case

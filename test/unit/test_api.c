@@ -233,6 +233,54 @@ static void test_threads_order_and_abort(void **state)
 	ls_rules_free(r);
 }
 
+/*
+ * Damage below the minimum severity goes to the notice callback only (at
+ * any thread count, in order), never to the finding callback or the
+ * finding count; at info it is a finding and not a notice.
+ */
+static void test_notice_callback(void **state)
+{
+	ls_rules *r = make_rules();
+	struct lsi_buf tar;
+	const char *body = "key_0123456789abcdef\n";
+
+	(void)state;
+	lsi_buf_init(&tar, 1 << 20);
+	tw_add(&tar, "a.txt", '0', body, strlen(body), TW_USTAR);
+	tw_add(&tar, "b.txt", '0', body, strlen(body), TW_USTAR);
+	tar.len -= 600; /* b.txt's data and the rest: cut */
+	for (int threads = 1; threads <= 2; threads++) {
+		for (int info = 0; info <= 1; info++) {
+			struct order found = { 0 }, noticed = { 0 };
+			ls_scan_stats st;
+			ls_scanner *s;
+
+			assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+			assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, threads), LS_OK);
+			assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY,
+							      info ? LS_SEV_INFO : LS_SEV_LOW),
+					 LS_OK);
+			ls_scanner_set_callback(s, order_cb, &found);
+			assert_int_equal(ls_scanner_set_notice_callback(s, order_cb, &noticed), LS_OK);
+			assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len, "t.tar"), LS_OK);
+			ls_scanner_stats(s, &st);
+			if (info) {
+				assert_string_equal(found.seen, "a.txt:k:1;t.tar:unreadable-member:0;");
+				assert_string_equal(noticed.seen, "");
+				assert_int_equal(st.findings, 2);
+			} else {
+				assert_string_equal(found.seen, "a.txt:k:1;");
+				assert_string_equal(noticed.seen, "t.tar:unreadable-member:0;");
+				assert_int_equal(st.findings, 1);
+			}
+			ls_scanner_free(s);
+		}
+	}
+	assert_int_equal(ls_scanner_set_notice_callback(NULL, order_cb, NULL), LS_ERR_INVALID_ARG);
+	lsi_buf_fini(&tar);
+	ls_rules_free(r);
+}
+
 /* Fails the Nth allocation for every N until a run succeeds. */
 static void test_oom(void **state)
 {
@@ -278,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_reentry_and_abort),
 		cmocka_unit_test(test_threads_order_and_abort),
+		cmocka_unit_test(test_notice_callback),
 		cmocka_unit_test(test_oom),
 	};
 
