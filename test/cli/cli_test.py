@@ -219,6 +219,20 @@ def unreadable_input_exit_2(d):
 
 
 @case
+def undecodable_input_exit_2(d):
+    """Damaged before anything could be scanned: exit 2, with the others
+    still scanned and reported."""
+    write(d, 'garbage.tgz', b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03' + bytes(range(256)) * 8)
+    write(d, 'ok.txt', ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, 'garbage.tgz', 'ok.txt')
+    expect(rc == 2, 'exit %d' % rc)
+    expect([f['rule'] for f in fs] == ['t-aws-key-id'], fs)
+    expect(len(err.strip().splitlines()) == 1 and 'garbage.tgz: corrupt gzip data' in err, err)
+    rc, fs, err = scan(d, 'ok.txt')
+    expect(rc == 1, 'exit %d' % rc)
+
+
+@case
 def truncated_tgz(d):
     filler = b''.join(b'filler line %d\n' % i for i in range(20000))
     data = gz(tar_bytes([('p/first.txt', ('%s\n' % AWS_ID).encode()),
