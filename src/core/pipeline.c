@@ -89,6 +89,39 @@ static _Thread_local const char *analyzer_reason;
 
 static void progress(ls_scanner *s);
 
+/*
+ * A finding by name (a .env, an id_rsa) has no secret of its own: the
+ * file is the finding, so its fingerprint is the rule and the member's
+ * path inside the artifact (the input's own name left out), with every run
+ * of digits folded to one 0 so a version in a directory name
+ * (pkg-1.2.3/) does not count: each .env keeps its own baseline entry
+ * from one release to the next.
+ */
+static void name_fingerprint(const ls_scanner *s, const char *rule_id,
+			     char fp[LSI_FINGERPRINT_LEN + 1])
+{
+	struct lsi_buf key;
+
+	lsi_buf_init(&key, 1 << 20);
+	for (size_t i = s->path_count > 1 ? 1 : 0; i < s->path_count; i++) {
+		bool digits = false;
+
+		for (const char *p = s->path[i]; *p; p++) {
+			if (*p >= '0' && *p <= '9') {
+				if (!digits)
+					lsi_buf_putc(&key, '0');
+				digits = true;
+				continue;
+			}
+			digits = false;
+			lsi_buf_putc(&key, *p);
+		}
+		lsi_buf_putc(&key, '\n');
+	}
+	lsi_fingerprint(rule_id, lsi_buf_str(&key), key.len, fp);
+	lsi_buf_fini(&key);
+}
+
 static bool is_note(const char *rule)
 {
 	return strcmp(rule, "unreadable-member") == 0 || strcmp(rule, "limit-reached") == 0;
@@ -122,7 +155,9 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		s->nomem = s->aborted = true;
 		return 1;
 	}
-	if (h)
+	if (h && !h->line)
+		name_fingerprint(s, rule_id, fp);
+	else if (h)
 		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
 	else {
 		struct lsi_buf key;

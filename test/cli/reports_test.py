@@ -326,6 +326,9 @@ def baseline_release_bump(d):
         ('lib/helpers/util.js', ('\n\n\nconst k = "%s";\n' % AWS_2).encode()),
         ('lib/new.js', ('password = "%s"\n' % PASSWORD).encode()),
         ('.env', b'A=2\n'),
+        # A second .env: a finding by name of its own, not hidden by the
+        # first one's baseline entry.
+        ('config/.env', b'B=1\n'),
     ]))
     rc, out, err = run(['--format', 'jsonl', '--write-baseline', 'base.json', 'pkg-1.0.tgz'], d)
     old = jsonl(out)
@@ -345,7 +348,8 @@ def baseline_release_bump(d):
     rc, out, err = run(['--format', 'jsonl', '--baseline', 'base.json', 'pkg-1.1.tgz'], d)
     new = jsonl(out)
     expect([(f['rule'], f['path'], f['line']) for f in new] ==
-           [('t-password', ['pkg-1.1.tgz', 'pkg-1.1/lib/new.js'], 1)], new)
+           [('t-password', ['pkg-1.1.tgz', 'pkg-1.1/lib/new.js'], 1),
+            ('t-dotenv', ['pkg-1.1.tgz', 'pkg-1.1/config/.env'], None)], new)
     expect(rc == 1, rc)
     # The secret 1.1 dropped is listed as matching nothing.
     gone = [e for e in base['findings'] if e['path'][-1] == 'pkg-1.0/lib/gone.js'][0]
@@ -363,7 +367,7 @@ def baseline_release_bump(d):
     run(['--baseline', 'base.json', '--write-baseline', 'next.json', 'pkg-1.1.tgz'], d)
     with open(os.path.join(d, 'next.json'), encoding='utf-8') as f:
         nxt = json.load(f)
-    expect(len(nxt['findings']) == 4, nxt)
+    expect(len(nxt['findings']) == 5, nxt)
     # A damaged baseline stops the scan before it starts.
     write(d, 'broken.json', b'{"findings": [\n{"rule": "x"}\n]}')
     rc, out, err = run(['--baseline', 'broken.json', 'pkg-1.1.tgz'], d)
