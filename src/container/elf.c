@@ -150,6 +150,10 @@ static void resolve(struct lsi_binparse *p, const struct lsi_bincap *tab, const 
 		nm = (const char *)names + s.name;
 		while (s.name + n < nlen && nm[n])
 			n++;
+		/* .debug_gdb_scripts names pretty-printers for gdb to load
+		 * (every Rust release binary has it): no debug information. */
+		if (n == 18 && memcmp(nm, ".debug_gdb_scripts", 18) == 0)
+			continue;
 		if (has_prefix(nm, n, ".debug_") || has_prefix(nm, n, ".zdebug_") ||
 		    has_prefix(nm, n, ".stab")) {
 			lsi_bin_add_section(p, nm, n);

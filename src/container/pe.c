@@ -158,6 +158,8 @@ static void pe_finish(struct lsi_binparse *p)
 			while (len < 8 && n8[len])
 				len++;
 		}
+		if (len == 18 && memcmp(name, ".debug_gdb_scripts", 18) == 0)
+			continue; /* pretty-printers for gdb to load, not debug data */
 		if ((len >= 7 && memcmp(name, ".debug_", 7) == 0) ||
 		    (len >= 8 && memcmp(name, ".zdebug_", 8) == 0)) {
 			lsi_bin_add_section(p, name, len);

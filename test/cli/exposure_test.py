@@ -311,10 +311,15 @@ def elf_stripped_and_debuglink(d):
     sh(['objcopy', '--strip-all', '--add-gnu-debuglink=tool.debug', 'full', 'linked'], d)
     sh(['objcopy', '--strip-all', 'full', 'stripped'], d)
     sh(['objcopy', '--compress-debug-sections=zlib', 'full', 'zdebug'], d)
+    # A stripped Rust-style binary: .debug_gdb_scripts names gdb's
+    # pretty-printers and holds no debug information.
+    write(d, 'gdbs', b'\x01gdb_load_rust_pretty_printers.py\x00')
+    sh(['objcopy', '--add-section', '.debug_gdb_scripts=gdbs', 'stripped', 'rustlike'], d)
+    os.unlink(os.path.join(d, 'gdbs'))
     os.unlink(os.path.join(d, 'full'))
     for f in ('tool.debug',):
         os.unlink(os.path.join(d, f))
-    rc, fs, err = scan(d, 'linked', 'stripped', 'zdebug')
+    rc, fs, err = scan(d, 'linked', 'stripped', 'zdebug', 'rustlike')
     got = {f['path'][0]: f for f in fs if f['rule'] == 'binary-debug-info'}
     expect(sorted(got) == ['linked', 'zdebug'], fs)
     lk = got['linked']
