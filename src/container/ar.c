@@ -284,5 +284,5 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 }
 
 const struct lsi_container_ops lsi_container_ar = {
-	"ar", 8, ar_probe, ar_open, ar_next, ar_close,
+	"ar", 8, ar_probe, ar_open, ar_next, ar_close, true,
 };

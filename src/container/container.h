@@ -80,6 +80,9 @@ struct lsi_container_ops {
 	 */
 	enum lsi_rd (*next)(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]);
 	void (*close)(void *c);
+	/* Members' bytes lie in the stream as they are (a tar, a map's JSON):
+	 * past --max-depth it is still scanned, as plain data. */
+	bool stored;
 };
 
 /* The container whose probe accepts @head, or NULL. */

@@ -262,5 +262,5 @@ static enum lsi_rd cpio_next(void *p, struct lsi_member *m, char msg[LSI_MSG_LEN
 }
 
 const struct lsi_container_ops lsi_container_cpio = {
-	"cpio", 6, cpio_probe, cpio_open, cpio_next, cpio_close,
+	"cpio", 6, cpio_probe, cpio_open, cpio_next, cpio_close, true,
 };

@@ -309,5 +309,5 @@ static void pack_close(void *c)
 }
 
 const struct lsi_container_ops lsi_container_gitpack = {
-	"git-pack", 12, pack_probe, pack_open, pack_next, pack_close,
+	"git-pack", 12, pack_probe, pack_open, pack_next, pack_close, false,
 };

@@ -308,5 +308,5 @@ static enum lsi_rd la_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 }
 
 const struct lsi_container_ops lsi_container_libarchive = {
-	"libarchive", 8, la_probe, la_open, la_next, la_close,
+	"libarchive", 8, la_probe, la_open, la_next, la_close, false,
 };

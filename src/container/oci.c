@@ -223,5 +223,5 @@ static enum lsi_rd oci_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 }
 
 const struct lsi_container_ops lsi_container_oci = {
-	"oci", BLOCK, oci_probe, oci_open, oci_next, oci_close,
+	"oci", BLOCK, oci_probe, oci_open, oci_next, oci_close, false,
 };

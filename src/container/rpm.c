@@ -252,5 +252,5 @@ static enum lsi_rd rpm_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 }
 
 const struct lsi_container_ops lsi_container_rpm = {
-	"rpm", LEAD, rpm_probe, rpm_open, rpm_next, rpm_close,
+	"rpm", LEAD, rpm_probe, rpm_open, rpm_next, rpm_close, false,
 };

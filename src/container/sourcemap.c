@@ -1075,5 +1075,5 @@ static int sm_probe(const uint8_t *head, size_t n)
 }
 
 const struct lsi_container_ops lsi_container_sourcemap = {
-	"sourcemap", 2, sm_probe, sm_open, sm_next, sm_close,
+	"sourcemap", 2, sm_probe, sm_open, sm_next, sm_close, true,
 };

@@ -447,5 +447,5 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 }
 
 const struct lsi_container_ops lsi_container_tar = {
-	"tar", BLOCK, tar_probe, tar_open, tar_next, tar_close,
+	"tar", BLOCK, tar_probe, tar_open, tar_next, tar_close, true,
 };

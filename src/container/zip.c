@@ -1166,5 +1166,5 @@ static enum lsi_rd zip_next(void *cv, struct lsi_member *m, char msg[LSI_MSG_LEN
 }
 
 const struct lsi_container_ops lsi_container_zip = {
-	"zip", 4, zip_probe, zip_open, zip_next, zip_close,
+	"zip", 4, zip_probe, zip_open, zip_next, zip_close, false,
 };

@@ -286,7 +286,8 @@ static void decide(struct sink *k)
 	/* The decoded run is one level below the member, as a member would be. */
 	if (k->ob->depth + 1 + k->level >= s->param[LS_PARAM_MAX_DEPTH]) {
 		snprintf(msg, sizeof(msg), "max-depth: source map decoded from base64 nested deeper "
-			 "than %" PRId64 " levels; scanned as text", s->param[LS_PARAM_MAX_DEPTH]);
+			 "than %" PRId64 " level%s; scanned as text", s->param[LS_PARAM_MAX_DEPTH],
+			 s->param[LS_PARAM_MAX_DEPTH] == 1 ? "" : "s");
 		note_limit(k, msg);
 		to_text(k);
 		return;

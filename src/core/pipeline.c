@@ -791,11 +791,21 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	dec = lsi_decoder_sniff(head, head_len);
 	cont = dec ? NULL : lsi_container_sniff(head, head_len);
 	if ((dec || cont) && depth >= s->param[LS_PARAM_MAX_DEPTH]) {
-		char msg[160];
+		char msg[200];
 
-		snprintf(msg, sizeof(msg), "max-depth: %s nested deeper than %" PRId64 " levels not opened",
-			 dec ? dec->name : cont->name, s->param[LS_PARAM_MAX_DEPTH]);
+		snprintf(msg, sizeof(msg), "max-depth: %s nested deeper than %" PRId64 " %s not opened%s",
+			 dec ? dec->name : cont->name, s->param[LS_PARAM_MAX_DEPTH],
+			 s->param[LS_PARAM_MAX_DEPTH] == 1 ? "level" : "levels",
+			 cont && cont->stored ? "; scanned as text" : "");
 		note_limit(s, msg);
+		if (cont && cont->stored) {
+			/* Its members' bytes are readable as they are: a secret
+			 * in them is still found, on the container's path. */
+			s->member_kind = lsi_member_kind(s->path[s->path_count - 1], head, head_len);
+			st = scan_data(s, p, depth, size_hint);
+			lsi_bstream_close(p);
+			return st;
+		}
 		if (size_hint > 0)
 			s->stats.bytes_skipped += (uint64_t)size_hint;
 		lsi_bstream_close(p);

@@ -156,6 +156,28 @@ def nested_archive_by_content(d):
 
 
 @case
+def max_depth_stored_containers_scanned_as_text(d):
+    """Past --max-depth a tar or a source map is not opened, but its bytes
+    are readable as they are: still scanned, on the container's path. A
+    compressed layer or a zip is skipped."""
+    js = ('const k = "%s";\n' % AWS_ID).encode()
+    smap = json.dumps({'version': 3, 'sources': ['../src/a.ts'], 'mappings': 'AAAA',
+                       'sourcesContent': ['const k = "%s";' % AWS_ID]}).encode()
+    write(d, 'pkg.tgz', gz(tar_bytes([('package/app.js', js)])))
+    write(d, 'app.js.map', smap)
+    rc, fs, err = scan(d, '--max-depth', '1', '--min-severity', 'info', 'pkg.tgz')
+    got = [(f['rule'], tuple(f['path']), f['line']) for f in fs]
+    expect(got == [('limit-reached', ('pkg.tgz',), None), ('t-aws-key-id', ('pkg.tgz',), 1)], got)
+    expect('tar nested deeper than 1 level not opened; scanned as text' in err, err)
+    expect(rc == 1, 'exit %d' % rc)
+    rc, fs, err = scan(d, '--max-depth', '0', 'app.js.map')
+    got = [(f['rule'], tuple(f['path']), f['line']) for f in fs]
+    expect(got == [('t-aws-key-id', ('app.js.map',), 1)] and rc == 1, got)
+    rc, fs, err = scan(d, '--max-depth', '0', '--min-severity', 'info', 'pkg.tgz')
+    expect([f['rule'] for f in fs] == ['limit-reached'] and rc == 0, fs)
+
+
+@case
 def max_depth_limit(d):
     data = b'AKIAQ4MTXW5VR6PNYS3U\n'
     for i in range(7):

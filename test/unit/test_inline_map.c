@@ -239,7 +239,7 @@ static void test_limits(void **state)
 	assert_int_equal(ls_scanner_set_param(fx.s, LS_PARAM_MAX_DEPTH, 1), LS_OK);
 	lsi_buf_reset(&fx.want);
 	lsi_buf_printf(&fx.want, "limit-reached a.js base64@%zu @0|max-depth: source map decoded "
-			      "from base64 nested deeper than 1 levels; scanned as text\n"
+			      "from base64 nested deeper than 1 level; scanned as text\n"
 			      "k a.js base64@%zu @1|\n", at, at);
 	assert_string_equal(scan(&fx, &fx.js), lsi_buf_str(&fx.want));
 	teardown(&fx);
