@@ -30,7 +30,8 @@ void cli_error(const char *fmt, ...)
 
 void cli_diag(const char *file, unsigned line, const char *msg, void *user)
 {
-	(void)user;
+	if (user)
+		++*(unsigned *)user; /* diagnostics said so far */
 	if (line)
 		cli_error("%s:%u: %s", file, line, msg);
 	else
@@ -66,13 +67,14 @@ ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
 {
 	ls_compiler *c = NULL;
 	ls_rules *r = NULL;
+	unsigned said = 0;
 
 	*st = ls_compiler_new(&c);
 	if (*st != LS_OK) {
 		cli_error("%s", ls_status_str(*st));
 		return NULL;
 	}
-	ls_compiler_set_diag(c, cli_diag, NULL);
+	ls_compiler_set_diag(c, cli_diag, &said);
 	set_cache(c);
 	if (!o->no_default)
 		ls_compiler_add_builtin(c);
@@ -84,7 +86,9 @@ ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
 		ls_compiler_add_config(c, ".leakscan.yaml");
 	*st = ls_compiler_finish(c, &r);
 	if (*st != LS_OK) {
-		cli_error("rules: %s", ls_status_str(*st));
+		/* The diagnostics said what is wrong, and where. */
+		if (!said)
+			cli_error("rules: %s", ls_status_str(*st));
 		return NULL;
 	}
 	return r;

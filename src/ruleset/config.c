@@ -286,6 +286,21 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 			lsi_ruleset_diag(rs, cfg, rs->disable.lines[i],
 					 "'disable' names unknown rule '%s'", rs->disable.items[i]);
 	}
+	for (size_t i = 0; i < rs->ignore_count; i++) {
+		/* A misspelt id would ignore nothing, silently. The scanner's
+		 * own notes are not rules but can be ignored too. */
+		static const char *const notes[] = {
+			"limit-reached", "unreadable-member", "symlink-not-followed",
+		};
+		const char *id = rs->ignores[i].rule;
+		bool known = !id || lsi_ruleset_find(rs, id);
+
+		for (size_t k = 0; !known && k < sizeof(notes) / sizeof(*notes); k++)
+			known = strcmp(id, notes[k]) == 0;
+		if (!known)
+			lsi_ruleset_diag(rs, cfg, rs->ignores[i].line,
+					 "'ignore' names unknown rule '%s'", id);
+	}
 	for (size_t i = 0; i < rs->sev_ids.count; i++) {
 		struct lsi_rule *r = lsi_ruleset_find(rs, rs->sev_ids.items[i]);
 

@@ -395,6 +395,13 @@ def config_markers_domains_disable(d):
     write(d, 'bad.yaml', b'markers: [1, [2]]\nwhat: 1\n')
     rc, fs, err = scan(d, '--config', 'bad.yaml', 'f.js')
     expect(rc == 2 and 'bad.yaml:1:' in err and 'bad.yaml:2:' in err, err)
+    # An ignore entry naming no rule would ignore nothing: refused, like
+    # disable, in one line (the scanner's own notes may be ignored).
+    write(d, 'typo.yaml', b'ignore:\n  - rule: t-notes\n    reason: typo\n'
+                          b'  - rule: limit-reached\n    reason: known\n')
+    rc, fs, err = scan(d, '--config', 'typo.yaml', 'f.js')
+    expect(rc == 2 and err == "leakscan: typo.yaml:2: 'ignore' names unknown rule 't-notes'\n",
+           (rc, err))
 
 
 @case
