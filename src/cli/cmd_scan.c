@@ -73,7 +73,9 @@ static void scan_usage(FILE *f)
 	      "      --baseline FILE      suppress findings listed in FILE\n"
 	      "      --write-baseline FILE  write the findings to FILE as a baseline\n"
 	      "      --max-depth N        nesting of archives and compression (default 16)\n"
-	      "      --max-size BYTES     skip files and members larger than BYTES\n"
+	      "      --max-size BYTES     skip files in directories and archive members larger\n"
+	      "                           than BYTES; of a file named here or stdin, scan the\n"
+	      "                           first BYTES (k, M, G suffixes)\n"
 	      "      --max-total-bytes B  expanded bytes per input (default 64 GiB)\n"
 	      "      --max-ratio N        expansion ratio of one stream, and of an input as a whole\n"
 	      "                           (default 200)\n"
@@ -113,6 +115,11 @@ static bool parse_num(const char *s, int64_t *out)
 		mult = 1024 * 1024, end++;
 	else if (*end == 'g' || *end == 'G')
 		mult = 1024LL * 1024 * 1024, end++;
+	/* 10M, 10MB and 10MiB are all the same size here. */
+	if (mult > 1 && *end == 'i')
+		end++;
+	if (mult > 1 && (*end == 'B' || *end == 'b'))
+		end++;
 	if (*end || v < 0 || (mult > 1 && v > INT64_MAX / mult))
 		return false;
 	*out = (int64_t)v * mult;
@@ -161,7 +168,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	if (!o->rules.rule_dirs || !o->inputs)
 		return -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:j:qh", opts, NULL)) != -1) {
+	opterr = 0; /* our own messages, one line each */
+	while ((c = getopt_long(argc, argv, ":f:o:j:qh", opts, NULL)) != -1) {
 		int64_t v;
 
 		if (c == 'j')
@@ -178,8 +186,13 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 				for (size_t k = 0; opts[k].name; k++)
 					if (opts[k].val == c)
 						name = opts[k].name;
-				cli_error("--%s: '%s' is not a number from %" PRId64 " to %" PRId64,
-					  name, optarg, lo, hi);
+				bool bytes = p == LS_PARAM_MAX_FILE_BYTES ||
+					     p == LS_PARAM_MAX_TOTAL_BYTES ||
+					     p == LS_PARAM_MAX_MEMBER_BYTES;
+
+				cli_error("--%s: '%s' is not a number from %" PRId64 " to %" PRId64 "%s",
+					  name, optarg, lo, hi,
+					  bytes ? " (k, M and G suffixes allowed: 10M)" : "");
 				return -1;
 			}
 			o->param[p] = v;
@@ -232,13 +245,28 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		case 'h':
 			scan_usage(stdout);
 			return 1;
-		default:
-			scan_usage(stderr);
+		case ':':
+			cli_error("scan: %s needs a value; see 'leakscan scan --help'",
+				  argv[optind - 1]);
+			return -1;
+		default: {
+			/* optopt names an unknown short option; a long one is
+			 * the argument just read. */
+			char shrt[3] = { '-', (char)optopt, '\0' };
+
+			cli_error("scan: unknown option '%s'; see 'leakscan scan --help'",
+				  optopt ? shrt : argv[optind - 1]);
 			return -1;
 		}
+		}
 	}
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 && o->files_from && strcmp(o->files_from, "-") == 0) {
+			cli_error("scan: '-' and --files-from - both read standard input");
+			return -1;
+		}
 		o->inputs[o->input_count++] = argv[i];
+	}
 	return 0;
 }
 
@@ -549,7 +577,9 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	if (o.write_baseline && ls_baseline_new(&run.record) != LS_OK)
 		goto out;
-	if (!o.output && !o.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO))
+	/* NO_COLOR counts when set to anything but the empty string. */
+	if (!o.output && !o.no_color && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+	    isatty(STDOUT_FILENO))
 		flags |= LS_REPORT_COLOR;
 	if (o.show_secrets)
 		flags |= LS_REPORT_SHOW_SECRETS;

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: leakscan scan [OPTIONS] [PATH...]   scan files, directories, archives ('-' = stdin)\n"
 	      "       leakscan rules list|check DIR|test   list, lint or test rules\n"
+	      "       leakscan rules bench FILE            the costliest rules on a reference input\n"
 	      "       leakscan version\n"
 	      "Run 'leakscan scan --help' for scan options.\n",
 	      f);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,9 +30,9 @@ static void note(ls_scanner *s, const char *label, const char *rule, const char 
 {
 	s->path_count = 0;
 	s->path[s->path_count++] = label;
-	lsi_pipeline_note(s, rule, strcmp(rule, "symlink-not-followed") == 0
-					   ? "Symbolic link not followed"
-					   : "Member could not be read",
+	lsi_pipeline_note(s, rule, strcmp(rule, "symlink-not-followed") == 0 ? "Symbolic link not followed"
+				 : strcmp(rule, "limit-reached") == 0     ? "A scan limit was reached"
+									  : "Member could not be read",
 			  LS_CAT_DEBUG_INFO, msg);
 	s->path_count = 0;
 }
@@ -102,6 +103,15 @@ static ls_status walk(ls_scanner *s, int dfd, const char *label, int depth)
 				st = walk(s, cfd, lsi_buf_str(&child), depth + 1);
 			if (cfd >= 0 && depth >= MAX_WALK_DEPTH)
 				close(cfd);
+		} else if (S_ISREG(sb.st_mode) && s->param[LS_PARAM_MAX_FILE_BYTES] &&
+			   sb.st_size > s->param[LS_PARAM_MAX_FILE_BYTES]) {
+			/* As a member of that size in an archive: skipped whole. */
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "max-size: file of %lld bytes not scanned (limit %lld)",
+				 (long long)sb.st_size, (long long)s->param[LS_PARAM_MAX_FILE_BYTES]);
+			note(s, lsi_buf_str(&child), "limit-reached", msg);
+			s->stats.bytes_skipped += (uint64_t)sb.st_size;
 		} else if (S_ISREG(sb.st_mode)) {
 			st = lsi_scan_file_at(s, dirfd(d), names[i], lsi_buf_str(&child), false);
 			if (st == LS_ERR_IO) {

@@ -367,11 +367,44 @@ def json_format(d):
 
 
 @case
+def max_size_skips_files_and_members(d):
+    """--max-size skips a file in a walked directory or a member of an
+    archive whole (one limit finding); a file the user named, or stdin, is
+    scanned up to the limit."""
+    big = ('%s\n' % AWS_ID).encode() + b'x' * 300 + b'\n'
+    write(d, 'tree/big.txt', big)
+    write(d, 'tree/small.txt', ('%s\n' % AWS_ID).encode())
+    write(d, 't.tgz', gz(tar_bytes([('big.txt', big)])))
+    rc, fs, err = scan(d, '--max-size', '100', '--min-severity', 'info', 'tree', 't.tgz', 'tree/big.txt')
+    got = [(f['rule'], tuple(f['path'])) for f in fs]
+    expect(got == [('limit-reached', ('tree/big.txt',)), ('t-aws-key-id', ('tree/small.txt',)),
+                   ('limit-reached', ('t.tgz', 'big.txt')), ('t-aws-key-id', ('tree/big.txt',)),
+                   ('limit-reached', ('tree/big.txt',))], got)
+    expect('file of %d bytes not scanned (limit 100)' % len(big) in fs[0]['details']['message'], fs[0])
+    rc, fs, err = scan(d, '--max-size', '100', '--min-severity', 'info', '-', stdin=big)
+    got = [(f['rule'], f['details'].get('message')) for f in fs]
+    expect(got == [('t-aws-key-id', None),
+                   ('limit-reached', 'max-size: only the first 100 bytes were scanned')], got)
+
+
+@case
 def usage_errors(d):
-    for args in (['scan', '--format', 'xml', '.'], ['scan', '--max-depth', 'x'],
-                 ['scan', '--bogus'], ['frobnicate'], []):
+    for args, first in ((['frobnicate'], "leakscan: unknown command 'frobnicate'"), ([], 'usage:')):
         rc, out, err = run(args, d)
-        expect(rc == 2 and err.startswith(('leakscan:', 'usage:')) or rc == 2, (args, rc, err))
+        expect(rc == 2 and err.startswith(first) and 'rules bench' in err, (args, rc, err))
+    # Scan's usage errors: one line naming the problem, nothing on stdout.
+    for args, said in ((['--format', 'xml', '.'], 'xml'), (['--max-depth', 'x'], "'x'"),
+                       (['--bogus'], "unknown option '--bogus'"), (['-qZ'], "unknown option '-Z'"),
+                       (['--format'], '--format needs a value'),
+                       (['--max-size', '10XB'], 'k, M and G suffixes'),
+                       (['--files-from', '-', '-'], 'both read standard input')):
+        rc, out, err = run(['scan'] + args, d, stdin=b'')
+        expect(rc == 2 and out == '' and err.startswith('leakscan: ') and
+               len(err.splitlines()) == 1 and said in err, (args, rc, err))
+    write(d, 'a.txt', b'x\n')
+    for size in ('10M', '10MB', '10MiB', '10m'):
+        rc, out, err = run(['scan', '-q', '--max-size', size, 'a.txt'], d)
+        expect(rc == 0 and err == '', (size, rc, err))
 
 
 @case
