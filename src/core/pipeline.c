@@ -573,6 +573,12 @@ static int on_path_hit(const struct lsi_hit *h, void *user)
 static ls_status check_name(ls_scanner *s)
 {
 	const char *n = s->path[s->path_count - 1];
+	const char *base = strrchr(n, '/');
+
+	/* An image layer's whiteout (.wh..env) marks a deletion: an empty
+	 * file standing for no file (image_layers.c reads what it deleted). */
+	if (strncmp(base ? base + 1 : n, ".wh.", 4) == 0)
+		return LS_OK;
 
 	if (lsi_engine_match_path(s->rules->engine, s->matcher, n, strlen(n), on_path_hit, s))
 		return LS_ERR_ABORTED;

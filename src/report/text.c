@@ -260,6 +260,9 @@ static void also_at(struct lsi_buf *b, const struct ls_reporter *r, size_t first
 		lsi_report_join_path(b, &r->f[k], true);
 		if (r->f[k].line)
 			lsi_buf_printf(b, ":%" PRIu64 ":%" PRIu64, r->f[k].line, r->f[k].column);
+		/* Ranked apart (under docs/, say): the footer counts it there. */
+		if (r->f[k].severity != r->f[first].severity)
+			lsi_buf_printf(b, " (%s)", ls_severity_name(r->f[k].severity));
 	}
 	if (shown < n)
 		lsi_buf_printf(b, ", and %zu more", n - shown);

@@ -438,6 +438,17 @@ def config_markers_domains_disable(d):
 
 
 @case
+def rules_readme_example_passes(d):
+    """The rule in rules/README.md is a working rule: its examples pass."""
+    with open(os.path.join(HERE, '..', '..', 'rules', 'README.md'), encoding='utf-8') as f:
+        text = f.read()
+    block = text.split('```yaml\n', 1)[1].split('```', 1)[0]
+    write(d, 'doc/rule.yml', block.encode())
+    rc, out, err = run(['rules', 'test', '--no-default-rules', '--rules', 'doc'], d)
+    expect(rc == 0 and ', 0 failures' in out and '1 rules' in out, (rc, out, err))
+
+
+@case
 def rules_list_and_test(d):
     rc, out, err = run(['rules', 'list', '--no-default-rules', '--rules', RULES], d)
     expect(rc == 0 and len(out.splitlines()) == 5, out)

@@ -583,6 +583,7 @@ def docker_save_with_whiteout(d):
     rc, out, err, _, _ = scan(d, 'img.tar', fmt='text')
     expect('etc/app/.env was deleted in a later layer (%s) but is still in the image' % order[1]
            in out, out)
+
     # The whole thing gzipped (docker save | gzip) reads the same.
     write(d, 'img.tar.gz', gz(open(os.path.join(d, 'img.tar'), 'rb').read()))
     rc, fs2, err, _, _ = scan(d, 'img.tar.gz')
@@ -594,7 +595,7 @@ def docker_save_with_whiteout(d):
 def oci_layout_image(d):
     """OCI image layout: index.json -> manifest blob -> layer digests."""
     l0 = layer_tar([('app/config/secret.yaml', SECRET_LINE), ('app/main.py', b'print(1)\n')])
-    l1 = layer_tar([('app/config/.wh.secret.yaml', b'')])
+    l1 = layer_tar([('app/config/.wh.secret.yaml', b''), ('app/.wh..env', b'')])
     cfg = b'{"architecture":"amd64","os":"linux"}'
     manifest = json.dumps({'schemaVersion': 2, 'config': {'digest': 'sha256:' + sha(cfg)},
                            'layers': [{'digest': 'sha256:' + sha(l0)},
@@ -614,6 +615,11 @@ def oci_layout_image(d):
     expect(len(deleted) == 1 and deleted[0]['path'] == ['oci.tar', layer0] and
            deleted[0]['details']['file'] == 'app/config/secret.yaml' and
            deleted[0]['details']['image'] == 'acme/oci:2', deleted)
+    # With the built-in rules a whiteout (an empty marker) is no .env file.
+    rc, out, err = cli_test.run(['scan', '--format', 'jsonl', '--min-severity', 'info', 'oci.tar'],
+                                d)
+    named = [json.loads(x)['path'][-1] for x in out.splitlines()]
+    expect('app/config/secret.yaml' in named and not any('.wh.' in n for n in named), named)
 
 
 # ---- hostile inputs ----

@@ -462,6 +462,16 @@ def text_groups_repeats(d):
     rc, out, err = run(['--format', 'jsonl', 'app.tar'], d)
     fs = jsonl(out)
     expect(len(fs) == 14 and len({f['fingerprint'] for f in fs}) == 1, 'json keeps each place')
+    # A place ranked apart says its severity, which the footer counts.
+    write(d, 'docs.tar', tar_bytes([('p/app.js', ('k="%s"\n' % AWS_ID).encode()),
+                                    ('p/docs/notes.js', ('k="%s"\n' % AWS_ID).encode())]))
+    rc, out, err = run(['--format', 'jsonl', 'docs.tar'], d)
+    sev = [f['severity'] for f in jsonl(out)]
+    rc, out, err = run(['docs.tar'], d)
+    more = [line.strip() for line in out.splitlines() if 'same fingerprint in' in line]
+    expect(sev[0] != sev[1] and
+           more == ['same fingerprint in 1 more place: docs.tar!p/docs/notes.js:1:4 (%s)' % sev[1]],
+           (sev, more))
 
 
 def slow_fifo(path, chunks, delay):
