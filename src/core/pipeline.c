@@ -187,6 +187,7 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		ri.entropy = h->entropy;
 		ri.secret_len = h->secret_len;
 		ri.example_context = h->example_context;
+		ri.in_comment = h->in_comment;
 	}
 	if (h)
 		ri.repeat = lsi_fpcount_bump(&s->repeats, fp);

@@ -44,7 +44,11 @@ struct lsi_hit {
 	double entropy;           /* of the secret, bits per byte */
 	/* From the match's line (at most LSI_LINE_SCAN bytes either side): */
 	bool allowed;             /* "leakscan:allow" [rule-id,...] names this rule */
-	bool example_context;     /* "example", "dummy", ... right next to the secret */
+	bool example_context;     /* "example", "dummy", ... right next to the secret
+				   * (or, for other rules, before the match) */
+	bool in_comment;          /* the line opens a comment before the match:
+				   * a line comment, a block comment or a
+				   * doc comment line */
 };
 
 /* Bytes of the match's line looked at either side for the marks above. */

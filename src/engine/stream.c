@@ -426,8 +426,25 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 	for (uint64_t p = lo; p < hi && !h->allowed; p++)
 		if (byte_at(s, p) == 'l' && bytes_at(s, p, hi, "leakscan:allow", false))
 			h->allowed = allows(s, cr, p + 14, hi);
-	if (cr->def->category != LS_CAT_SECRET)
+	/* Only where the line's start was seen: a comment opener then leads. */
+	if (lo == 0 || byte_at(s, lo - 1) == '\n') {
+		uint64_t p = lo;
+
+		while (p < h->start && (byte_at(s, p) == ' ' || byte_at(s, p) == '\t'))
+			p++;
+		h->in_comment = bytes_at(s, p, h->start, "//", false) ||
+				bytes_at(s, p, h->start, "/*", false) ||
+				(p < h->start && byte_at(s, p) == '*' &&
+				 (p + 1 == h->start || byte_at(s, p + 1) == ' '));
+	}
+	if (cr->def->category != LS_CAT_SECRET) {
+		/* A URL or a path given as an example ("Examples: 10.0.0.1:80"). */
+		for (uint64_t p = h->start > lo + 48 ? h->start - 48 : lo; p < h->start; p++)
+			for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+				if (bytes_at(s, p, h->start, words[i], true))
+					h->example_context = true;
 		return;
+	}
 	/* 48 bytes: a key name or a short comment, not the rest of a bundle. */
 	for (uint64_t p = sec_lo > lo + 48 ? sec_lo - 48 : lo; p < sec_lo; p++)
 		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)

@@ -204,6 +204,12 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score -= 20;
 		add_reason(out, "example context");
 	}
+	/* A key in a comment is still a key; a URL, a path or a console.log
+	 * in one is documentation that never runs. */
+	if (in->in_comment && in->category != LS_CAT_SECRET) {
+		score -= 20;
+		add_reason(out, "in a comment");
+	}
 	/* Only the member paths (not the input name the user typed) say where
 	 * inside the artifact a finding sits. */
 	bool in_test_dir = false;
@@ -223,7 +229,8 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	}
 	if (has_suffix(last, ".md") || has_suffix(last, ".rst") || has_suffix(last, ".adoc") ||
 	    has_suffix(last, ".markdown")) {
-		score -= 15;
+		/* A credential pasted into a README is live; the rest is prose. */
+		score -= in->category == LS_CAT_SECRET ? 15 : 25;
 		add_reason(out, "in documentation");
 	} else if (!in_test_dir && example_file(last)) {
 		/* API example files (aws-sdk's *.examples.json, *.sample.env). */

@@ -449,6 +449,24 @@ def ranker_evidence(d):
 
 
 @case
+def comments_and_examples_rank_lower(d):
+    """A URL in a comment or given as an example is documentation: 20
+    lower. A key in a comment is still a key."""
+    write(d, 'lib.js', ('const u = "https://wiki-a.corp.internal/";\n'
+                        '  // see https://wiki-b.corp.internal/\n'
+                        ' * https://wiki-c.corp.internal/\n'
+                        '/* https://wiki-d.corp.internal/ */\n'
+                        'hosts = "for example https://wiki-e.corp.internal/";\n'
+                        'x = a * "https://wiki-f.corp.internal/";\n'
+                        '// old key: %s\n' % AWS_ID).encode())
+    rc, out, err = run(['--format', 'jsonl', '--min-severity', 'info', 'lib.js'], d)
+    got = [(f['line'], f['score'], f['reasons']) for f in jsonl(out)]
+    expect(got == [(1, 55, []), (2, 35, ['in a comment']), (3, 35, ['in a comment']),
+                   (4, 35, ['in a comment']), (5, 35, ['example context']), (6, 55, []),
+                   (7, 95, [])], got)
+
+
+@case
 def text_groups_repeats(d):
     write(d, 'app.tar', tar_bytes([('p/%02d.js' % i, ('k="%s"\n' % AWS_ID).encode())
                                    for i in range(14)]))
