@@ -216,10 +216,17 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	f.details_json = details_json;
 	lsi_buf_init(&match, 4 * LSI_MATCH_MAX);
 	if (h) {
+		size_t shown = h->match_len;
+
 		f.offset = h->start;
 		f.line = h->line;
 		f.column = h->column;
-		if (!lsi_redact(&match, (const char *)h->match, h->match_len, h->secret_off,
+		/* A pattern ending at the line's end takes the newline with it:
+		 * not worth showing (the secret itself is never cut). */
+		while (shown > h->secret_off + h->secret_len &&
+		       (h->match[shown - 1] == '\n' || h->match[shown - 1] == '\r'))
+			shown--;
+		if (!lsi_redact(&match, (const char *)h->match, shown, h->secret_off,
 				h->secret_len, redact)) {
 			/* Never drop a finding silently: fail the scan instead. */
 			lsi_buf_fini(&match);
