@@ -12,6 +12,8 @@ times, interleaved over several rounds:
   igzip -dc > /dev/null         ISA-L: the inflate floor (gzip inputs)
   leakscan scan (all default rules) at 1 and 2 threads
   rg -c -f PATTERNS DIR         the rule patterns rg's engine accepts, on the extracted tree
+  rg -P -c -f PATTERNS DIR      all of them in PCRE2 mode (look-arounds too), one pass per
+                                group of patterns PCRE2 compiles together
   ugrep -z -P -c -f PATTERNS FILE  on the archive, with a time cap (one pass
                                 per group of patterns PCRE2 compiles together)
 
@@ -173,7 +175,7 @@ def timed(cmd, cap=None):
 
 def tool_patterns(leakscan, tool, pcre):
     """The rule patterns @tool accepts (in its PCRE2 mode when @pcre), one a
-    line, in a file."""
+    line, in a file (patterns-TOOL.txt, or patterns-TOOL-P.txt for PCRE2)."""
     out = subprocess.run([leakscan, 'rules', 'list', '--patterns'], capture_output=True,
                          text=True, check=True).stdout
     good = []
@@ -183,7 +185,7 @@ def tool_patterns(leakscan, tool, pcre):
                            capture_output=True)
         if p.returncode in (0, 1) and not p.stderr:
             good.append(pat)
-    f = os.path.join(CACHE, 'patterns-%s.txt' % tool)
+    f = os.path.join(CACHE, 'patterns-%s%s.txt' % (tool, '-P' if pcre and tool == 'rg' else ''))
     with open(f, 'w') as fh:
         fh.write('\n'.join(good) + '\n')
     return f, len(good), len(out.splitlines())
@@ -248,6 +250,9 @@ def main():
     pats, npats, nrules = tool_patterns(leak, 'rg', False)
     upats, nupats, _ = tool_patterns(leak, 'ugrep', True)
     uchunks = pcre_chunks('ugrep', upats)
+    # rg -P takes every pattern (look-arounds too), in passes as ugrep.
+    rpats, nrpats, _ = tool_patterns(leak, 'rg', True)
+    rchunks = pcre_chunks('rg', rpats)
     inputs = []
     for name in a.inputs.split(','):
         path = {'kernel': fetch_kernel, 'deb': fetch_deb}.get(name, lambda: fetch_npm(name))()
@@ -270,6 +275,10 @@ def main():
         tools.append(('rg -f', lambda p, d: ['rg', '--regex-size-limit', '2G',
                                              '--dfa-size-limit', '2G', '-c', '-f', pats, d],
                       a.ugrep_cap))
+        rg_passes = ' '.join('"%s"' % c for c in rchunks)
+        tools.append(('rg -P', lambda p, d: [
+            'sh', '-c', 'for f in %s; do rg -P -c -f "$f" "%s" > /dev/null; '
+            'test $? -le 1 || exit 2; done' % (rg_passes, d)], a.ugrep_cap))
     # ugrep -z reads tar and zip, not ar: no figure for a .deb.
     # One pass per group of patterns that PCRE2 compiles together, one
     # after another under one time cap.
@@ -278,11 +287,13 @@ def main():
                   ['sh', '-c', 'for f in %s; do ugrep -z -P -c -f "$f" "%s" > /dev/null; '
                    'test $? -le 1 || exit 2; done' % (ugrep_passes, p)], a.ugrep_cap))
     results = {'patterns_for_rg': npats, 'patterns_for_ugrep': nupats,
-               'ugrep_passes': len(uchunks), 'rules': nrules,
+               'ugrep_passes': len(uchunks), 'patterns_for_rg_pcre2': nrpats,
+               'rg_pcre2_passes': len(rchunks), 'rules': nrules,
                'startup_ms_median': 1000 * statistics.median(starts), 'inputs': {}}
-    print('rules: %d (rg uses the %d its regex engine accepts, ugrep -P the %d in %d passes: '
-          'PCRE2 compiles no more of them into one regex); warm start-up %.1f ms'
-          % (nrules, npats, nupats, len(uchunks), results['startup_ms_median']))
+    print('rules: %d (rg -f uses the %d its own engine accepts in one pass; rg -P the %d and '
+          'ugrep -P the %d in %d and %d passes: PCRE2 compiles no more of them into one regex); '
+          'warm start-up %.1f ms' % (nrules, npats, nrpats, nupats, len(rchunks), len(uchunks),
+                                     results['startup_ms_median']))
     for name, path, size in inputs:
         tree = extract(path) if not a.no_rg else None
         warm(path)
@@ -343,7 +354,7 @@ def main():
         # (median MB/s against median MB/s; a timeout counts at the cap).
         best = max((rec[l]['mb_s'] for l in rec if l.startswith('leakscan') and 'mb_s' in rec[l]),
                    default=None)
-        for other in ('rg -f', 'ugrep -z -P'):
+        for other in ('rg -f', 'rg -P', 'ugrep -z -P'):
             r = rec.get(other, {})
             if best is None or not r or r.get('not_applicable') or r.get('error'):
                 continue
