@@ -275,6 +275,7 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 		return LS_ERR_INVALID_ARG;
 	if ((st = lsi_matcher_new(r->engine, &m)) != LS_OK)
 		return st;
+	lsi_matcher_every_rule(m, true); /* each example under its own rule */
 	for (size_t i = 0; i < r->rs.count && st == LS_OK; i++) {
 		const struct lsi_rule *rule = &r->rs.rules[i];
 

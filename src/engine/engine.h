@@ -81,6 +81,11 @@ ls_status lsi_matcher_new(const struct lsi_engine *e, struct lsi_matcher **out);
  * sizes: quicker than lsi_matcher_new(), which checks the databases. */
 ls_status lsi_matcher_clone(const struct lsi_matcher *src, struct lsi_matcher **out);
 void lsi_matcher_free(struct lsi_matcher *m);
+/*
+ * Rule examples are tested rule by rule: with @on, a secret two rules
+ * capture is reported under both instead of the one that says most.
+ */
+void lsi_matcher_every_rule(struct lsi_matcher *m, bool on);
 
 /* Opens a stream delivering hits to @fn; streams are pooled per matcher. */
 ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,

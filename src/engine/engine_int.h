@@ -47,6 +47,7 @@ struct lsi_matcher {
 	uint8_t *pad;
 	size_t pad_cap;
 	struct lsi_mstream *pool;
+	bool every_rule;             /* report each rule's hit on a shared secret */
 };
 
 #define LSI_HS_SLACK 64

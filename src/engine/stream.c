@@ -59,6 +59,12 @@ struct lsi_mstream {
 	bool hs_dirty;               /* Hyperscan stream has state to reset */
 	struct deferred *def;
 	size_t def_count, def_cap;
+	/* The last confirmed secret, held until the next hit: a generic rule
+	 * and a provider's rule capturing the same bytes are one finding,
+	 * kept under the rule of higher severity. */
+	bool held;
+	struct lsi_hit hold;
+	uint8_t *hold_buf;           /* the held match, LSI_WINDOW bytes */
 };
 
 /* lsi_matcher_new() and _clone(): a scratch from @like, or a new one. */
@@ -114,6 +120,7 @@ static void mstream_destroy(struct lsi_mstream *s)
 	lsi_free(s->last_end);
 	lsi_free(s->hist);
 	lsi_free(s->def);
+	lsi_free(s->hold_buf);
 	lsi_free(s);
 }
 
@@ -225,7 +232,8 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 		s->hist = lsi_malloc(HIST_CAP);
 		s->def = lsi_malloc(DEFERRED_FIRST * sizeof(*s->def));
 		s->def_cap = DEFERRED_FIRST;
-		if (!s->last_end || !s->hist || !s->def ||
+		s->hold_buf = lsi_malloc(LSI_WINDOW);
+		if (!s->last_end || !s->hist || !s->def || !s->hold_buf ||
 		    (m->e->db && hs_open_stream(m->e->db, 0, &s->hs) != HS_SUCCESS)) {
 			mstream_destroy(s);
 			return LS_ERR_NOMEM;
@@ -241,6 +249,7 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 	s->chunk_start = 0;
 	s->last = false;
 	s->def_count = 0;
+	s->held = false;
 	s->loc_valid = false;
 	s->gen++;
 	*out = s;
@@ -456,6 +465,78 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 				h->example_context = true;
 }
 
+void lsi_matcher_every_rule(struct lsi_matcher *m, bool on)
+{
+	m->every_rule = on;
+}
+
+/* Hands the held hit to the callback. */
+static void release(struct lsi_mstream *s)
+{
+	if (!s->held)
+		return;
+	s->held = false;
+	if (!s->stop && s->fn(&s->hold, s->user))
+		s->stop = 1;
+}
+
+/* Rules of a file named generic.yml (assignments, headers) yield to any
+ * other rule: a provider's rule says more about the same secret. */
+static bool generic_rule(const struct lsi_rule *r)
+{
+	const char *f = r->file ? strrchr(r->file, '/') : NULL;
+
+	f = f ? f + 1 : r->file;
+	return f && strcmp(f, "generic.yml") == 0;
+}
+
+/* Whether @h should replace @held, both capturing the same bytes. */
+static bool outranks(const struct lsi_mstream *s, const struct lsi_hit *h,
+		     const struct lsi_hit *held)
+{
+	const struct lsi_rule *a = s->m->e->rules[h->rule].def;
+	const struct lsi_rule *b = s->m->e->rules[held->rule].def;
+
+	if (generic_rule(a) != generic_rule(b))
+		return generic_rule(b);
+	return a->severity > b->severity;
+}
+
+/*
+ * Reports a confirmed hit. A captured secret waits for the next hit (or
+ * the stream's end): when that one captures the very same bytes under
+ * another secret rule, only one is reported: a provider's rule before a
+ * generic one, then the higher severity, then the first. Hits come in Hyperscan's order whatever the chunks,
+ * so this does not depend on how the stream was split.
+ */
+static void report(struct lsi_mstream *s, const struct lsi_hit *h)
+{
+	const struct lsi_crule *cr = &s->m->e->rules[h->rule];
+	bool secret = !s->m->every_rule && cr->def->category == LS_CAT_SECRET && h->captured &&
+		      h->match_len <= LSI_WINDOW && h->secret_off <= h->match_len &&
+		      h->secret_len <= h->match_len - h->secret_off;
+
+	if (s->held && secret && h->start + h->secret_off == s->hold.start + s->hold.secret_off &&
+	    h->secret_len == s->hold.secret_len) {
+		if (!outranks(s, h, &s->hold))
+			return; /* the held one stays */
+		s->held = false; /* replaced below */
+	}
+	release(s);
+	if (s->stop)
+		return;
+	if (!secret) {
+		if (s->fn(h, s->user))
+			s->stop = 1;
+		return;
+	}
+	s->hold = *h;
+	memcpy(s->hold_buf, h->match, h->match_len);
+	s->hold.match = s->hold_buf;
+	s->hold.secret = s->hold_buf + h->secret_off;
+	s->held = true;
+}
+
 /*
  * Confirms a Hyperscan hit of rule @ri ending at @end with PCRE2 and
  * reports it. Needs bytes up to min(end + horizon, stream end) available.
@@ -542,8 +623,7 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 			return;
 		locate(s, ms, &h.line, &h.column);
 		line_marks(s, cr, end, &h);
-		if (s->fn(&h, s->user))
-			s->stop = 1;
+		report(s, &h);
 		return;
 	}
 }
@@ -668,6 +748,8 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 	}
 	if (last && s->def_count && !s->stop)
 		run_deferred(s, true);
+	if (last)
+		release(s);
 	if (s->stop)
 		return LS_ERR_ABORTED;
 	if (!last)

@@ -245,6 +245,57 @@ static void test_count_newlines(void **state)
 	}
 }
 
+/*
+ * Two rules capturing the same bytes are one finding: a provider's rule
+ * before a rule of generic.yml, whatever its severity; then the higher
+ * severity. Same answer at every split; both with lsi_matcher_every_rule.
+ */
+static void test_shared_secret_one_finding(void **state)
+{
+	static const char provider[] =
+		"rules:\n"
+		"  - id: acme-token\n"
+		"    category: secret\n"
+		"    severity: medium\n"
+		"    pattern: 'ACME_TOKEN=(acm_[a-z0-9]{20})'\n"
+		"  - id: acme-any\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: '\\b(acm_[a-z0-9]{20})\\b'\n";
+	static const char generic[] =
+		"rules:\n"
+		"  - id: env-secret\n"
+		"    category: secret\n"
+		"    severity: critical\n"
+		"    pattern: '[A-Z_]{3,30}=([a-z0-9_]{20,40})'\n";
+	const char text[] = "x\nACME_TOKEN=acm_q7x2m9k4p8w3zt5r1vbn\nOTHER=h3k9q2x7m4p8w1zt6r5v0b\n";
+	struct fixture f = { 0 };
+	struct hits h;
+
+	(void)state;
+	lsi_ruleset_init(&f.rs);
+	assert_int_equal(lsi_ruleset_load_mem(&f.rs, "rules/vendor/acme.yml", provider,
+					      strlen(provider), false), LS_OK);
+	assert_int_equal(lsi_ruleset_load_mem(&f.rs, "rules/secret/generic.yml", generic,
+					      strlen(generic), false), LS_OK);
+	assert_int_equal(lsi_engine_new(&f.rs, NULL, &f.e), LS_OK);
+	assert_int_equal(lsi_matcher_new(f.e, &f.m), LS_OK);
+	for (long chunk = 0; chunk <= (long)sizeof(text); chunk++) {
+		feed(&f, text, sizeof(text) - 1, chunk, chunk % 2 == 0, &h);
+		/* acme-any (high) outranks acme-token (medium); the generic
+		 * rule yields; the other variable is the generic rule's own. */
+		assert_int_equal(h.n, 2);
+		assert_string_equal(h.rows[0], "1 13-37 L2 C12 acm_q7x2m9k4p8w3zt5r1vbn");
+		assert_string_equal(h.rows[1], "2 38-66 L3 C1 h3k9q2x7m4p8w1zt6r5v0b");
+	}
+	lsi_matcher_every_rule(f.m, true);
+	feed(&f, text, sizeof(text) - 1, 0, true, &h);
+	assert_int_equal(h.n, 4);
+	lsi_matcher_free(f.m);
+	lsi_engine_free(f.e);
+	lsi_ruleset_fini(&f.rs);
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -466,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repeated_and_adjacent, setup, teardown),
 		cmocka_unit_test(test_entropy_placeholder),
 		cmocka_unit_test(test_bad_rules),
+		cmocka_unit_test(test_shared_secret_one_finding),
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
