@@ -8,6 +8,7 @@
  */
 #include <assert.h>
 #include <fnmatch.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,34 +91,68 @@ static _Thread_local const char *analyzer_reason;
 static void progress(ls_scanner *s);
 
 /*
- * A finding by name (a .env, an id_rsa) has no secret of its own: the
- * file is the finding, so its fingerprint is the rule and the member's
- * path inside the artifact (the input's own name left out), with every run
- * of digits folded to one 0 so a version in a directory name
- * (pkg-1.2.3/) does not count: each .env keeps its own baseline entry
- * from one release to the next.
+ * Appends @t with what changes from one release to the next folded away:
+ * a run of digits becomes one 0 (versions, counts), a run of 8 or more
+ * hex digits with a letter among them one # (content hashes in names,
+ * layer digests).
  */
-static void name_fingerprint(const ls_scanner *s, const char *rule_id,
-			     char fp[LSI_FINGERPRINT_LEN + 1])
+static void put_folded(struct lsi_buf *key, const char *t)
+{
+	while (*t) {
+		size_t n = 0;
+		bool digit = false, letter = false;
+
+		while (isxdigit((unsigned char)t[n])) {
+			if (isdigit((unsigned char)t[n]))
+				digit = true;
+			else
+				letter = true;
+			n++;
+		}
+		if (n >= 8 && digit && letter) {
+			lsi_buf_putc(key, '#');
+			t += n;
+			continue;
+		}
+		if (isdigit((unsigned char)*t)) {
+			while (isdigit((unsigned char)*t))
+				t++;
+			lsi_buf_putc(key, '0');
+			continue;
+		}
+		lsi_buf_putc(key, *t++);
+	}
+}
+
+/*
+ * Findings without a secret of their own (a .env found by its name, a
+ * source map, a .git folder, an unstripped binary) are the file, or what
+ * it shows: their fingerprint is the rule, the place inside the artifact
+ * (the input's name as typed left out, unless the input is the file
+ * itself or one found in a directory: then its path, without ./) and
+ * @message, folded (put_folded) so that
+ * each keeps its baseline entry from one release to the next.
+ */
+static void place_fingerprint(const ls_scanner *s, const char *rule_id, const char *message,
+			      char fp[LSI_FINGERPRINT_LEN + 1])
 {
 	struct lsi_buf key;
 
 	lsi_buf_init(&key, 1 << 20);
-	for (size_t i = s->path_count > 1 ? 1 : 0; i < s->path_count; i++) {
-		bool digits = false;
+	if (s->path_count == 1) {
+		const char *p = s->path[0];
 
-		for (const char *p = s->path[i]; *p; p++) {
-			if (*p >= '0' && *p <= '9') {
-				if (!digits)
-					lsi_buf_putc(&key, '0');
-				digits = true;
-				continue;
-			}
-			digits = false;
-			lsi_buf_putc(&key, *p);
-		}
+		while (p[0] == '.' && p[1] == '/')
+			p += 2;
+		put_folded(&key, p);
 		lsi_buf_putc(&key, '\n');
 	}
+	for (size_t i = 1; i < s->path_count; i++) {
+		put_folded(&key, s->path[i]);
+		lsi_buf_putc(&key, '\n');
+	}
+	if (message)
+		put_folded(&key, message);
 	lsi_fingerprint(rule_id, lsi_buf_str(&key), key.len, fp);
 	lsi_buf_fini(&key);
 }
@@ -155,22 +190,10 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		s->nomem = s->aborted = true;
 		return 1;
 	}
-	if (h && !h->line)
-		name_fingerprint(s, rule_id, fp);
-	else if (h)
+	if (h && h->line)
 		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
-	else {
-		struct lsi_buf key;
-
-		lsi_buf_init(&key, 1 << 20);
-		for (size_t i = 0; i < s->path_count; i++) {
-			lsi_buf_puts(&key, s->path[i]);
-			lsi_buf_putc(&key, '\n');
-		}
-		lsi_buf_puts(&key, message ? message : "");
-		lsi_fingerprint(rule_id, lsi_buf_str(&key), key.len, fp);
-		lsi_buf_fini(&key);
-	}
+	else
+		place_fingerprint(s, rule_id, h ? NULL : message, fp);
 	memset(&ri, 0, sizeof(ri));
 	ri.base = base;
 	ri.category = cat;

@@ -571,6 +571,25 @@ def inline_map_limits(d):
 
 
 @case
+def map_fingerprint_survives_release_bump(d):
+    """The map finding's fingerprint is its place in the artifact, not the
+    archive's name or the map's counts: a baseline written for 1.0.0
+    holds for 1.0.1 however the input is named; a second map is new."""
+    def release(version, extra_lines, maps):
+        src = INDEX_TS + '// more\n' * extra_lines
+        return gz(tar_bytes([('pkg-%s/dist/%s' % (version, m), smap(['../src/index.ts'], [src]))
+                             for m in maps]))
+    write(d, 'pkg-1.0.0.tgz', release('1.0.0', 1, ['cli.js.map']))
+    write(d, 'pkg-1.0.1.tgz', release('1.0.1', 7, ['cli.js.map', 'extra.js.map']))
+    rc, out, err = run(['scan', '--format', 'jsonl', '--no-default-rules', '--rules', MAP_RULES,
+                        '--write-baseline', 'base.json', 'pkg-1.0.0.tgz'], d)
+    expect(rc == 1 and len(out.splitlines()) == 1, (rc, out, err))
+    for name in ('pkg-1.0.1.tgz', './pkg-1.0.1.tgz', os.path.join(d, 'pkg-1.0.1.tgz')):
+        rc, fs, err = scan(d, '--baseline', 'base.json', name)
+        expect([f['path'][-1] for f in fs] == ['pkg-1.0.1/dist/extra.js.map'], (name, fs))
+
+
+@case
 def inline_maps_across_read_boundaries(d):
     """Many modules with inline maps in one .tgz: with one thread the
     archive's read boundaries fall inside the maps' base64, where a rule
