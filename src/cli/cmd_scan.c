@@ -617,7 +617,8 @@ int cmd_scan(int argc, char **argv)
 		run.t0 = now_ms();
 		ls_scanner_set_progress(s, on_progress, 1u << 20, &run);
 	}
-	if (!o.input_count && !listed_count)
+	/* An empty --files-from list is nothing to scan, not the directory. */
+	if (!o.input_count && !o.files_from)
 		scan_one(&run, s, ".");
 	for (size_t i = 0; i < o.input_count; i++)
 		scan_one(&run, s, o.inputs[i]);

@@ -509,9 +509,13 @@ static ls_status report_binary(struct lsi_dataobs *ob)
 	if (!j.ok || !msg.len)
 		st = LS_ERR_NOMEM;
 	else
-		/* DWARF maps the whole program; a path or a debug-file name says less. */
+		/* DWARF maps the whole program; build paths say less, and a
+		 * debug-file name alone (every stripped Debian binary has one)
+		 * is only worth an info line. */
 		st = lsi_pipeline_analyzer(ob->s, "binary-debug-info",
-					   info.dwarf ? -1 : (int)LS_SEV_LOW, NULL,
+					   info.dwarf ? -1
+					   : ob->build_paths ? (int)LS_SEV_LOW : (int)LS_SEV_INFO,
+					   NULL,
 					   lsi_buf_str(&msg), lsi_buf_str(&d));
 	lsi_buf_fini(&d);
 	lsi_buf_fini(&msg);

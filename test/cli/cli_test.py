@@ -401,6 +401,12 @@ def usage_errors(d):
         rc, out, err = run(['scan'] + args, d, stdin=b'')
         expect(rc == 2 and out == '' and err.startswith('leakscan: ') and
                len(err.splitlines()) == 1 and said in err, (args, rc, err))
+    # An empty --files-from list scans nothing (not the directory).
+    write(d, 'empty.list', b'')
+    write(d, 'key.txt', ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, '--files-from', 'empty.list')
+    expect(rc == 0 and fs == [] and err == '', (rc, fs, err))
+    os.unlink(os.path.join(d, 'key.txt'))
     write(d, 'a.txt', b'x\n')
     for size in ('10M', '10MB', '10MiB', '10m'):
         rc, out, err = run(['scan', '-q', '--max-size', size, 'a.txt'], d)
