@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,9 +271,44 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	return 0;
 }
 
+/*
+ * The report file. With --show-secrets it holds live credentials: only
+ * its owner may read it (an existing file is narrowed too).
+ */
+static FILE *open_output(const char *path, bool secrets)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secrets ? 0600 : 0666);
+	struct stat sb;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	/* Regular files only: -o /dev/stdout may be a terminal. */
+	if (secrets && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && fchmod(fd, 0600) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+/* Why writing the report failed (disk full, a closed pipe), for the message. */
+static int write_errno;
+
 static int write_out(const void *buf, size_t len, void *user)
 {
-	return fwrite(buf, 1, len, (FILE *)user) == len ? 0 : -1;
+	if (fwrite(buf, 1, len, (FILE *)user) == len)
+		return 0;
+	write_errno = errno ? errno : EIO;
+	return -1;
 }
 
 static uint64_t now_ms(void)
@@ -566,7 +602,7 @@ int cmd_scan(int argc, char **argv)
 	if (o.files_from && !(listed = read_list(o.files_from, &listed_count)))
 		goto out;
 	run.out = stdout;
-	if (o.output && !(run.out = fopen(o.output, "w"))) {
+	if (o.output && !(run.out = open_output(o.output, o.show_secrets))) {
 		cli_error("--output %s: %s", o.output, strerror(errno));
 		run.out = NULL;
 		goto out;
@@ -632,10 +668,16 @@ int cmd_scan(int argc, char **argv)
 	st = ls_reporter_finish(run.rep);
 	if (st != LS_OK && run.rep_status == LS_OK)
 		run.rep_status = st;
-	if (fflush(run.out) != 0 && run.rep_status == LS_OK)
+	if (fflush(run.out) != 0 && run.rep_status == LS_OK) {
+		write_errno = errno ? errno : EIO;
 		run.rep_status = LS_ERR_IO;
+	}
 	if (run.rep_status != LS_OK) {
-		cli_error("report: %s", ls_status_str(run.rep_status));
+		if (write_errno)
+			cli_error("%s: cannot write the report: %s",
+				  o.output ? o.output : "standard output", strerror(write_errno));
+		else
+			cli_error("report: %s", ls_status_str(run.rep_status));
 		rc = EXIT_USAGE;
 	} else if (run.error)
 		rc = EXIT_USAGE;

@@ -204,9 +204,11 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score -= 20;
 		add_reason(out, "example context");
 	}
-	/* A key in a comment is still a key; a URL, a path or a console.log
-	 * in one is documentation that never runs. */
-	if (in->in_comment && in->category != LS_CAT_SECRET) {
+	/* A key in a comment is still a key, and a sourceMappingURL is
+	 * always in one; a URL, a path or a console.log in one is
+	 * documentation that never runs. */
+	if (in->in_comment && (in->category == LS_CAT_INTERNAL_URL ||
+			       in->category == LS_CAT_DEBUG_LOG || in->category == LS_CAT_DEBUG_INFO)) {
 		score -= 20;
 		add_reason(out, "in a comment");
 	}

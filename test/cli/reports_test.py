@@ -449,6 +449,25 @@ def ranker_evidence(d):
 
 
 @case
+def output_file(d):
+    """--output writes the report there; with --show-secrets only its owner
+    may read it; a write that fails says why and exits 2."""
+    write(d, 'k.js', ('k = "%s";\n' % AWS_ID).encode())
+    rc, out, err = run(['--format', 'jsonl', '-o', 'r.jsonl', 'k.js'], d)
+    expect(rc == 1 and out == '' and err == '', (rc, out, err))
+    with open(os.path.join(d, 'r.jsonl'), encoding='utf-8') as f:
+        expect(len(f.read().splitlines()) == 1, 'one finding in the file')
+    rc, out, err = run(['--format', 'jsonl', '--show-secrets', '-o', 'r.jsonl', 'k.js'], d)
+    mode = os.stat(os.path.join(d, 'r.jsonl')).st_mode & 0o777
+    expect(rc == 1 and mode == 0o600, oct(mode))
+    rc, out, err = run(['-o', '/dev/full', 'k.js'], d)
+    expect(rc == 2 and err == 'leakscan: /dev/full: cannot write the report: '
+           'No space left on device\n', (rc, err))
+    rc, out, err = run(['-o', 'no/such/dir/r.txt', 'k.js'], d)
+    expect(rc == 2 and 'no/such/dir/r.txt' in err and len(err.splitlines()) == 1, (rc, err))
+
+
+@case
 def comments_and_examples_rank_lower(d):
     """A URL in a comment or given as an example is documentation: 20
     lower. A key in a comment is still a key."""
