@@ -751,7 +751,9 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 				name[i] = '?';
 		path_push(s, name);
 		given = m.data;
-		st = check_name(s);
+		/* A link holds no bytes of its own: an id_rsa that points
+		 * elsewhere is no key. */
+		st = m.type == LSI_M_SYMLINK || m.type == LSI_M_HARDLINK ? LS_OK : check_name(s);
 		if (st == LS_OK) {
 			/* May swap in a decoded loose object or a watching stream. */
 			st = lsi_gitdir_member(s, &git, name, m.type == LSI_M_FILE && m.data, m.size,

@@ -156,6 +156,26 @@ def nested_archive_by_content(d):
 
 
 @case
+def links_in_archives_are_not_files(d):
+    """A symlink or hard link member holds no bytes: named id_rsa or .env,
+    it is no key and no env file (the built-in name rules)."""
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode='w') as t:
+        for name, kind, target in (('p/id_rsa', tarfile.SYMTYPE, '/root/.ssh/id_rsa'),
+                                   ('p/.env', tarfile.SYMTYPE, '../../etc/passwd'),
+                                   ('p/key.pem', tarfile.LNKTYPE, 'p/other.pem')):
+            ti = tarfile.TarInfo(name)
+            ti.type, ti.linkname = kind, target
+            t.addfile(ti)
+        ti = tarfile.TarInfo('p/real/.env')
+        ti.size = 4
+        t.addfile(ti, io.BytesIO(b'A=1\n'))
+    write(d, 'links.tar', bio.getvalue())
+    rc, fs, err = scan(d, '--min-severity', 'info', 'links.tar', rules=False)
+    expect([(f['rule'], f['path'][-1]) for f in fs] == [('dotenv-file', 'p/real/.env')], fs)
+
+
+@case
 def max_depth_stored_containers_scanned_as_text(d):
     """Past --max-depth a tar or a source map is not opened, but its bytes
     are readable as they are: still scanned, on the container's path. A
