@@ -422,6 +422,13 @@ LS_API ls_status ls_reporter_set_baseline(ls_reporter *rep, const ls_baseline *b
  * for formats that carry one ("gitlab"). The string is copied.
  */
 LS_API ls_status ls_reporter_set_commit(ls_reporter *rep, const char *sha);
+/**
+ * A damage or limit note the notice callback heard (ls_scanner_set_notice_callback):
+ * formats with a place for tool messages list it there (SARIF's
+ * toolExecutionNotifications, GitLab's scan.messages); the others leave
+ * it out, as it is below the reported severity.
+ */
+LS_API ls_status ls_reporter_notice(ls_reporter *rep, const ls_finding *f);
 
 #ifdef __cplusplus
 }

@@ -407,11 +407,17 @@ static void say_note(struct scan_run *run, const ls_finding *f)
 	lsi_buf_fini(&b);
 }
 
-/* A note below --min-severity: said, not reported. */
+/* A note below --min-severity: said, and listed where a format has a
+ * place for tool messages. */
 static int on_notice(const ls_finding *f, void *user)
 {
+	struct scan_run *run = user;
+	ls_status st;
+
 	if (f->message)
-		say_note(user, f);
+		say_note(run, f);
+	if ((st = ls_reporter_notice(run->rep, f)) != LS_OK && run->rep_status == LS_OK)
+		run->rep_status = st;
 	return 0;
 }
 

@@ -193,6 +193,19 @@ static void write_scan(struct ls_reporter *r, struct lsi_json *j, struct lsi_buf
 		lsi_json_cstr(j, lsi_buf_str(tmp));
 		lsi_json_obj_end(j);
 	}
+	for (size_t i = 0; i < r->notice_count; i++) {
+		if (!any_msg) {
+			lsi_json_key(j, "messages");
+			lsi_json_arr_begin(j);
+			any_msg = true;
+		}
+		lsi_json_obj_begin(j);
+		lsi_json_key(j, "level");
+		lsi_json_cstr(j, "warn");
+		lsi_json_key(j, "value");
+		lsi_json_cstr(j, r->notices[i]);
+		lsi_json_obj_end(j);
+	}
 	for (size_t i = 0; i < r->in_count; i++) {
 		if (r->in[i].status == LS_OK || r->in[i].status == LS_ERR_ABORTED)
 			continue;

@@ -57,6 +57,8 @@ struct ls_reporter {
 	void *priv;                  /* format state */
 	const ls_baseline *baseline; /* borrowed (ls_reporter_set_baseline), or NULL */
 	char *commit;                /* ls_reporter_set_commit, or NULL */
+	char **notices;              /* ls_reporter_notice: "path: rule: message" */
+	size_t notice_count;
 	uint64_t started;            /* wall clock at ls_reporter_new, seconds */
 };
 

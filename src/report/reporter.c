@@ -277,7 +277,42 @@ void ls_reporter_free(ls_reporter *r)
 		lsi_free(r->in[i].path);
 	lsi_free(r->in);
 	lsi_free(r->commit);
+	for (size_t i = 0; i < r->notice_count; i++)
+		lsi_free(r->notices[i]);
+	lsi_free(r->notices);
 	lsi_free(r);
+}
+
+ls_status ls_reporter_notice(ls_reporter *r, const ls_finding *f)
+{
+	struct lsi_buf b;
+	char **n;
+	bool ok = true;
+
+	if (!r || !f || !f->rule)
+		return LS_ERR_INVALID_ARG;
+	/* Past this many, the first ones say enough (a bomb of damaged members). */
+	if (r->notice_count >= 1000)
+		return LS_OK;
+	lsi_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < f->path_count; i++) {
+		if (i)
+			ok &= lsi_buf_putc(&b, '!');
+		ok &= lsi_buf_puts(&b, f->path[i]);
+	}
+	ok &= lsi_buf_printf(&b, ": %s: %s", f->rule, f->message ? f->message : "");
+	if (!ok || !(n = lsi_realloc(r->notices, (r->notice_count + 1) * sizeof(*n)))) {
+		lsi_buf_fini(&b);
+		return LS_ERR_NOMEM;
+	}
+	r->notices = n;
+	if (!(n[r->notice_count] = lsi_strdup(lsi_buf_str(&b)))) {
+		lsi_buf_fini(&b);
+		return LS_ERR_NOMEM;
+	}
+	r->notice_count++;
+	lsi_buf_fini(&b);
+	return LS_OK;
 }
 
 ls_status ls_reporter_set_baseline(ls_reporter *r, const ls_baseline *b)

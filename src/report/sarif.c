@@ -420,9 +420,17 @@ static void write_invocation(struct ls_reporter *r, struct lsi_json *j, struct l
 	lsi_json_obj_begin(j);
 	lsi_json_key(j, "executionSuccessful");
 	lsi_json_bool(j, ok);
-	if (!ok) {
+	if (!ok || r->notice_count) {
 		lsi_json_key(j, "toolExecutionNotifications");
 		lsi_json_arr_begin(j);
+		/* Damage and limits below --min-severity (not results). */
+		for (size_t i = 0; i < r->notice_count; i++) {
+			lsi_json_obj_begin(j);
+			lsi_json_key(j, "level");
+			lsi_json_cstr(j, "warning");
+			text_obj(j, "message", r->notices[i]);
+			lsi_json_obj_end(j);
+		}
 		for (size_t i = 0; i < r->in_count; i++) {
 			if (r->in[i].status == LS_OK || r->in[i].status == LS_ERR_ABORTED)
 				continue;

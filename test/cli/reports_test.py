@@ -179,6 +179,21 @@ def sarif_schema(d):
                    'missing.tgz' in inv['toolExecutionNotifications'][0]['message']['text'], inv)
         else:
             expect(run0['invocations'][0]['executionSuccessful'] is True, run0['invocations'])
+    # Below --min-severity the damage is no result, but a notification (and
+    # a GitLab scan message) all the same.
+    rc, out, err = run(['--format', 'sarif'] + inputs, d)
+    doc = json.loads(out)
+    errors = list(v.iter_errors(doc))
+    expect(not errors, errors[:1])
+    inv = doc['runs'][0]['invocations'][0]
+    notes = [(n['level'], n['message']['text']) for n in inv['toolExecutionNotifications']]
+    expect(inv['executionSuccessful'] is True and
+           notes == [('warning', 'bad.tar: unreadable-member: bad tar header checksum at offset '
+                      '1024; skipping to the next valid header')], notes)
+    expect(all(r['ruleId'] != 'unreadable-member' for r in doc['runs'][0]['results']), 'result')
+    rc, out, err = run(['--format', 'gitlab'] + inputs, d)
+    msgs = json.loads(out)['scan']['messages']
+    expect(msgs == [{'level': 'warn', 'value': notes[0][1]}], msgs)
 
 
 @case
