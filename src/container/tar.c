@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tar reader: v7, ustar, pax extended headers (path, linkpath, size) and
- * GNU long names. Streams member data zero-copy from the underlying
+ * tar reader: v7, ustar, pax extended headers (path, linkpath, size,
+ * GNU sparse names and maps), GNU long names and GNU sparse files. Streams member data zero-copy from the underlying
  * stream. A header with a bad checksum is reported once, then the reader
  * resynchronises on the next valid header.
  */
@@ -34,6 +34,8 @@ struct tar {
 	bool resync;             /* skipping blocks after a bad header */
 	bool ended;
 	struct lsi_buf name, link, long_name, long_link, pax_path, pax_link;
+	struct lsi_buf sparse_name; /* pax GNU.sparse.name: a sparse file's real name */
+	bool sparse_map;            /* pax GNU.sparse.major=1: a map leads the data */
 	bool have_pax_size;
 	uint64_t pax_size;
 	struct lsi_buf global_path; /* unused by us, but parsed for bounds */
@@ -179,6 +181,7 @@ static void *tar_open(struct lsi_bstream *in, const struct lsi_climits *lim)
 	lsi_buf_init(&t->long_link, MAX_META);
 	lsi_buf_init(&t->pax_path, MAX_META);
 	lsi_buf_init(&t->pax_link, MAX_META);
+	lsi_buf_init(&t->sparse_name, MAX_META);
 	lsi_buf_init(&t->global_path, MAX_META);
 	return t;
 }
@@ -195,6 +198,7 @@ static void tar_close(void *c)
 	lsi_buf_fini(&t->long_link);
 	lsi_buf_fini(&t->pax_path);
 	lsi_buf_fini(&t->pax_link);
+	lsi_buf_fini(&t->sparse_name);
 	lsi_buf_fini(&t->global_path);
 	lsi_bstream_close(t->in);
 	lsi_free(t);
@@ -252,6 +256,11 @@ static void parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
 			if (klen == 4 && memcmp(kv, "path", 4) == 0) {
 				lsi_buf_reset(&t->pax_path);
 				lsi_buf_append(&t->pax_path, eq + 1, vlen);
+			} else if (klen == 15 && memcmp(kv, "GNU.sparse.name", 15) == 0) {
+				lsi_buf_reset(&t->sparse_name);
+				lsi_buf_append(&t->sparse_name, eq + 1, vlen);
+			} else if (klen == 16 && memcmp(kv, "GNU.sparse.major", 16) == 0) {
+				t->sparse_map = vlen == 1 && eq[1] == '1';
 			} else if (klen == 8 && memcmp(kv, "linkpath", 8) == 0) {
 				lsi_buf_reset(&t->pax_link);
 				lsi_buf_append(&t->pax_link, eq + 1, vlen);
@@ -290,7 +299,72 @@ static void clear_pending(struct tar *t)
 	lsi_buf_reset(&t->long_link);
 	lsi_buf_reset(&t->pax_path);
 	lsi_buf_reset(&t->pax_link);
+	lsi_buf_reset(&t->sparse_name);
+	t->sparse_map = false;
 	t->have_pax_size = false;
+}
+
+/*
+ * Sparse files are stored as their data extents, holes left out; they
+ * are scanned as those extents back to back (offsets count stored
+ * bytes). Old GNU ('S'): more extent tables may follow the header, one
+ * block each while the "extended" flag is set.
+ */
+static enum lsi_rd skip_gnu_sparse_tables(struct tar *t, const uint8_t *h)
+{
+	uint8_t b[BLOCK];
+	bool more = h[482] != 0;
+
+	for (unsigned n = 0; more; n++) {
+		enum lsi_rd st;
+
+		if (n > 1u << 16)
+			return LSI_RD_DAMAGED;
+		if ((st = lsi_reader_read(&t->rd, b, BLOCK)) != LSI_RD_OK)
+			return st == LSI_RD_EOF ? LSI_RD_DAMAGED : st;
+		more = b[504] != 0;
+	}
+	return LSI_RD_OK;
+}
+
+/*
+ * pax sparse 1.0: the data opens with the extent map, decimal numbers a
+ * line each (a count, then offset and size pairs), padded to a block.
+ * Reads it; returns its length through @used.
+ */
+static enum lsi_rd skip_pax_sparse_map(struct tar *t, uint64_t size, uint64_t *used)
+{
+	uint8_t b[BLOCK];
+	uint64_t lines = 0, want = 1, count = 0;
+	bool first = true;
+
+	*used = 0;
+	while (lines < want) {
+		enum lsi_rd st;
+
+		if (*used + BLOCK > size)
+			return LSI_RD_DAMAGED;
+		if ((st = lsi_reader_read(&t->rd, b, BLOCK)) != LSI_RD_OK)
+			return st == LSI_RD_EOF ? LSI_RD_DAMAGED : st;
+		*used += BLOCK;
+		for (size_t i = 0; i < BLOCK && lines < want; i++) {
+			if (b[i] == '\n') {
+				lines++;
+				if (first) {
+					first = false;
+					if (count > (1u << 20))
+						return LSI_RD_DAMAGED;
+					want = 1 + 2 * count;
+				}
+			} else if (b[i] >= '0' && b[i] <= '9') {
+				if (first)
+					count = count * 10 + (uint64_t)(b[i] - '0');
+			} else {
+				return LSI_RD_DAMAGED;
+			}
+		}
+	}
+	return LSI_RD_OK;
 }
 
 static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
@@ -389,9 +463,12 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 			t->ended = true;
 			return LSI_RD_LIMIT;
 		}
-		/* Name: pax path > GNU long name > ustar prefix/name. */
+		/* Name: a sparse file's real name > pax path > GNU long name >
+		 * ustar prefix/name. */
 		lsi_buf_reset(&t->name);
-		if (t->pax_path.len) {
+		if (t->sparse_name.len) {
+			lsi_buf_append(&t->name, t->sparse_name.data, t->sparse_name.len);
+		} else if (t->pax_path.len) {
 			lsi_buf_append(&t->name, t->pax_path.data, t->pax_path.len);
 		} else if (t->long_name.len) {
 			lsi_buf_append(&t->name, t->long_name.data, t->long_name.len);
@@ -411,12 +488,29 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 			lsi_buf_append(&t->link, t->long_link.data, t->long_link.len);
 		else
 			lsi_buf_append(&t->link, h + 157, field_len(h + 157, 100));
+		if (type == 'S' && (st = skip_gnu_sparse_tables(t, h)) != LSI_RD_OK) {
+			t->ended = true;
+			snprintf(msg, LSI_MSG_LEN, "bad GNU sparse header at offset %" PRIu64,
+				 t->rd.consumed);
+			return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
+		}
+		if (t->sparse_map && (type == '0' || type == '\0')) {
+			uint64_t used;
+
+			if ((st = skip_pax_sparse_map(t, size, &used)) != LSI_RD_OK) {
+				t->ended = true;
+				snprintf(msg, LSI_MSG_LEN, "bad pax sparse map at offset %" PRIu64,
+					 t->rd.consumed);
+				return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
+			}
+			size -= used; /* padding after the data is unchanged */
+		}
 		clear_pending(t);
 		m->name = lsi_buf_str(&t->name);
 		m->name_len = t->name.len;
 		m->size = (int64_t)size;
 		switch (type) {
-		case '0': case '\0': case '7':
+		case '0': case '\0': case '7': case 'S':
 			m->type = LSI_M_FILE;
 			break;
 		case '1':

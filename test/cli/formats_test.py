@@ -563,6 +563,29 @@ def docker_save(d, name, layers, tag='acme/app:1.0', legacy=True):
 
 
 @case
+def sparse_tar_members(d):
+    """GNU tar's sparse files, old GNU format (extent tables after the
+    header, extended past four extents) and pax 1.0 (a map leading the
+    data, the real name in GNU.sparse.name): the stored extents are
+    scanned, under the file's name; the member after is read too."""
+    with open(os.path.join(d, 'sparse.bin'), 'wb') as f:
+        for i in range(6):  # six extents: one extended table block
+            f.seek(i * 4 * MIB)
+            f.write(b'extent %d\n' % i)
+        f.write(SECRET_LINE)
+        f.seek(30 * MIB)
+        f.write(b'end\n')
+    write(d, 'after.txt', SECRET_LINE)
+    for fmt in ('gnu', 'posix'):
+        tool(d, 'tar', '--sparse', '--format=' + fmt, '-cf', fmt + '.tar', 'sparse.bin',
+             'after.txt')
+        rc, fs, err, _, _ = scan(d, fmt + '.tar')
+        expect(paths(fs) == [(fmt + '.tar', 'after.txt'), (fmt + '.tar', 'sparse.bin')] and
+               rc == 1 and err == '', (fmt, fs, err))
+    os.unlink(os.path.join(d, 'sparse.bin'))
+
+
+@case
 def docker_save_with_whiteout(d):
     order = docker_save(d, 'img.tar', [
         [('etc/app/', None), ('etc/app/.env', SECRET_LINE), ('etc/app/keep.txt', b'ok\n'),
