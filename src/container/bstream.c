@@ -3,9 +3,11 @@
 #include "bstream.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -63,15 +65,45 @@ struct lsi_bstream *lsi_bstream_mem(const uint8_t *buf, size_t len, size_t block
 struct fd_stream {
 	struct lsi_bstream base;
 	int fd;
+	uint64_t deadline_ms;   /* monotonic; 0 = none (lsi_bstream_fd_deadline) */
 	size_t cap;
 	uint8_t buf[];
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Waits for @s's fd to have bytes, until its deadline. */
+static bool fd_wait(struct fd_stream *s)
+{
+	for (;;) {
+		struct pollfd p = { s->fd, POLLIN, 0 };
+		uint64_t now = mono_ms();
+		int r;
+
+		if (now >= s->deadline_ms)
+			return false;
+		r = poll(&p, 1, (int)(s->deadline_ms - now > INT32_MAX ? INT32_MAX
+									 : s->deadline_ms - now));
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return true; /* ready, closed or an error: read() says which */
+	}
+}
 
 static enum lsi_rd fd_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
 {
 	struct fd_stream *s = (struct fd_stream *)bs;
 	ssize_t n;
 
+	if (s->deadline_ms && !fd_wait(s)) {
+		lsi_bstream_fail(bs, "%s", LSI_TIMEOUT_MSG);
+		return LSI_RD_LIMIT;
+	}
 	do
 		n = read(s->fd, s->buf, s->cap);
 	while (n < 0 && errno == EINTR);
@@ -98,6 +130,11 @@ struct lsi_bstream *lsi_bstream_fd(int fd, size_t block)
 	s->fd = fd;
 	s->cap = block;
 	return &s->base;
+}
+
+void lsi_bstream_fd_deadline(struct lsi_bstream *bs, uint64_t deadline_ms)
+{
+	((struct fd_stream *)bs)->deadline_ms = deadline_ms;
 }
 
 void lsi_reader_init(struct lsi_reader *r, struct lsi_bstream *in)

@@ -59,6 +59,13 @@ void lsi_bstream_fail(struct lsi_bstream *s, const char *fmt, ...)
 struct lsi_bstream *lsi_bstream_mem(const uint8_t *buf, size_t len, size_t block);
 /* A stream over a file descriptor (not closed by the stream). */
 struct lsi_bstream *lsi_bstream_fd(int fd, size_t block);
+/*
+ * A pipe or a terminal may stall: past @deadline_ms (CLOCK_MONOTONIC,
+ * in ms) a read of @bs (from lsi_bstream_fd) stops waiting and
+ * fails with LSI_RD_LIMIT and LSI_TIMEOUT_MSG.
+ */
+void lsi_bstream_fd_deadline(struct lsi_bstream *bs, uint64_t deadline_ms);
+#define LSI_TIMEOUT_MSG "timeout: no more input before the deadline"
 
 /*
  * A reader over a stream for parsers that need exact byte counts: headers

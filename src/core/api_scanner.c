@@ -164,6 +164,9 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
 
 	if (!in)
 		return LS_ERR_NOMEM;
+	/* A file never stalls; a pipe may, and --timeout must still hold. */
+	if (s->deadline_ms && size < 0)
+		lsi_bstream_fd_deadline(in, s->deadline_ms);
 	st = lsi_pipeline_scan_stream(s, in, label, size);
 	return st;
 }

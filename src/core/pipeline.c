@@ -460,6 +460,13 @@ static void path_push(ls_scanner *s, const char *name)
 /* Reports a stream outcome that is not OK/EOF. */
 static void note_rd(ls_scanner *s, enum lsi_rd st, const char *msg)
 {
+	if (st == LSI_RD_LIMIT && msg && strcmp(msg, LSI_TIMEOUT_MSG) == 0) {
+		/* A stalled pipe ran into the deadline: the input's timeout. */
+		if (s->deadline_ms)
+			s->deadline_ms = 1;
+		past_deadline(s);
+		return;
+	}
 	if (st == LSI_RD_LIMIT) {
 		note_limit(s, msg);
 		/* Past the input's byte budget every further stream fails too. */

@@ -261,6 +261,37 @@ def unreadable_input_exit_2(d):
 
 
 @case
+def timeout_holds_on_a_stalled_pipe(d):
+    """--timeout interrupts a read from a pipe that stops sending (the
+    writer is still there) and the timeout is said. With one thread what
+    came before is scanned; with workers, members still waiting for one
+    at the deadline are not (as for any timeout)."""
+    data = gz(tar_bytes([('p/a.txt', ('%s\n' % AWS_ID).encode()),
+                         ('p/b.txt', os.urandom(200000))]))
+    for j in ('1', '2'):
+        rfd, wfd = os.pipe()  # the write end stays open: only the deadline ends the read
+        p = subprocess.Popen([BIN, 'scan', '--no-default-rules', '--rules', RULES, '--format',
+                              'jsonl', '--threads', j, '--timeout', '500', '-'],
+                             stdin=rfd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=d, env=dict(os.environ, XDG_CACHE_HOME=os.path.join(d, '.c')))
+        os.close(rfd)
+        os.write(wfd, data[:len(data) // 2])
+        try:
+            out, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise AssertionError('still reading a stalled pipe after 60 s (-j%s)' % j)
+        finally:
+            os.close(wfd)
+        rules = [json.loads(x)['rule'] for x in out.decode().splitlines()]
+        if j == '1':
+            expect(rules == ['t-aws-key-id'] and p.returncode == 1, (j, rules, p.returncode))
+        else:
+            expect(rules in ([], ['t-aws-key-id']) and p.returncode in (0, 1), (j, rules))
+        expect(b'timeout' in err and len(err.splitlines()) == 1, err)
+
+
+@case
 def undecodable_input_exit_2(d):
     """Damaged before anything could be scanned: exit 2, with the others
     still scanned and reported."""
