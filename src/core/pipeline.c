@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "container/container.h"
+#include "container/pyc.h"
 #include "core.h"
 #include "dataobs.h"
 #include "decode/decode.h"
@@ -882,6 +883,18 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	if (cont) {
 		/* The container owns p from here. */
 		return scan_container(s, cont, p, depth);
+	}
+	if (lsi_pyc_sniff(s->path[s->path_count - 1], head, head_len)) {
+		/* Python bytecode: its string constants, a line each. */
+		struct lsi_bstream *strings =
+			lsi_pyc_strings(p, (size_t)s->param[LS_PARAM_MAX_MEMBER_BYTES]);
+
+		if (!strings)
+			return LS_ERR_NOMEM;
+		s->member_kind = LSI_MK_BINARY;
+		st = scan_data(s, strings, depth, -1);
+		lsi_bstream_close(strings);
+		return st;
 	}
 	s->member_kind = lsi_member_kind(s->path[s->path_count - 1], head, head_len);
 	st = scan_data(s, p, depth, size_hint);

@@ -563,6 +563,24 @@ def docker_save(d, name, layers, tag='acme/app:1.0', legacy=True):
 
 
 @case
+def python_bytecode_constants(d):
+    """A secret held as a .pyc string constant is found (a marshal type
+    letter right after it defeats a rule's \\b), at the constant's line in
+    the list of constants, inside a wheel."""
+    write(d, 'settings.py', ('HOST = "db"\nKEY = "%s"\n' % SECRET).encode())
+    tool(d, 'python3', '-c', "import py_compile; py_compile.compile('settings.py', "
+         "cfile='settings.pyc', doraise=True)")
+    with open(os.path.join(d, 'settings.pyc'), 'rb') as f:
+        pyc = f.read()
+    expect(SECRET.encode() in pyc, 'the constant is in the bytecode')
+    with zipfile.ZipFile(os.path.join(d, 'demo-1.0-py3-none-any.whl'), 'w') as z:
+        z.writestr('demo/__pycache__/settings.cpython-311.pyc', pyc)
+    rc, fs, err, _, _ = scan(d, 'demo-1.0-py3-none-any.whl')
+    expect(paths(fs) == [('demo-1.0-py3-none-any.whl', 'demo/__pycache__/settings.cpython-311.pyc')]
+           and rc == 1, fs)
+
+
+@case
 def sparse_tar_members(d):
     """GNU tar's sparse files, old GNU format (extent tables after the
     header, extended past four extents) and pax 1.0 (a map leading the

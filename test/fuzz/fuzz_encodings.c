@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The base64 and UTF-16LE filters and the git config reader on arbitrary
- * bytes. Each filter runs over the input whole and cut in chunks whose
+ * The base64 and UTF-16LE filters, the git config reader and the .pyc
+ * string extractor on arbitrary bytes. Each filter runs over the input whole and cut in chunks whose
  * size the first byte picks: the decoded output must be the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "container/pyc.h"
 #include "core/gitdir.h"
 #include "engine/encodings.h"
 
@@ -86,5 +87,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lsi_gitdir_config_remote((const char *)data, size, remote, sizeof(remote)) &&
 	    strlen(remote) >= sizeof(remote))
 		abort();
+	{
+		/* Exactly @size bytes of room: the extractor must never need more. */
+		uint8_t *out = malloc(size);
+		size_t n;
+
+		if (!out)
+			return 0;
+		n = lsi_pyc_extract(data, size, out);
+		if (n > size || (n && out[n - 1] != '\n'))
+			abort();
+		free(out);
+	}
 	return 0;
 }

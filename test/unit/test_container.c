@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "container/container.h"
+#include "container/pyc.h"
 #include "decode/decode.h"
 #include "decode/rawinflate.h"
 #include "helpers/archive_writer.h"
@@ -255,6 +256,34 @@ static void test_gzip_one(void)
 	assert_int_equal(gunzip(&gz, 4096, &out, 0, msg), LSI_RD_DAMAGED);
 	lsi_buf_fini(&out);
 	lsi_buf_fini(&gz);
+}
+
+/*
+ * .pyc string constants: short and long ASCII, interned, unicode and
+ * byte strings, with and without the reference flag, each a line; too
+ * short, binary or overlong ones skipped; never more bytes than given.
+ */
+static void test_pyc_extract(void **state)
+{
+	static const uint8_t pyc[] = {
+		0x6f, 0x0d, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xe3, 'z', 5, 'h', 'e', 'l', 'l', 'o',                /* FLAG_REF|code, short */
+		0xda, 4, 'a', 'b', 'c', 'd',                          /* FLAG_REF|'Z' */
+		'z', 2, 'n', 'o',                                     /* too short */
+		'u', 6, 0, 0, 0, 'k', '=', 0xc3, 0xa9, '1', '2',      /* unicode, UTF-8 */
+		's', 4, 0, 0, 0, 0x01, 0x02, 0x03, 0x04,              /* bytes, not text */
+		't', 5, 0, 0, 0, 'p', 'a', 't', 'h', 's',             /* interned */
+		'a', 0xff, 0xff, 0xff, 0x7f, 'x',                     /* length past the end */
+	};
+	uint8_t out[sizeof(pyc)];
+	size_t n = lsi_pyc_extract(pyc, sizeof(pyc), out);
+
+	(void)state;
+	assert_int_equal(n, strlen("hello\nabcd\nk=\xc3\xa9" "12\npaths\n"));
+	assert_memory_equal(out, "hello\nabcd\nk=\xc3\xa9" "12\npaths\n", n);
+	assert_true(lsi_pyc_sniff("a/__pycache__/m.cpython-311.pyc", pyc, sizeof(pyc)));
+	assert_false(lsi_pyc_sniff("a/m.py", pyc, sizeof(pyc)));
+	assert_false(lsi_pyc_sniff("m.pyc", (const uint8_t *)"not bytecode at all", 19));
 }
 
 static void test_gzip(void **state)
@@ -566,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_tar_member_limit),
 		cmocka_unit_test(test_tar_probe),
 		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_pyc_extract),
 		cmocka_unit_test(test_gzip_ratio),
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_async),
