@@ -11,7 +11,8 @@ times, interleaved over several rounds:
                                 .deb: dpkg-deb --fsys-tarfile, its xz)
   igzip -dc > /dev/null         ISA-L: the inflate floor (gzip inputs)
   leakscan scan (all default rules) at 1 and 2 threads
-  rg -c -f PATTERNS DIR         the rule patterns rg's engine accepts, on the extracted tree
+  rg -uuu -c -f PATTERNS DIR    the rule patterns rg's engine accepts, on the extracted tree
+                                (-uuu: every file, as leakscan reads them)
   rg -P -c -f PATTERNS DIR      all of them in PCRE2 mode (look-arounds too), one pass per
                                 group of patterns PCRE2 compiles together
   ugrep -z -P -c -f PATTERNS FILE  on the archive, with a time cap (one pass
@@ -272,12 +273,14 @@ def main():
                       lambda p, d, args=args: [leak, 'scan', '--format', 'jsonl',
                                                '--min-severity', 'info'] + args + [p], None))
     if not a.no_rg:
-        tools.append(('rg -f', lambda p, d: ['rg', '--regex-size-limit', '2G',
+        # -uuu: every file, as leakscan reads them (no .gitignore, hidden
+        # files and binaries too); the kernel tree's .gitignore hides most.
+        tools.append(('rg -f', lambda p, d: ['rg', '-uuu', '--regex-size-limit', '2G',
                                              '--dfa-size-limit', '2G', '-c', '-f', pats, d],
                       a.ugrep_cap))
         rg_passes = ' '.join('"%s"' % c for c in rchunks)
         tools.append(('rg -P', lambda p, d: [
-            'sh', '-c', 'for f in %s; do rg -P -c -f "$f" "%s" > /dev/null; '
+            'sh', '-c', 'for f in %s; do rg -uuu -P -c -f "$f" "%s" > /dev/null; '
             'test $? -le 1 || exit 2; done' % (rg_passes, d)], a.ugrep_cap))
     # ugrep -z reads tar and zip, not ar: no figure for a .deb.
     # One pass per group of patterns that PCRE2 compiles together, one
