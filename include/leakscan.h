@@ -157,7 +157,9 @@ typedef struct ls_scan_stats {
 	uint64_t members;          /**< members and files visited */
 	uint64_t findings;         /**< findings delivered */
 	uint64_t damaged;          /**< unreadable members */
-	uint64_t limits;           /**< limits crossed */
+	uint64_t limits;           /**< limits crossed that left bytes unscanned (a rule's
+	                                matches folded by LS_PARAM_MAX_PER_RULE are not
+	                                counted: every byte was still scanned) */
 	uint64_t bytes_skipped;    /**< bytes not scanned because of limits */
 } ls_scan_stats;
 

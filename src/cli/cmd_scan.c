@@ -30,6 +30,7 @@ struct scan_opts {
 	const char *write_baseline;  /* --write-baseline FILE */
 	ls_severity min_sev;
 	ls_severity fail_on;
+	bool fail_on_partial;        /* exit 1 when an input was not read whole */
 	bool show_secrets;
 	bool quiet;
 	bool no_color;
@@ -45,6 +46,7 @@ struct scan_run {
 	FILE *out;
 	bool fail;              /* a finding at or above --fail-on */
 	bool error;             /* an input could not be read */
+	size_t partial;         /* inputs not read whole (damage, limits) */
 	ls_status rep_status;
 	ls_baseline *base;      /* --baseline: findings to suppress */
 	ls_baseline *record;    /* --write-baseline: every finding reported */
@@ -66,6 +68,8 @@ static void scan_usage(FILE *f)
 	      "      --min-severity LVL   report findings at or above LVL (default low)\n"
 	      "      --fail-on LVL        exit 1 when a reported finding is at or above LVL\n"
 	      "                           (default high)\n"
+	      "      --fail-on-partial    exit 1 also when an input was not read whole:\n"
+	      "                           a damaged member, or a limit or --timeout reached\n"
 	      "      --show-secrets       print secrets unredacted\n"
 	      "      --rules DIR          add rule files (repeatable)\n"
 	      "      --no-default-rules   use only --rules\n"
@@ -97,7 +101,8 @@ static void scan_usage(FILE *f)
 
 enum {
 	OPT_MIN_SEV = 256, OPT_FAIL_ON, OPT_SHOW, OPT_RULES, OPT_NO_DEFAULT, OPT_CONFIG,
-	OPT_FILES_FROM, OPT_NO_COLOR, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_PARAM_BASE = 512,
+	OPT_FILES_FROM, OPT_NO_COLOR, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_FAIL_PARTIAL,
+	OPT_PARAM_BASE = 512,
 };
 
 static bool parse_num(const char *s, int64_t *out)
@@ -135,6 +140,7 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "min-severity", required_argument, NULL, OPT_MIN_SEV },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "fail-on-partial", no_argument, NULL, OPT_FAIL_PARTIAL },
 		{ "show-secrets", no_argument, NULL, OPT_SHOW },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
@@ -215,6 +221,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 					  c == OPT_MIN_SEV ? "min-severity" : "fail-on", optarg);
 				return -1;
 			}
+			break;
+		case OPT_FAIL_PARTIAL:
+			o->fail_on_partial = true;
 			break;
 		case OPT_SHOW:
 			o->show_secrets = true;
@@ -495,6 +504,8 @@ static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 	 * not be read at all (its damage was said on stderr). */
 	if (st == LS_OK && stats.damaged && !stats.members && !stats.bytes_scanned)
 		run->error = true;
+	else if (st == LS_OK && (stats.damaged || stats.limits))
+		run->partial++;
 	if (st != LS_OK) {
 		progress_clear(run);
 		cli_error("%s", ls_scanner_last_error(s));
@@ -685,10 +696,17 @@ int cmd_scan(int argc, char **argv)
 		else
 			cli_error("report: %s", ls_status_str(run.rep_status));
 		rc = EXIT_USAGE;
-	} else if (run.error)
+	} else if (run.error) {
 		rc = EXIT_USAGE;
-	else
+	} else if (!run.fail && o.fail_on_partial && run.partial) {
+		/* The gate asked for whole artifacts; the notes above say what
+		 * was not read. */
+		cli_error("%zu input%s not read whole; failing as --fail-on-partial asks",
+			  run.partial, run.partial == 1 ? " was" : "s were");
+		rc = EXIT_FINDINGS;
+	} else {
 		rc = run.fail ? EXIT_FINDINGS : 0;
+	}
 out:
 	ls_scanner_free(s);
 	ls_reporter_free(run.rep);

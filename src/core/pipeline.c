@@ -361,7 +361,10 @@ static void note_dropped_rule(ls_scanner *s, size_t i)
 		 "member were not reported (the first %" PRId64 " were)", rc->dropped,
 		 s->rules->rs.rules[i].id, s->param[LS_PARAM_MAX_PER_RULE]);
 	rc->dropped = 0;
-	note_limit(s, msg);
+	/* Every byte was scanned, only findings were folded: a limit-reached
+	 * finding, but the input is not partial (stats.limits is not raised). */
+	deliver(s, "limit-reached", "A scan limit was reached", LS_CAT_DEBUG_INFO, LS_SEV_INFO,
+		NULL, msg, NULL);
 }
 
 static int by_index(const void *a, const void *b)

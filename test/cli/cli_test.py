@@ -678,6 +678,49 @@ def input_limits_noted_once_with_threads(d):
 
 
 @case
+def fail_on_partial(d):
+    """--fail-on-partial fails the gate on an input not read whole (damage,
+    a limit, a timeout); findings folded by --max-findings-per-rule are not
+    that (every byte was scanned), and neither is a clean input."""
+    write(d, 'clean.tgz', gz(tar_bytes([('p/a.txt', b'nothing here\n')])))
+    whole = gz(tar_bytes([('p/a.txt', b'x' * 4000), ('p/b.txt', b'more text\n' * 400)]))
+    write(d, 'cut.tgz', whole[:len(whole) // 2])
+    write(d, 'flood.js', b''.join(b'DEBUG-MARKER-%03d\n' % i for i in range(50)))
+    write(d, 'deep.tgz', gz(tar_bytes([('in.tar', tar_bytes([('x.txt', b'hi\n')]))])))
+    for name, args, want_plain, want_gate in (
+            ('clean.tgz', [], 0, 0),
+            ('flood.js', [], 0, 0),
+            ('cut.tgz', [], 0, 1),
+            ('deep.tgz', ['--max-depth', '1', '--max-members', '1'], 0, 1)):
+        rc, fs, err = scan(d, *args, name)
+        expect(rc == want_plain, (name, rc, err))
+        rc, fs, err = scan(d, '--fail-on-partial', *args, name)
+        expect(rc == want_gate, (name, rc, err))
+        said = [l for l in err.splitlines() if 'fail-on-partial' in l]
+        expect(len(said) == want_gate, (name, err))
+        if want_gate:
+            expect(said[0] == 'leakscan: 1 input was not read whole; failing as '
+                   '--fail-on-partial asks', said)
+    rc, out, err = run(['scan', '--format', 'json', '--no-default-rules', '--rules', RULES,
+                        '--min-severity', 'info', 'flood.js'], d)
+    doc = json.loads(out)
+    expect(doc['summary']['inputs'][0]['status'] == 'scanned', doc['summary'])
+    expect(any(f['rule'] == 'limit-reached' for f in doc['findings']), doc['findings'])
+    # A timeout: the same gate, with one or two threads.
+    filler = b''.join(b'line %d of plain text\n' % i for i in range(3500))
+    write(d, 'big.tgz', gz(tar_bytes([('p/%03d.txt' % i, filler) for i in range(200)])))
+    for j in ('1', '2'):
+        rc, fs, err = scan(d, '--threads', j, '--timeout', '1', 'big.tgz')
+        expect(rc == 0, (j, rc, err))
+        rc, fs, err = scan(d, '--threads', j, '--timeout', '1', '--fail-on-partial', 'big.tgz')
+        expect(rc == 1 and 'fail-on-partial' in err, (j, rc, err))
+    # Findings at --fail-on decide first: exit 1 and no partial line.
+    write(d, 'both.tgz', gz(tar_bytes([('p/k.js', CONFIG_JS)]))[:-12])
+    rc, fs, err = scan(d, '--fail-on-partial', 'both.tgz')
+    expect(rc == 1 and any(f['rule'] == 't-aws-key-id' for f in fs), (rc, err))
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
