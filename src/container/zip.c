@@ -79,6 +79,10 @@ struct zip {
 	size_t base;            /* where the zip starts (after a crx header) */
 	const uint8_t *cd, *cd_end;
 	uint64_t cd_count;      /* entries the central directory declares */
+	/* Comments, scanned as members of their own: the archive's (from the
+	 * end record) and the last entry's, still to be handed out. */
+	const uint8_t *zip_comment, *entry_comment;
+	size_t zip_comment_len, entry_comment_len;
 	uint64_t bias;          /* bytes before the zip the offsets do not count */
 	/* Front to back. */
 	struct lsi_bstream *rs; /* what the reader reads */
@@ -253,7 +257,7 @@ static enum lsi_rd finish_position(struct zip *z)
 
 	if (!z->streaming)
 		return LSI_RD_OK;
-	if (!c->dd_inflate && z->slice.left) {
+	if (!c->dd_inflate && z->slice.left && !z->slice.p) {
 		if (lsi_reader_skip(&z->rd, z->slice.left) != LSI_RD_OK) {
 			z->ended = true;
 			return LSI_RD_DAMAGED;
@@ -579,6 +583,8 @@ static bool load_cd(struct zip *z, char *why, size_t why_len)
 		return false;
 	}
 	p = zp + eocd;
+	z->zip_comment = p + 22;
+	z->zip_comment_len = le16(p + 20);
 	count = le16(p + 10);
 	cd_size = le32(p + 12);
 	cd_off = le32(p + 16);
@@ -875,6 +881,33 @@ static struct lsi_bstream *zip_packed_open(const uint8_t *raw, size_t len, const
 	return &z->data.base;
 }
 
+/*
+ * A comment of @n bytes at @p as a stored member named @name (appended to
+ * the current name when @suffix): what a person typed into the zip is
+ * scanned like any member. @p stays valid until the next member.
+ */
+static enum lsi_rd comment_member(struct zip *z, struct lsi_member *m, const uint8_t *p, size_t n,
+				  const char *name, bool suffix)
+{
+	struct zcur *c = &z->cur;
+
+	if (!suffix)
+		lsi_buf_reset(&z->name);
+	if (!lsi_buf_puts(&z->name, name))
+		return LSI_RD_NOMEM;
+	m->name = lsi_buf_str(&z->name);
+	m->name_len = z->name.len;
+	m->type = LSI_M_FILE;
+	c->method = 0;
+	c->sizes_known = true;
+	c->csize = c->usize = n;
+	c->want_crc = (uint32_t)crc32_z(0, p, n);
+	start_member(z, m);
+	z->slice.p = p;
+	z->slice.left = n;
+	return LSI_RD_OK;
+}
+
 static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 {
 	const uint8_t *zp = z->mem.data, *p = z->cd;
@@ -884,8 +917,19 @@ static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 	bool z64 = false;
 	struct zcur *c = &z->cur;
 
-	if (z->members >= z->cd_count || p >= z->cd_end)
-		return LSI_RD_EOF;
+	if (z->entry_comment_len) {
+		size_t n = z->entry_comment_len;
+
+		z->entry_comment_len = 0;
+		return comment_member(z, m, z->entry_comment, n, " (comment)", true);
+	}
+	if (z->members >= z->cd_count || p >= z->cd_end) {
+		size_t n = z->zip_comment_len;
+
+		z->zip_comment_len = 0;
+		return n ? comment_member(z, m, z->zip_comment, n, "(zip comment)", false)
+			 : LSI_RD_EOF;
+	}
 	if (limit_members(z, msg) != LSI_RD_OK)
 		return LSI_RD_LIMIT;
 	/* Signature and bounds were checked by load_cd(). */
@@ -893,6 +937,8 @@ static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 	xlen = le16(p + 30);
 	clen = le16(p + 32);
 	z->cd = p + 46 + nlen + xlen + clen;
+	z->entry_comment = p + 46 + nlen + xlen;
+	z->entry_comment_len = clen;
 	c->flags = le16(p + 8);
 	c->method = le16(p + 10);
 	c->want_crc = le32(p + 16);
@@ -1000,6 +1046,51 @@ static void skip_current(struct zip *z)
 }
 
 /* Reads the next local header into @m. */
+/*
+ * Reading front to back, past the last entry: the central directory and
+ * its end record, read for their comments (the entries themselves were
+ * read by their local headers). OK with @m set for a comment, OK with @m
+ * unset to go on, EOF at the end record or where the bytes stop making
+ * sense (what follows is no member).
+ */
+static enum lsi_rd central_comment(struct zip *z, struct lsi_member *m, uint32_t sig)
+{
+	uint8_t h[56];
+	uint16_t nlen, xlen, clen;
+
+	switch (sig) {
+	case SIG_CENTRAL:
+		if (lsi_reader_read(&z->rd, h + 4, 42) != LSI_RD_OK)
+			return LSI_RD_EOF;
+		nlen = le16(h + 28);
+		xlen = le16(h + 30);
+		clen = le16(h + 32);
+		lsi_buf_reset(&z->name);
+		if (lsi_reader_read(&z->rd, z->hbuf, nlen) != LSI_RD_OK ||
+		    !lsi_buf_append(&z->name, z->hbuf, nlen) ||
+		    lsi_reader_skip(&z->rd, xlen) != LSI_RD_OK ||
+		    lsi_reader_read(&z->rd, z->hbuf, clen) != LSI_RD_OK)
+			return LSI_RD_EOF;
+		return clen ? comment_member(z, m, z->hbuf, clen, " (comment)", true) : LSI_RD_OK;
+	case SIG_EOCD64:
+		/* Its size (of what follows the size field) says what to skip. */
+		if (lsi_reader_read(&z->rd, h + 4, 8) != LSI_RD_OK ||
+		    lsi_reader_skip(&z->rd, le64(h + 4)) != LSI_RD_OK)
+			return LSI_RD_EOF;
+		return LSI_RD_OK;
+	case SIG_LOC64:
+		return lsi_reader_skip(&z->rd, 16) == LSI_RD_OK ? LSI_RD_OK : LSI_RD_EOF;
+	default: /* SIG_EOCD */
+		if (lsi_reader_read(&z->rd, h + 4, 18) != LSI_RD_OK)
+			return LSI_RD_EOF;
+		clen = le16(h + 20);
+		if (!clen || lsi_reader_read(&z->rd, z->hbuf, clen) != LSI_RD_OK)
+			return LSI_RD_EOF;
+		z->ended = true; /* nothing after the comment is read */
+		return comment_member(z, m, z->hbuf, clen, "(zip comment)", false);
+	}
+}
+
 static enum lsi_rd next_local(struct zip *z, struct lsi_member *m, char *msg)
 {
 	uint8_t h[30];
@@ -1038,10 +1129,15 @@ static enum lsi_rd next_local(struct zip *z, struct lsi_member *m, char *msg)
 		}
 		if (sig == SIG_LOCAL)
 			break;
-		if (sig == SIG_CENTRAL || sig == SIG_EOCD || sig == SIG_EOCD64) {
+		if (sig == SIG_CENTRAL || sig == SIG_EOCD || sig == SIG_EOCD64 || sig == SIG_LOC64) {
 			z->saw_cd = true;
-			z->ended = true;
-			return LSI_RD_EOF;
+			z->resync = false; /* found our place again */
+			st = central_comment(z, m, sig);
+			if (st == LSI_RD_EOF)
+				z->ended = true;
+			if (st == LSI_RD_OK && !m->name)
+				continue; /* an entry without a comment */
+			return st;
 		}
 		if ((sig == SIG_DD || sig == SIG_SPAN1) && z->rd.consumed == z->base + 4)
 			continue; /* split-archive marker before the first entry */

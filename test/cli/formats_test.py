@@ -304,6 +304,41 @@ def zip64_and_data_descriptors(d):
 
 
 @case
+def zip_comments_scanned(d):
+    """The archive's comment and an entry's comment are scanned as members
+    of their own, by the central directory and, past --max-member-bytes, by
+    the local headers (then the central directory is read for them)."""
+    def build():
+        bio = io.BytesIO()
+        with zipfile.ZipFile(bio, 'w', zipfile.ZIP_DEFLATED) as z:
+            z.comment = b'built by ci\n' + SECRET_LINE
+            zi = zipfile.ZipInfo('a/notes.txt', (2024, 1, 1, 0, 0, 0))
+            zi.comment = b'DEBUG-MARKER-202'
+            z.writestr(zi, b'plain words\n')
+            z.writestr(zipfile.ZipInfo('a/filler.bin', (2024, 1, 1, 0, 0, 0)),
+                       os.urandom(200 * 1024))
+            zi = zipfile.ZipInfo('a/dir/', (2024, 1, 1, 0, 0, 0))
+            zi.comment = b'DEBUG-MARKER-203'
+            z.writestr(zi, b'')
+        return bio.getvalue()
+    write(d, 'c.zip', build())
+    want_key = [('c.zip', '(zip comment)')]
+    want_marks = [('c.zip', 'a/dir/ (comment)'), ('c.zip', 'a/notes.txt (comment)')]
+    for extra in ([], ['--max-member-bytes', '64k'], ['--threads', '1'],
+                  ['--threads', '2', '--max-member-bytes', '64k']):
+        rc, fs, err, _, _ = scan(d, 'c.zip', *extra)
+        expect(paths(fs) == want_key, (extra, fs))
+        expect(paths(fs, 'f-marker') == want_marks, (extra, fs))
+        key = [f for f in fs if f['rule'] == 'f-aws-key-id'][0]
+        expect((key['line'], key['column']) == (2, 12), key)
+        expect(not [f for f in fs if f['rule'] == 'unreadable-member'], (extra, fs))
+    # No comment, no extra member.
+    write(d, 'plain.zip', zip_bytes([('k.txt', SECRET_LINE)]))
+    rc, out, err, _, _ = scan(d, 'plain.zip', fmt='json')
+    expect(json.loads(out)['summary']['inputs'][0]['members'] == 1, out)
+
+
+@case
 def zip_other_methods(d):
     """bzip2 and xz members (methods 12 and 95) through the same decoders."""
     write(d, 'bz.zip', zip_bytes([('k/bz.txt', SECRET_LINE)], compression=zipfile.ZIP_BZIP2))
