@@ -490,7 +490,8 @@ static bool generic_rule(const struct lsi_rule *r)
 	return f && strcmp(f, "generic.yml") == 0;
 }
 
-/* Whether @h should replace @held, both capturing the same bytes. */
+/* Whether @h should replace @held, both capturing a secret that starts
+ * at the same byte. */
 static bool outranks(const struct lsi_mstream *s, const struct lsi_hit *h,
 		     const struct lsi_hit *held)
 {
@@ -499,15 +500,20 @@ static bool outranks(const struct lsi_mstream *s, const struct lsi_hit *h,
 
 	if (generic_rule(a) != generic_rule(b))
 		return generic_rule(b);
-	return a->severity > b->severity;
+	if (a->severity != b->severity)
+		return a->severity > b->severity;
+	return h->secret_len > held->secret_len; /* the whole of it */
 }
 
 /*
  * Reports a confirmed hit. A captured secret waits for the next hit (or
  * the stream's end): when that one captures the very same bytes under
  * another secret rule, only one is reported: a provider's rule before a
- * generic one, then the higher severity, then the first. Hits come in Hyperscan's order whatever the chunks,
- * so this does not depend on how the stream was split.
+ * generic one, then the higher severity, then the first. A secret that
+ * starts at the same byte and goes on further (a password rule stops at 64
+ * characters of a longer token) covers the shorter one when it ranks at
+ * least as high. Hits come in Hyperscan's order whatever the chunks, so
+ * this does not depend on how the stream was split.
  */
 static void report(struct lsi_mstream *s, const struct lsi_hit *h)
 {
@@ -516,11 +522,21 @@ static void report(struct lsi_mstream *s, const struct lsi_hit *h)
 		      h->match_len <= LSI_WINDOW && h->secret_off <= h->match_len &&
 		      h->secret_len <= h->match_len - h->secret_off;
 
-	if (s->held && secret && h->start + h->secret_off == s->hold.start + s->hold.secret_off &&
-	    h->secret_len == s->hold.secret_len) {
-		if (!outranks(s, h, &s->hold))
-			return; /* the held one stays */
-		s->held = false; /* replaced below */
+	if (s->held && secret && h->start + h->secret_off == s->hold.start + s->hold.secret_off) {
+		bool longer = h->secret_len > s->hold.secret_len;
+
+		if (h->secret_len == s->hold.secret_len) {
+			if (!outranks(s, h, &s->hold))
+				return; /* the held one stays */
+			s->held = false; /* replaced below */
+		} else if (longer ? !outranks(s, &s->hold, h) : !outranks(s, h, &s->hold)) {
+			/* The longer one ranks as high: the shorter is part of it. */
+			if (!longer)
+				return;
+			s->held = false;
+		}
+		/* Else the shorter outranks the longer (a key at the start of a
+		 * password): two secrets, both reported. */
 	}
 	release(s);
 	if (s->stop)

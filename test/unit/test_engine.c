@@ -296,6 +296,56 @@ static void test_shared_secret_one_finding(void **state)
 	lsi_ruleset_fini(&f.rs);
 }
 
+/*
+ * A rule that stops short of a long secret (a password rule capped at 20
+ * characters, a provider's token of 45) starting at the same byte: one
+ * finding when the longer ranks at least as high (higher severity, or the
+ * same). A shorter secret that outranks the longer is a secret of its own
+ * (test_locate_long_line: a key at the start of a password).
+ */
+static void test_prefix_secret_one_finding(void **state)
+{
+	static const char yaml[] =
+		"rules:\n"
+		"  - id: index-password\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: 'password = ([^\\s]{7,20})'\n"
+		"  - id: acme-long-token\n"
+		"    category: secret\n"
+		"    severity: critical\n"
+		"    pattern: '\\b(acmx_[a-z0-9]{40})\\b'\n"
+		"  - id: acme-short\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: 'pass: (acmy_[a-z0-9]{6})'\n"
+		"  - id: acme-long\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: '\\b(acmy_[a-z0-9]{30})\\b'\n";
+	const char text[] = "[pypi]\npassword = acmx_q7x2m9k4p8w3zt5r1vbnq7x2m9k4p8w3zt5r1vbn\n"
+			    "pass: acmy_h3k9q2x7m4p8w1zt6r5v0bh3k9q2x7\n";
+	struct fixture f = { 0 };
+	struct hits h;
+
+	(void)state;
+	lsi_ruleset_init(&f.rs);
+	assert_int_equal(lsi_ruleset_load_mem(&f.rs, "rules/vendor/acme.yml", yaml, strlen(yaml),
+					      false), LS_OK);
+	assert_int_equal(lsi_engine_new(&f.rs, NULL, &f.e), LS_OK);
+	assert_int_equal(lsi_matcher_new(f.e, &f.m), LS_OK);
+	for (long chunk = 0; chunk <= (long)sizeof(text); chunk++) {
+		feed(&f, text, sizeof(text) - 1, chunk, chunk % 2 == 0, &h);
+		assert_int_equal(h.n, 2);
+		assert_string_equal(h.rows[0],
+				    "1 18-63 L2 C12 acmx_q7x2m9k4p8w3zt5r1vbnq7x2m9k4p8w3zt5r1vbn");
+		assert_string_equal(h.rows[1], "3 70-105 L3 C7 acmy_h3k9q2x7m4p8w1zt6r5v0bh3k9q2x7");
+	}
+	lsi_matcher_free(f.m);
+	lsi_engine_free(f.e);
+	lsi_ruleset_fini(&f.rs);
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -518,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_entropy_placeholder),
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_shared_secret_one_finding),
+		cmocka_unit_test(test_prefix_secret_one_finding),
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
