@@ -39,6 +39,8 @@ struct lsi_mstream {
 	uint64_t w_max;              /* the widest rule's width */
 	bool loc_valid;              /* locate()'s memo: */
 	uint64_t loc_off, loc_nl, loc_line_start;
+	uint64_t loc_cont;           /* UTF-8 continuation bytes in [loc_line_start, loc_off) */
+	unsigned bom;                /* bytes of a UTF-8 byte order mark seen at 0; 4: none */
 	/* Per rule: end of the last confirmed match in this stream. Entries
 	 * of an earlier stream (another gen) count as none, so opening a
 	 * stream does not clear one entry per rule. */
@@ -51,6 +53,7 @@ struct lsi_mstream {
 	uint64_t hist_start;
 	uint64_t hist_lines;         /* newlines before hist_start */
 	uint64_t hist_line_start;    /* start offset of the line holding hist_start */
+	uint64_t hist_line_cont;     /* UTF-8 continuation bytes in [hist_line_start, hist_start) */
 	uint64_t lines;              /* newlines before chunk_start */
 	const uint8_t *chunk;        /* current chunk while pushing */
 	size_t chunk_len;
@@ -243,7 +246,8 @@ ls_status lsi_mstream_open(struct lsi_matcher *m, lsi_hit_fn fn, void *user,
 	s->user = user;
 	s->stop = 0;
 	s->hist_len = 0;
-	s->hist_start = s->hist_lines = s->hist_line_start = s->lines = 0;
+	s->hist_start = s->hist_lines = s->hist_line_start = s->hist_line_cont = s->lines = 0;
+	s->bom = 0;
 	s->chunk = NULL;
 	s->chunk_len = 0;
 	s->chunk_start = 0;
@@ -284,8 +288,25 @@ static uint8_t byte_at(const struct lsi_mstream *s, uint64_t off)
 	return s->hist[off - s->hist_start];
 }
 
+/* UTF-8 continuation bytes in [from, to), both in history or the chunk. */
+static uint64_t cont_in(const struct lsi_mstream *s, uint64_t from, uint64_t to)
+{
+	uint64_t n = 0;
+
+	if (from < s->chunk_start) {
+		uint64_t end = to < s->chunk_start ? to : s->chunk_start;
+
+		n += lsi_count_utf8_cont(s->hist + (from - s->hist_start), (size_t)(end - from));
+		from = end;
+	}
+	if (to > from)
+		n += lsi_count_utf8_cont(s->chunk + (from - s->chunk_start), (size_t)(to - from));
+	return n;
+}
+
 /*
- * Line and column of @off, which lies in history or the current chunk.
+ * Line and column of @off, which lies in history or the current chunk;
+ * the column counts characters (UTF-8 sequences; a stray byte is one).
  * Hits come mostly in order, so counting resumes from the last offset
  * located: a minified bundle (one line, thousands of hits) costs one pass
  * over its bytes, not one pass back to the line start per hit.
@@ -293,18 +314,27 @@ static uint8_t byte_at(const struct lsi_mstream *s, uint64_t off)
 static void locate(struct lsi_mstream *s, uint64_t off, uint64_t *line, uint64_t *col)
 {
 	uint64_t from = s->hist_start, nl = s->hist_lines, line_start = s->hist_line_start;
+	uint64_t cont = s->hist_line_cont;
 	const uint8_t *a = NULL, *b = NULL, *p;
 	size_t an = 0, bn = 0;
+	bool found = false;
 
 	if (s->loc_valid && s->loc_off >= s->hist_start) {
 		if (s->loc_off <= off) {
 			from = s->loc_off;
 			nl = s->loc_nl;
 			line_start = s->loc_line_start;
+			cont = s->loc_cont;
 		} else if (off >= s->loc_line_start) {
-			/* Back on the memo's line: no newline in between. */
+			/* Back on the memo's line: no newline in between. A line
+			 * that began before history is the one holding hist_start. */
 			*line = s->loc_nl + 1;
-			*col = off - s->loc_line_start + 1;
+			cont = s->loc_line_start >= s->hist_start
+				       ? cont_in(s, s->loc_line_start, off)
+				       : s->hist_line_cont + cont_in(s, s->hist_start, off);
+			*col = off - s->loc_line_start - cont + 1;
+			if (s->bom == 3 && s->loc_line_start == 0 && off >= 3)
+				(*col)--;
 			return;
 		}
 	}
@@ -321,15 +351,20 @@ static void locate(struct lsi_mstream *s, uint64_t off, uint64_t *line, uint64_t
 	}
 	nl += lsi_count_newlines(a, an) + lsi_count_newlines(b, bn);
 	if (bn && (p = memrchr(b, '\n', bn)))
-		line_start = off - bn + (uint64_t)(p - b) + 1;
+		line_start = off - bn + (uint64_t)(p - b) + 1, found = true;
 	else if (an && (p = memrchr(a, '\n', an)))
-		line_start = from + (uint64_t)(p - a) + 1;
+		line_start = from + (uint64_t)(p - a) + 1, found = true;
+	cont = found ? cont_in(s, line_start, off) : cont + cont_in(s, from, off);
 	s->loc_valid = true;
 	s->loc_off = off;
 	s->loc_nl = nl;
 	s->loc_line_start = line_start;
+	s->loc_cont = cont;
 	*line = nl + 1;
-	*col = off - line_start + 1;
+	*col = off - line_start - cont + 1;
+	/* A byte order mark is no character an editor shows. */
+	if (s->bom == 3 && line_start == 0 && off >= 3)
+		(*col)--;
 }
 
 /*
@@ -707,10 +742,21 @@ static void keep_history(struct lsi_mstream *s)
 		drop = (size_t)(new_start - s->chunk_start);
 		dropped_lines = lsi_count_newlines(c, drop);
 		s->hist_lines = s->lines + dropped_lines;
-		if (drop && (nl = memrchr(c, '\n', drop)))
+		/* Characters of the line holding the new hist_start that fall
+		 * out of history: only its dropped part is counted. */
+		if (drop && (nl = memrchr(c, '\n', drop))) {
 			s->hist_line_start = s->chunk_start + (uint64_t)(nl - c) + 1;
-		else if (s->hist_len && (nl = memrchr(s->hist, '\n', s->hist_len)))
-			s->hist_line_start = s->hist_start + (uint64_t)(nl - s->hist) + 1;
+			s->hist_line_cont = lsi_count_utf8_cont(nl + 1, (size_t)(c + drop - nl - 1));
+		} else {
+			if (s->hist_len && (nl = memrchr(s->hist, '\n', s->hist_len))) {
+				s->hist_line_start = s->hist_start + (uint64_t)(nl - s->hist) + 1;
+				s->hist_line_cont = lsi_count_utf8_cont(
+					nl + 1, (size_t)(s->hist + s->hist_len - nl - 1));
+			} else {
+				s->hist_line_cont += lsi_count_utf8_cont(s->hist, s->hist_len);
+			}
+			s->hist_line_cont += lsi_count_utf8_cont(c, drop);
+		}
 		memcpy(s->hist, c + drop, HIST_KEEP);
 		s->hist_len = HIST_KEEP;
 		s->hist_start = new_start;
@@ -723,8 +769,13 @@ static void keep_history(struct lsi_mstream *s)
 			if (cut > s->hist_len)
 				cut = s->hist_len;
 			s->hist_lines += lsi_count_newlines(s->hist, cut);
-			if (cut && (nl = memrchr(s->hist, '\n', cut)))
+			if (cut && (nl = memrchr(s->hist, '\n', cut))) {
 				s->hist_line_start = s->hist_start + (uint64_t)(nl - s->hist) + 1;
+				s->hist_line_cont = lsi_count_utf8_cont(
+					nl + 1, (size_t)(s->hist + cut - nl - 1));
+			} else {
+				s->hist_line_cont += lsi_count_utf8_cont(s->hist, cut);
+			}
 			memmove(s->hist, s->hist + cut, s->hist_len - cut);
 			s->hist_len -= cut;
 			s->hist_start += cut;
@@ -747,6 +798,8 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 	s->chunk = data;
 	s->chunk_len = len;
 	s->last = last;
+	for (size_t i = 0; s->bom < 3 && i < len; i++)
+		s->bom = data[i] == (uint8_t)"\xef\xbb\xbf"[s->bom] ? s->bom + 1 : 4;
 	if (s->def_count)
 		run_deferred(s, last);
 	if (s->hs && len && !s->stop) {

@@ -487,6 +487,9 @@ static ls_status sarif_finish(struct ls_reporter *r)
 	lsi_json_arr_end(&j);
 	lsi_json_obj_end(&j);
 	lsi_json_obj_end(&j);
+	/* Columns count characters (SARIF's default is UTF-16 code units). */
+	lsi_json_key(&j, "columnKind");
+	lsi_json_cstr(&j, "unicodeCodePoints");
 	lsi_json_key(&j, "invocations");
 	lsi_json_arr_begin(&j);
 	write_invocation(r, &j, &tmp);

@@ -79,3 +79,32 @@ uint64_t lsi_count_newlines(const uint8_t *p, size_t n)
 		count += p[i] == '\n';
 	return count;
 }
+
+uint64_t lsi_count_utf8_cont(const uint8_t *p, size_t n)
+{
+	uint64_t count = 0;
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	/* As above: a byte whose top two bits are 10 adds one to its counter. */
+	const __m128i top = _mm_set1_epi8((char)0xc0), cont = _mm_set1_epi8((char)0x80);
+	const __m128i zero = _mm_setzero_si128();
+	__m128i total = zero;
+
+	while (n - i >= 16) {
+		__m128i acc = zero;
+
+		for (int k = 0; k < 255 && n - i >= 16; k++, i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_and_si128(v, top), cont));
+		}
+		total = _mm_add_epi64(total, _mm_sad_epu8(acc, zero));
+	}
+	count = (uint64_t)_mm_cvtsi128_si64(total) +
+		(uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total));
+#endif
+	for (; i < n; i++)
+		count += (p[i] & 0xc0) == 0x80;
+	return count;
+}

@@ -129,6 +129,31 @@ def sarif_validator():
 
 
 @case
+def columns_count_characters(d):
+    """Columns count characters, as editors do: multi-byte UTF-8 before a
+    match is one column a character, a byte order mark none. The same
+    column in text, JSON and SARIF (which says columnKind); offset stays in
+    bytes."""
+    body = ('\ufeff// caf\u00e9 \u043a\u043b\u044e\u0447 \u20ac\U0001F600 = "%s"\n'
+            'plain "%s"\n' % (AWS_ID, AWS_ID)).encode()
+    write(d, 'u.js', body)
+    col = len('// caf\u00e9 \u043a\u043b\u044e\u0447 \u20ac\U0001F600 = "') + 1
+    rc, out, err = run(['--format', 'jsonl', 'u.js'], d)
+    got = [(f['line'], f['column'], f['offset']) for f in jsonl(out)]
+    expect(got == [(1, col, body.index(AWS_ID.encode())), (2, 8, body.rindex(AWS_ID.encode()))],
+           (got, col))
+    rc, out, err = run(['--format', 'sarif', 'u.js'], d)
+    run0 = json.loads(out)['runs'][0]
+    expect(run0['columnKind'] == 'unicodeCodePoints', run0.get('columnKind'))
+    regions = sorted((r['locations'][0]['physicalLocation']['region']['startLine'],
+                      r['locations'][0]['physicalLocation']['region']['startColumn'])
+                     for r in run0['results'])
+    expect(regions[0] == (1, col), regions)
+    rc, out, err = run(['--no-color', 'u.js'], d)
+    expect('u.js:1:%d' % col in out, out)
+
+
+@case
 def sarif_schema(d):
     """Our SARIF passes the official 2.1.0 schema (formats checked too) and
     has what GitHub code scanning needs."""

@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/engine_int.h"
 #include "ruleset/ruleset.h"
+#include "util/buf.h"
 #include "util/alloc.h"
 #include "util/lines.h"
 
@@ -346,6 +347,58 @@ static void test_prefix_secret_one_finding(void **state)
 	lsi_ruleset_fini(&f.rs);
 }
 
+/*
+ * Columns count characters: multi-byte UTF-8 before a match on its line
+ * counts once per character, on short lines and on lines far longer than
+ * the history the stream keeps, at every split.
+ */
+static void test_columns_in_characters(void **state)
+{
+	static const char *const glyphs[] = { "a", "b", " ", "\xc3\xa9", "\xd0\xba",
+					      "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	struct fixture *f = *state;
+	struct lsi_buf doc;
+	char want[64][48];
+	size_t nwant = 0;
+	uint64_t line = 1, col = 1;
+	unsigned seed = 11;
+	struct hits h;
+
+	lsi_buf_init(&doc, 1 << 22);
+	while (nwant < 60) {
+		unsigned r = (unsigned)rand_r(&seed);
+
+		if (r % 20000 == 0) {
+			lsi_buf_putc(&doc, '\n');
+			line++;
+			col = 1;
+		} else if (r % 12000 == 1 || (r % 97 == 2 && nwant < 30)) {
+			/* A key, after a space so that \b holds. */
+			lsi_buf_puts(&doc, " AKIAZ3MSJV4WQ7PLXR5T ");
+			snprintf(want[nwant++], sizeof(want[0]), "L%llu C%llu", (unsigned long long)line,
+				 (unsigned long long)col + 1);
+			col += 22;
+		} else {
+			lsi_buf_puts(&doc, glyphs[r % 7]);
+			col++;
+		}
+	}
+	static const long chunks[] = { 0, 1, 2, 3, 7, 64, 4099, 20000, 70001, -1, -2, -3, -4 };
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		feed(f, (const char *)doc.data, doc.len, chunks[c], true, &h);
+		assert_int_equal(h.n, nwant);
+		for (size_t i = 0; i < nwant; i++) {
+			const char *lc = strchr(h.rows[i], 'L');
+
+			assert_non_null(lc);
+			assert_memory_equal(lc, want[i], strlen(want[i]));
+			assert_int_equal(lc[strlen(want[i])], ' ');
+		}
+	}
+	lsi_buf_fini(&doc);
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -569,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_shared_secret_one_finding),
 		cmocka_unit_test(test_prefix_secret_one_finding),
+		cmocka_unit_test_setup_teardown(test_columns_in_characters, setup, teardown),
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
