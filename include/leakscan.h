@@ -5,7 +5,7 @@
  *
  * Typical use:
  *   1. ls_compiler_new(); ls_compiler_add_builtin() and/or
- *      ls_compiler_add_file() / ls_compiler_add_mem(); ls_compiler_finish()
+ *      ls_compiler_add_path() / ls_compiler_add_mem(); ls_compiler_finish()
  *      gives an immutable ls_rules.
  *   2. Per thread: ls_scanner_new(rules), ls_scanner_set_param(),
  *      ls_scanner_set_callback().
@@ -84,6 +84,8 @@ typedef enum ls_severity {
  * Scanner parameters, set with ls_scanner_set_param(). Every limit has a
  * default, a minimum and a maximum (ls_param_bounds()). Crossing a limit
  * produces an info finding of rule "limit-reached"; the scan goes on.
+ * Defaults that differ from the command line's: LS_PARAM_THREADS is 1 (the
+ * command line uses every core); LS_PARAM_MIN_SEVERITY is low, as there.
  */
 typedef enum ls_param {
 	LS_PARAM_MAX_DEPTH = 0,        /**< nesting of archives and filters */
@@ -124,7 +126,9 @@ typedef struct ls_finding {
 	size_t path_count;
 	uint64_t offset;             /**< byte offset in the innermost member */
 	uint64_t line;               /**< 1-based; 0 = not meaningful */
-	uint64_t column;             /**< 1-based; 0 = not meaningful */
+	uint64_t column;             /**< 1-based, in characters (a UTF-8 sequence
+	                                  is one, a byte order mark none); 0 = not
+	                                  meaningful */
 	const char *match;           /**< matched text, redacted unless show-secrets */
 	size_t match_len;
 	const char *secret;          /**< captured secret; NULL unless show-secrets */
@@ -211,6 +215,18 @@ LS_API ls_status ls_compiler_set_cache_dir(ls_compiler *c, const char *dir);
  * cases (do not free it afterwards). On success *out is owned by the caller.
  */
 LS_API ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out);
+/**
+ * Checks everything added, as a rule author wants it: every problem is
+ * reported through the diagnostic callback in one pass (a rule file that
+ * does not parse does not hide a pattern that does not compile elsewhere,
+ * nor that an example of a third rule fails); rules that compile have
+ * their examples run as ls_rules_test() does; without the built-in rules,
+ * an id a built-in rule already has is reported too. @p c is consumed.
+ * Returns LS_OK when there is nothing to report, LS_ERR_RULES otherwise;
+ * *rules, *examples and *problems (each may be NULL) get the counts.
+ */
+LS_API ls_status ls_compiler_check(ls_compiler *c, size_t *rules, size_t *examples,
+				   size_t *problems);
 /** Frees an unfinished compiler; NULL is fine. */
 LS_API void ls_compiler_free(ls_compiler *c);
 
@@ -228,8 +244,11 @@ LS_API const char *ls_rules_pattern(const ls_rules *r, size_t i);
 /**
  * Runs every rule's examples and negative examples through the full
  * engine (Hyperscan and PCRE2 and filters). Each failure is reported
- * through @p fn (file is the rule's source file). Returns LS_OK when all
- * pass, LS_ERR_RULES otherwise; *failures (may be NULL) gets the count.
+ * through @p fn (file is the rule's source file). A rule from a rule file
+ * with fewer than 2 examples or 2 negative examples is a failure too (it
+ * would never be tested); rules made from the config are not. Returns
+ * LS_OK when all pass, LS_ERR_RULES otherwise; *failures (may be NULL)
+ * gets the count.
  */
 LS_API ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user,
 			       size_t *failures, size_t *examples);
@@ -276,7 +295,7 @@ LS_API ls_status ls_rules_bench_groups(const ls_rules *r, const char *path, unsi
 				       ls_group_cost **groups, size_t *count,
 				       double *all_seconds, uint64_t *bytes, char *err,
 				       size_t err_len);
-/** Frees rules; no scanner made from them may be in use. NULL is fine. */
+/** Frees rules; free every scanner made from them first. NULL is fine. */
 LS_API void ls_rules_free(ls_rules *r);
 
 /**
@@ -305,17 +324,28 @@ LS_API ls_status ls_scanner_set_notice_callback(ls_scanner *s, ls_finding_fn fn,
 /**
  * Scans a file or a directory (recursively, sorted; symbolic links are
  * reported, never followed). "-" reads standard input. Returns LS_ERR_IO
- * when the input could not be read at all; damage inside it is a finding.
+ * when the input could not be read at all: it cannot be opened, or it is
+ * damaged before a single byte of it could be scanned (a .tgz that is not
+ * gzip past its header); ls_scanner_last_error() says why. Damage further
+ * in is a finding (unreadable-member) and the call returns LS_OK.
  */
 LS_API ls_status ls_scanner_scan_path(ls_scanner *s, const char *path);
-/** Scans an open descriptor, labelled @p label. The fd stays open. */
+/**
+ * Scans an open descriptor, labelled @p label, from its current offset to
+ * its end; it need not be seekable (a pipe, a socket). The fd stays open.
+ * Returns LS_ERR_IO when nothing could be read from it (a closed fd, a
+ * directory), as ls_scanner_scan_path() does.
+ */
 LS_API ls_status ls_scanner_scan_fd(ls_scanner *s, int fd, const char *label);
 /** Scans a buffer, labelled @p label. The buffer is not kept. */
 LS_API ls_status ls_scanner_scan_mem(ls_scanner *s, const void *buf, size_t len,
 				     const char *label);
 /** Counters of the last scan call. */
 LS_API ls_status ls_scanner_stats(const ls_scanner *s, ls_scan_stats *out);
-/** Message of the last failed call on @p s; valid until the next call. */
+/**
+ * Message of the last failed call on @p s (a scan, or a refused argument
+ * or state); "" after a call that succeeded. Valid until the next call.
+ */
 LS_API const char *ls_scanner_last_error(const ls_scanner *s);
 /** Frees a scanner; NULL is fine. */
 LS_API void ls_scanner_free(ls_scanner *s);
@@ -330,7 +360,9 @@ LS_API void ls_scanner_free(ls_scanner *s);
  * "sarif") to @p w. @p rules (may be NULL) describes rules in SARIF.
  * LS_ERR_UNSUPPORTED for an unknown format. Ownership: the caller frees
  * it with ls_reporter_free(). Findings are buffered only where the format
- * needs it (text groups by input, json wraps an array).
+ * needs it (text groups by input, json wraps an array). A reporter is not
+ * locked: use it from one thread at a time (a scanner's callbacks all run
+ * on the thread that called the scan).
  */
 LS_API ls_status ls_reporter_new(const char *format, unsigned flags,
 				 const ls_rules *rules, ls_write_fn w,

@@ -29,6 +29,9 @@ struct cli_rules_opts {
 	bool no_config;           /* never read ./.leakscan.yaml */
 };
 
+/* A compiler with the rules the options name, diagnostics printed (and
+ * counted in *said); NULL on failure. */
+ls_compiler *cli_compiler(const struct cli_rules_opts *o, unsigned *said);
 /* Compiles rules as the options say; prints diagnostics; NULL on failure. */
 ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st);
 

@@ -37,7 +37,8 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 	if (!o->rule_dirs)
 		return -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:c:h", opts, NULL)) != -1) {
+	opterr = 0; /* our own messages, one line each */
+	while ((c = getopt_long(argc, argv, ":r:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->rule_dirs[o->rule_dir_count++] = optarg;
@@ -66,7 +67,13 @@ static int parse_rules_opts(int argc, char **argv, struct cli_rules_opts *o)
 		}
 		case 'h':
 			return 1;
+		case ':':
+			cli_error("rules %s: %s needs a value; see 'leakscan rules --help'", argv[0],
+				  argv[optind - 1]);
+			return -1;
 		default:
+			cli_error("rules %s: unknown option '%s'; see 'leakscan rules --help'", argv[0],
+				  argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -129,6 +136,23 @@ static int rules_test(struct cli_rules_opts *o)
 	if (st != LS_ERR_RULES)
 		cli_error("rules test: %s", ls_status_str(st));
 	return 1;
+}
+
+/* rules check DIR...: every problem of the named rule files in one run. */
+static int rules_check(struct cli_rules_opts *o)
+{
+	unsigned said = 0;
+	ls_compiler *c = cli_compiler(o, &said);
+	size_t rules = 0, examples = 0, problems = 0;
+	ls_status st;
+
+	if (!c)
+		return EXIT_USAGE;
+	st = ls_compiler_check(c, &rules, &examples, &problems);
+	printf("%zu rules, %zu examples, %zu problems\n", rules, examples, problems);
+	if (st != LS_OK && st != LS_ERR_RULES)
+		cli_error("rules check: %s", ls_status_str(st));
+	return st == LS_OK ? 0 : EXIT_USAGE;
 }
 
 /* rules bench FILE: the costliest content rules on one reference input. */
@@ -209,29 +233,41 @@ static int rules_bench(struct cli_rules_opts *o, const char *path)
 
 int cmd_rules(int argc, char **argv)
 {
+	static const char usage[] =
+		"usage: leakscan rules list [--patterns] [--rules DIR] [--no-default-rules] [--config FILE]\n"
+		"       leakscan rules check DIR...   lint rule files and run their examples\n"
+		"       leakscan rules test [--rules DIR] [--no-default-rules] [DIR...]\n"
+		"       leakscan rules bench [--rounds N] [--top N] [--rules DIR] FILE\n"
+		"                            the content rules that cost the most on FILE, and\n"
+		"                            what each directory of rules adds to the whole\n";
 	struct cli_rules_opts o;
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	int rc;
 
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		fputs("usage: leakscan rules list [--patterns] [--rules DIR] [--no-default-rules] [--config FILE]\n"
-		      "       leakscan rules check DIR...   lint rule files and run their examples\n"
-		      "       leakscan rules test [--rules DIR] [--no-default-rules]\n"
-		      "       leakscan rules bench [--rounds N] [--top N] [--rules DIR] FILE\n"
-		      "                            the content rules that cost the most on FILE, and\n"
-		      "                            what each directory of rules adds to the whole\n",
-		      sub ? stdout : stderr);
+		fputs(usage, sub ? stdout : stderr);
 		return sub ? 0 : EXIT_USAGE;
 	}
 	rc = parse_rules_opts(argc - 1, argv + 1, &o);
 	if (rc) {
+		if (rc > 0)
+			fputs(usage, stdout); /* rules SUB --help */
 		lsi_free(o.rule_dirs);
 		return rc > 0 ? 0 : EXIT_USAGE;
 	}
-	if (strcmp(sub, "list") == 0) {
-		rc = rules_list(&o, list_patterns);
-	} else if (strcmp(sub, "test") == 0) {
-		rc = rules_test(&o);
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "test") == 0) {
+		/* test DIR... tests those rule files beside the built-in ones,
+		 * as --rules DIR does; list takes no operand. */
+		for (int i = optind + 1; i < argc; i++) {
+			if (strcmp(sub, "list") == 0) {
+				cli_error("rules list: unexpected '%s' (rules from a directory: "
+					  "--rules DIR)", argv[i]);
+				lsi_free(o.rule_dirs);
+				return EXIT_USAGE;
+			}
+			o.rule_dirs[o.rule_dir_count++] = argv[i];
+		}
+		rc = strcmp(sub, "list") == 0 ? rules_list(&o, list_patterns) : rules_test(&o);
 	} else if (strcmp(sub, "check") == 0) {
 		/* check DIR...: only the named files, compiled and tested. */
 		int first = optind + 1;
@@ -243,9 +279,7 @@ int cmd_rules(int argc, char **argv)
 			o.no_default = true;
 			for (int i = first; i < argc; i++)
 				o.rule_dirs[o.rule_dir_count++] = argv[i];
-			rc = rules_test(&o);
-			if (rc)
-				rc = EXIT_USAGE;
+			rc = rules_check(&o);
 		}
 	} else if (strcmp(sub, "bench") == 0) {
 		if (optind + 2 != argc) {

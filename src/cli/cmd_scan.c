@@ -500,15 +500,14 @@ static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 	run->done.bytes_scanned += stats.bytes_scanned;
 	run->done.members += stats.members;
 	run->done.findings += stats.findings;
-	/* Damaged before one byte of it could be scanned: an input that could
-	 * not be read at all (its damage was said on stderr). */
-	if (st == LS_OK && stats.damaged && !stats.members && !stats.bytes_scanned)
-		run->error = true;
-	else if (st == LS_OK && (stats.damaged || stats.limits))
+	if (st == LS_OK && (stats.damaged || stats.limits))
 		run->partial++;
 	if (st != LS_OK) {
 		progress_clear(run);
-		cli_error("%s", ls_scanner_last_error(s));
+		/* Damaged before one byte of it could be scanned: LS_ERR_IO,
+		 * and the damage was already said on stderr. */
+		if (!(st == LS_ERR_IO && stats.damaged))
+			cli_error("%s", ls_scanner_last_error(s));
 		if (st == LS_ERR_IO)
 			run->error = true;
 		else

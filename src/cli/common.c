@@ -63,18 +63,16 @@ static void set_cache(ls_compiler *c)
 	ls_compiler_set_cache_dir(c, dir);
 }
 
-ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
+ls_compiler *cli_compiler(const struct cli_rules_opts *o, unsigned *said)
 {
 	ls_compiler *c = NULL;
-	ls_rules *r = NULL;
-	unsigned said = 0;
+	ls_status st = ls_compiler_new(&c);
 
-	*st = ls_compiler_new(&c);
-	if (*st != LS_OK) {
-		cli_error("%s", ls_status_str(*st));
+	if (st != LS_OK) {
+		cli_error("%s", ls_status_str(st));
 		return NULL;
 	}
-	ls_compiler_set_diag(c, cli_diag, &said);
+	ls_compiler_set_diag(c, cli_diag, said);
 	set_cache(c);
 	if (!o->no_default)
 		ls_compiler_add_builtin(c);
@@ -84,6 +82,19 @@ ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
 		ls_compiler_add_config(c, o->config);
 	else if (!o->no_config && access(".leakscan.yaml", F_OK) == 0)
 		ls_compiler_add_config(c, ".leakscan.yaml");
+	return c;
+}
+
+ls_rules *cli_compile(const struct cli_rules_opts *o, ls_status *st)
+{
+	ls_rules *r = NULL;
+	unsigned said = 0;
+	ls_compiler *c = cli_compiler(o, &said);
+
+	if (!c) {
+		*st = LS_ERR_NOMEM;
+		return NULL;
+	}
 	*st = ls_compiler_finish(c, &r);
 	if (*st != LS_OK) {
 		/* The diagnostics said what is wrong, and where. */

@@ -66,6 +66,7 @@ struct fd_stream {
 	struct lsi_bstream base;
 	int fd;
 	uint64_t deadline_ms;   /* monotonic; 0 = none (lsi_bstream_fd_deadline) */
+	uint64_t *counted;      /* bytes read are added here (lsi_bstream_fd_count) */
 	size_t cap;
 	uint8_t buf[];
 };
@@ -113,6 +114,8 @@ static enum lsi_rd fd_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *
 	}
 	if (n == 0)
 		return LSI_RD_EOF;
+	if (s->counted)
+		*s->counted += (uint64_t)n;
 	*buf = s->buf;
 	*len = (size_t)n;
 	return LSI_RD_OK;
@@ -135,6 +138,11 @@ struct lsi_bstream *lsi_bstream_fd(int fd, size_t block)
 void lsi_bstream_fd_deadline(struct lsi_bstream *bs, uint64_t deadline_ms)
 {
 	((struct fd_stream *)bs)->deadline_ms = deadline_ms;
+}
+
+void lsi_bstream_fd_count(struct lsi_bstream *bs, uint64_t *counter)
+{
+	((struct fd_stream *)bs)->counted = counter;
 }
 
 void lsi_reader_init(struct lsi_reader *r, struct lsi_bstream *in)

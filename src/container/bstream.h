@@ -65,6 +65,9 @@ struct lsi_bstream *lsi_bstream_fd(int fd, size_t block);
  * fails with LSI_RD_LIMIT and LSI_TIMEOUT_MSG.
  */
 void lsi_bstream_fd_deadline(struct lsi_bstream *bs, uint64_t deadline_ms);
+/* Bytes read from the fd are added to *@counter (a pipe has no size to
+ * report; the counter must outlive the stream's reads). */
+void lsi_bstream_fd_count(struct lsi_bstream *bs, uint64_t *counter);
 #define LSI_TIMEOUT_MSG "timeout: no more input before the deadline"
 
 /*

@@ -142,6 +142,91 @@ ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 	return LS_OK;
 }
 
+/* Whether @r is @builtin read from its source file (rules/x/y.yml, named
+ * by any path that ends in it). */
+static bool same_source(const struct lsi_rule *r, const struct lsi_rule *builtin)
+{
+	size_t n = strlen(r->file), k = strlen(builtin->file);
+
+	return r->line == builtin->line && n >= k && strcmp(r->file + n - k, builtin->file) == 0 &&
+	       (n == k || r->file[n - k - 1] == '/');
+}
+
+/*
+ * Rule files checked without the built-in rules: an id they share with a
+ * built-in rule would be refused the day both are loaded (scan --rules).
+ */
+static void builtin_collisions(struct lsi_ruleset *rs)
+{
+	struct lsi_ruleset b;
+
+	for (size_t i = 0; i < rs->count; i++)
+		if (rs->rules[i].builtin)
+			return; /* loaded together: the duplicate check said it */
+	lsi_ruleset_init(&b);
+	if (lsi_ruleset_load_builtin(&b) == LS_OK) {
+		lsi_ruleset_check(&b);
+		for (size_t i = 0; i < rs->count; i++) {
+			const struct lsi_rule *r = &rs->rules[i];
+			const struct lsi_rule *o = r->generated ? NULL : lsi_ruleset_find(&b, r->id);
+
+			if (o && same_source(r, o))
+				continue; /* the built-in rule's own file, checked */
+			if (o)
+				lsi_ruleset_diag(rs, r->file, r->line,
+						 "rule id '%s' is taken by a built-in rule (%s:%u): with "
+						 "the built-in rules this file is refused", r->id, o->file,
+						 o->line);
+		}
+	}
+	lsi_ruleset_fini(&b);
+}
+
+ls_status ls_compiler_check(ls_compiler *c, size_t *rules, size_t *examples, size_t *problems)
+{
+	ls_rules *r;
+	ls_status st;
+	size_t fails = 0, ex = 0;
+
+	if (rules)
+		*rules = 0;
+	if (examples)
+		*examples = 0;
+	if (problems)
+		*problems = 0;
+	if (!c)
+		return LS_ERR_INVALID_ARG;
+	if (c->failed || !(r = lsi_calloc(1, sizeof(*r)))) {
+		ls_compiler_free(c);
+		return LS_ERR_NOMEM;
+	}
+	r->rs = c->rs;
+	lsi_free(c->cache_dir); /* a check compiles afresh: it is the compile being checked */
+	lsi_free(c);
+	r->rs.lint = true;
+	st = lsi_ruleset_apply_config(&r->rs);
+	if (st == LS_OK) {
+		lsi_ruleset_check(&r->rs);
+		builtin_collisions(&r->rs);
+		st = lsi_engine_new(&r->rs, NULL, &r->engine);
+	}
+	if (st == LS_OK) {
+		st = ls_rules_test(r, r->rs.diag, r->rs.diag_user, &fails, &ex);
+		if (st == LS_ERR_RULES)
+			st = LS_OK; /* counted below */
+	}
+	if (rules)
+		*rules = r->rs.count;
+	if (examples)
+		*examples = ex;
+	if (problems)
+		*problems = r->rs.errors + fails;
+	if (st == LS_OK && (r->rs.errors || fails))
+		st = LS_ERR_RULES;
+	ls_rules_free(r);
+	return st;
+}
+
 void ls_compiler_free(ls_compiler *c)
 {
 	if (!c)
@@ -281,8 +366,8 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 
 		if (rule->disabled || rule->analyzer)
 			continue; /* analyzer rules are tested with their analyzers */
-		if (rule->examples.count < 1 && !rule->builtin)
-			continue; /* user rules without examples: nothing to test */
+		if (rule->generated)
+			continue; /* from the config: its own tests cover it */
 		if (!rule->path_rule && rule->pattern &&
 		    lsi_pattern_min_literal(rule->hs_pattern ? rule->hs_pattern : rule->pattern) < 3) {
 			/* Speed: Hyperscan needs a literal to anchor on (rules/README.md). */
@@ -301,7 +386,8 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 				fn(rule->file, rule->line, msg, user);
 			}
 		}
-		if (rule->builtin && (rule->examples.count < 2 || rule->negatives.count < 2)) {
+		/* A rule nobody showed a match and a near miss for is never tested. */
+		if (rule->examples.count < 2 || rule->negatives.count < 2) {
 			fails++;
 			if (fn) {
 				snprintf(msg, sizeof(msg),

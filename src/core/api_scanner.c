@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,14 +58,31 @@ void ls_scanner_free(ls_scanner *s)
 	lsi_free(s);
 }
 
+/* A refused call says why in ls_scanner_last_error(), like a failed scan. */
+static ls_status refuse(ls_scanner *s, ls_status st, const char *what)
+{
+	if (st == LS_ERR_BAD_STATE)
+		lsi_scanner_set_error(s, "%s: refused while this scanner is scanning (from its own "
+				      "callback?); use another scanner", what);
+	else
+		lsi_scanner_set_error(s, "%s: invalid argument", what);
+	return st;
+}
+
 ls_status ls_scanner_set_param(ls_scanner *s, ls_param p, int64_t v)
 {
-	if (!s || (unsigned)p >= LS_PARAM_COUNT_)
+	if (!s)
 		return LS_ERR_INVALID_ARG;
+	if ((unsigned)p >= LS_PARAM_COUNT_)
+		return refuse(s, LS_ERR_INVALID_ARG, "ls_scanner_set_param: unknown parameter");
 	if (s->busy)
-		return LS_ERR_BAD_STATE;
-	if (v < lsi_params[p].min || v > lsi_params[p].max)
+		return refuse(s, LS_ERR_BAD_STATE, "ls_scanner_set_param");
+	if (v < lsi_params[p].min || v > lsi_params[p].max) {
+		lsi_scanner_set_error(s, "ls_scanner_set_param: %s must be from %" PRId64 " to %" PRId64
+				      ", not %" PRId64, lsi_params[p].name, lsi_params[p].min,
+				      lsi_params[p].max, v);
 		return LS_ERR_INVALID_ARG;
+	}
 	s->param[p] = v;
 	return LS_OK;
 }
@@ -82,7 +100,7 @@ ls_status ls_scanner_set_callback(ls_scanner *s, ls_finding_fn fn, void *user)
 	if (!s)
 		return LS_ERR_INVALID_ARG;
 	if (s->busy)
-		return LS_ERR_BAD_STATE;
+		return refuse(s, LS_ERR_BAD_STATE, "ls_scanner_set_callback");
 	s->fn = fn;
 	s->user = user;
 	return LS_OK;
@@ -93,7 +111,7 @@ ls_status ls_scanner_set_notice_callback(ls_scanner *s, ls_finding_fn fn, void *
 	if (!s)
 		return LS_ERR_INVALID_ARG;
 	if (s->busy)
-		return LS_ERR_BAD_STATE;
+		return refuse(s, LS_ERR_BAD_STATE, "ls_scanner_set_notice_callback");
 	s->notice_fn = fn;
 	s->notice_user = user;
 	return LS_OK;
@@ -105,7 +123,7 @@ ls_status ls_scanner_set_progress(ls_scanner *s, ls_progress_fn fn, uint64_t eve
 	if (!s)
 		return LS_ERR_INVALID_ARG;
 	if (s->busy)
-		return LS_ERR_BAD_STATE;
+		return refuse(s, LS_ERR_BAD_STATE, "ls_scanner_set_progress");
 	s->progress = fn;
 	s->progress_user = user;
 	s->progress_every = every_bytes ? every_bytes : 1u << 20;
@@ -150,8 +168,15 @@ static ls_status end(ls_scanner *s, ls_status st)
 	lsi_pipeline_end(s); /* findings aggregated across a directory's files */
 	if (st == LS_OK && s->aborted)
 		st = LS_ERR_ABORTED;
+	/* Damaged before one byte of it could be scanned (not gzip past its
+	 * header, a descriptor that cannot be read): an input that could not
+	 * be read at all, whose damage note is the error. */
+	if (st == LS_OK && s->stats.damaged && !s->stats.members && !s->stats.bytes_scanned)
+		st = LS_ERR_IO;
 	s->busy = false;
-	if (st != LS_OK && !s->error[0])
+	if (st == LS_OK)
+		s->error[0] = '\0'; /* a damage note of a scan that went on */
+	else if (!s->error[0])
 		lsi_scanner_set_error(s, "%s", ls_status_str(st));
 	return st;
 }
@@ -167,6 +192,8 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
 	/* A file never stalls; a pipe may, and --timeout must still hold. */
 	if (s->deadline_ms && size < 0)
 		lsi_bstream_fd_deadline(in, s->deadline_ms);
+	if (size < 0)
+		lsi_bstream_fd_count(in, &s->stats.bytes_read);
 	st = lsi_pipeline_scan_stream(s, in, label, size);
 	return st;
 }
@@ -207,10 +234,12 @@ ls_status ls_scanner_scan_path(ls_scanner *s, const char *path)
 	ls_status st;
 	struct stat sb;
 
-	if (!s || !path)
+	if (!s)
 		return LS_ERR_INVALID_ARG;
+	if (!path)
+		return refuse(s, LS_ERR_INVALID_ARG, "ls_scanner_scan_path: no path");
 	if ((st = begin(s)) != LS_OK)
-		return st;
+		return refuse(s, st, "ls_scanner_scan_path");
 	if (strcmp(path, "-") == 0) {
 		st = scan_fd_sized(s, STDIN_FILENO, "-", -1);
 		return end(s, st);
@@ -240,10 +269,13 @@ ls_status ls_scanner_scan_fd(ls_scanner *s, int fd, const char *label)
 {
 	ls_status st;
 
-	if (!s || fd < 0 || !label)
+	if (!s)
 		return LS_ERR_INVALID_ARG;
+	if (fd < 0 || !label)
+		return refuse(s, LS_ERR_INVALID_ARG,
+			      fd < 0 ? "ls_scanner_scan_fd: negative fd" : "ls_scanner_scan_fd: no label");
 	if ((st = begin(s)) != LS_OK)
-		return st;
+		return refuse(s, st, "ls_scanner_scan_fd");
 	return end(s, scan_fd_sized(s, fd, label, -1));
 }
 
@@ -252,10 +284,13 @@ ls_status ls_scanner_scan_mem(ls_scanner *s, const void *buf, size_t len, const 
 	struct lsi_bstream *in;
 	ls_status st;
 
-	if (!s || (!buf && len) || !label)
+	if (!s)
 		return LS_ERR_INVALID_ARG;
+	if ((!buf && len) || !label)
+		return refuse(s, LS_ERR_INVALID_ARG,
+			      !label ? "ls_scanner_scan_mem: no label" : "ls_scanner_scan_mem: NULL buffer");
 	if ((st = begin(s)) != LS_OK)
-		return st;
+		return refuse(s, st, "ls_scanner_scan_mem");
 	if (!(in = lsi_bstream_mem(buf ? buf : "", len, READ_BLOCK)))
 		return end(s, LS_ERR_NOMEM);
 	s->stats.bytes_read = len;

@@ -305,10 +305,23 @@ int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v)
 void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_category cat,
 		       const char *message)
 {
-	if (strcmp(rule, "limit-reached") == 0)
+	if (strcmp(rule, "limit-reached") == 0) {
 		s->stats.limits++;
-	else if (strcmp(rule, "unreadable-member") == 0)
+	} else if (strcmp(rule, "unreadable-member") == 0) {
 		s->stats.damaged++;
+		/* The first damage, for ls_scanner_last_error() should the input
+		 * turn out unreadable as a whole (end() in api_scanner.c). */
+		if (!s->error[0]) {
+			size_t n = 0;
+
+			for (size_t i = 0; i < s->path_count && n < sizeof(s->error) - 1; i++)
+				n += (size_t)snprintf(s->error + n, sizeof(s->error) - n, "%s%s",
+						      i ? "!" : "", s->path[i]);
+			if (n < sizeof(s->error) - 1)
+				snprintf(s->error + n, sizeof(s->error) - n, ": %s",
+					 message ? message : "could not be read");
+		}
+	}
 	deliver(s, rule, name, cat, LS_SEV_INFO, NULL, message, NULL);
 }
 

@@ -61,8 +61,8 @@ static bool compile_pcre(struct lsi_engine *e, struct lsi_crule *cr)
 
 	if (!re) {
 		pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof(msg));
-		lsi_ruleset_diag(e->rs, r->file, r->line, "rule '%s': bad pattern at offset %zu: %s",
-				 r->id, (size_t)erroff, msg);
+		lsi_ruleset_diag(e->rs, r->file, r->pattern_line ? r->pattern_line : r->line,
+				 "rule '%s': bad pattern at offset %zu: %s", r->id, (size_t)erroff, msg);
 		return false;
 	}
 	atomic_store_explicit(&cr->re, re, memory_order_release);
@@ -121,7 +121,8 @@ static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
 	unsigned w = hs_probe(r->hs_pattern ? r->hs_pattern : r->pattern, &pre, msg, sizeof(msg));
 
 	if (!w) {
-		lsi_ruleset_diag(e->rs, r->file, r->line, "rule '%s': Hyperscan: %s", r->id, msg);
+		lsi_ruleset_diag(e->rs, r->file, r->pattern_line ? r->pattern_line : r->line,
+				 "rule '%s': Hyperscan: %s", r->id, msg);
 		return false;
 	}
 	cr->prefilter = pre;
@@ -241,38 +242,65 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 			cr->has_capture = true; /* a capture must also have matched */
 			continue;
 		}
-		if (!compile_pcre(e, cr))
+		if (!compile_pcre(e, cr)) {
+			if (rs->lint)
+				rs->rules[i].disabled = true; /* left out, the rest go on */
 			continue;
+		}
 		if (r->path_rule)
 			continue;
 		/* A cached database brings each rule's mode and width with it. */
-		if (cached || !probe_hs(e, cr) || r->disabled)
+		if (cached || r->disabled)
 			continue;
+		if (!probe_hs(e, cr)) {
+			if (rs->lint)
+				rs->rules[i].disabled = true;
+			continue;
+		}
 		exprs[n] = r->hs_pattern ? r->hs_pattern : r->pattern;
 		flags[n] = HS_FLAGS | (cr->prefilter ? HS_FLAG_PREFILTER : 0);
 		ids[n] = (unsigned)i;
 		n++;
 	}
-	if (n && rs->errors == 0 && !cached) {
+	if (rs->lint) {
+		/* Path rules whose pattern did not compile are left out too. */
+		size_t k = 0;
+
+		for (size_t j = 0; j < e->path_rules; j++)
+			if (!rs->rules[e->path_ids[j]].disabled)
+				e->path_ids[k++] = e->path_ids[j];
+		e->path_rules = k;
+	}
+	while (n && (rs->errors == 0 || rs->lint) && !cached) {
 		hs_compile_error_t *cerr = NULL;
+		int bad;
+		const struct lsi_rule *r;
 
 		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM, NULL, &e->db,
-				     &cerr) != HS_SUCCESS) {
-			int bad = cerr ? cerr->expression : -1;
-			const struct lsi_rule *r = bad >= 0 ? &rs->rules[ids[bad]] : NULL;
-
-			lsi_ruleset_diag(rs, r ? r->file : "rules", r ? r->line : 0,
-					 "rule '%s': Hyperscan: %s", r ? r->id : "?",
-					 cerr && cerr->message ? cerr->message : "compile failed");
-			hs_free_compile_error(cerr);
-			e->db = NULL;
-		}
+				     &cerr) == HS_SUCCESS)
+			break;
+		bad = cerr ? cerr->expression : -1;
+		r = bad >= 0 ? &rs->rules[ids[bad]] : NULL;
+		lsi_ruleset_diag(rs, r ? r->file : "rules",
+				 r ? (r->pattern_line ? r->pattern_line : r->line) : 0,
+				 "rule '%s': Hyperscan: %s", r ? r->id : "?",
+				 cerr && cerr->message ? cerr->message : "compile failed");
+		hs_free_compile_error(cerr);
+		e->db = NULL;
+		if (!rs->lint || bad < 0)
+			break;
+		/* Lint: without that expression, to find the next bad one. */
+		rs->rules[ids[bad]].disabled = true;
+		n--;
+		memmove(exprs + bad, exprs + bad + 1, (n - (size_t)bad) * sizeof(*exprs));
+		memmove(flags + bad, flags + bad + 1, (n - (size_t)bad) * sizeof(*flags));
+		memmove(ids + bad, ids + bad + 1, (n - (size_t)bad) * sizeof(*ids));
 	}
-	if (e->path_rules && rs->errors == 0 && !cached)
+	if (e->path_rules && (rs->errors == 0 || rs->lint) && !cached)
 		build_path_db(e);
 	if (n && e->db && rs->errors == 0 && !cached && cache_dir)
 		lsi_dbcache_store(e, cache_dir, key);
-	if (rs->errors)
+	if (rs->errors && !rs->lint)
 		st = LS_ERR_RULES;
 	lsi_free(exprs);
 	lsi_free(flags);

@@ -38,6 +38,20 @@ static bool load_list(struct lsi_ruleset *rs, const char *file, yaml_document_t 
 	return true;
 }
 
+/* 32 hex digits, as findings carry them; upper case is folded. */
+static bool valid_fingerprint(char *fp)
+{
+	size_t n = 0;
+
+	for (; fp[n]; n++) {
+		if (fp[n] >= 'A' && fp[n] <= 'F')
+			fp[n] = (char)(fp[n] - 'A' + 'a');
+		if (!((fp[n] >= '0' && fp[n] <= '9') || (fp[n] >= 'a' && fp[n] <= 'f')))
+			return false;
+	}
+	return n == 32;
+}
+
 static bool valid_date(const char *s)
 {
 	int y, m, d;
@@ -107,6 +121,12 @@ static bool load_ignores(struct lsi_ruleset *rs, const char *file, yaml_document
 		if (!ig.fingerprint && !ig.rule && !ig.path_glob) {
 			lsi_ruleset_diag(rs, file, ig.line,
 					 "an ignore entry needs a 'fingerprint', 'rule' or 'path'");
+			bad = true;
+		}
+		if (ig.fingerprint && !valid_fingerprint(ig.fingerprint)) {
+			lsi_ruleset_diag(rs, file, ig.line,
+					 "'fingerprint' must be a finding's fingerprint, 32 hex digits (the "
+					 "'fingerprint' field of --format json), not '%.80s'", ig.fingerprint);
 			bad = true;
 		}
 		if (ig.expires && !valid_date(ig.expires)) {
@@ -257,6 +277,7 @@ static ls_status add_generated(struct lsi_ruleset *rs, const char *id, const cha
 	r->category = cat;
 	r->severity = LS_SEV_MEDIUM;
 	r->line = line;
+	r->generated = true;
 	r->id = lsi_strdup(id);
 	r->name = lsi_strdup(name);
 	r->pattern = lsi_strdup(pattern);

@@ -182,6 +182,7 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 	struct lsi_rule *r;
 	unsigned line = lsi_yaml_line(m);
 	size_t errors_before = rs->errors;
+	bool has_category = false, has_severity = false;
 
 	if (m->type != YAML_MAPPING_NODE) {
 		lsi_ruleset_diag(rs, file, line, "a rule must be a mapping");
@@ -235,9 +236,11 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 			if (!(r->name = lsi_strdup(val)))
 				goto oom;
 		} else if (strcmp(key, "category") == 0) {
+			has_category = true;
 			if (!lsi_category_parse(val, &r->category))
 				lsi_ruleset_diag(rs, file, lsi_yaml_line(v), "unknown category '%s'", val);
 		} else if (strcmp(key, "severity") == 0) {
+			has_severity = true;
 			if (ls_severity_parse(val, &r->severity) != LS_OK)
 				lsi_ruleset_diag(rs, file, lsi_yaml_line(v), "unknown severity '%s'", val);
 		} else if (strcmp(key, "target") == 0) {
@@ -249,6 +252,7 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 				lsi_ruleset_diag(rs, file, lsi_yaml_line(v),
 						 "target must be 'content', 'path' or 'analyzer', not '%s'", val);
 		} else if (strcmp(key, "pattern") == 0) {
+			r->pattern_line = lsi_yaml_line(v);
 			lsi_free(r->pattern);
 			if (!(r->pattern = lsi_strdup(val)))
 				goto oom;
@@ -279,6 +283,15 @@ static bool load_rule(struct lsi_ruleset *rs, const char *file,
 	}
 	if (!r->id)
 		lsi_ruleset_diag(rs, file, line, "rule has no id");
+	/* No defaults: a forgotten severity would hide a finding under
+	 * --fail-on, a forgotten category would judge it as a secret. */
+	if (!has_category)
+		lsi_ruleset_diag(rs, file, line, "rule '%s' has no category (secret, internal-url, "
+				 "debug-log, debug-info, sensitive-file, source-exposure)",
+				 r->id ? r->id : "?");
+	if (!has_severity)
+		lsi_ruleset_diag(rs, file, line, "rule '%s' has no severity (info, low, medium, high, "
+				 "critical)", r->id ? r->id : "?");
 	if (!r->pattern && !r->analyzer)
 		lsi_ruleset_diag(rs, file, line, "rule '%s' has no pattern", r->id ? r->id : "?");
 	if (r->pattern && r->analyzer)
@@ -389,8 +402,9 @@ static bool is_yaml_name(const char *n)
 	       (l > 5 && strcmp(n + l - 5, ".yaml") == 0);
 }
 
-static ls_status load_dir(struct lsi_ruleset *rs, const char *dir, int depth)
+static ls_status load_dir(struct lsi_ruleset *rs, const char *dir, int depth, size_t *files)
 {
+	int dlen = (int)strnlen(dir, 4096);
 	DIR *d;
 	struct dirent *e;
 	char **names = NULL;
@@ -422,21 +436,26 @@ static ls_status load_dir(struct lsi_ruleset *rs, const char *dir, int depth)
 	closedir(d);
 	if (count)
 		qsort(names, count, sizeof(*names), cmp_str);
+	/* "rules/" names its files rules/x.yml, not rules//x.yml. */
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
 	for (size_t i = 0; i < count && st == LS_OK; i++) {
 		struct lsi_buf p;
 		struct stat sb;
 
 		lsi_buf_init(&p, 4096);
-		if (!lsi_buf_printf(&p, "%s/%s", dir, names[i])) {
+		if (!lsi_buf_printf(&p, "%.*s/%s", dlen, dir, names[i])) {
 			lsi_buf_fini(&p);
 			continue;
 		}
 		/* lstat: a link in a rule folder is not followed. */
 		if (lstat(lsi_buf_str(&p), &sb) == 0) {
-			if (S_ISDIR(sb.st_mode))
-				st = load_dir(rs, lsi_buf_str(&p), depth + 1);
-			else if (S_ISREG(sb.st_mode) && is_yaml_name(names[i]))
+			if (S_ISDIR(sb.st_mode)) {
+				st = load_dir(rs, lsi_buf_str(&p), depth + 1, files);
+			} else if (S_ISREG(sb.st_mode) && is_yaml_name(names[i])) {
 				st = lsi_ruleset_load_path(rs, lsi_buf_str(&p));
+				(*files)++;
+			}
 		}
 		lsi_buf_fini(&p);
 	}
@@ -457,8 +476,16 @@ ls_status lsi_ruleset_load_path(struct lsi_ruleset *rs, const char *path)
 		lsi_ruleset_diag(rs, path, 0, "cannot open: %s", strerror(errno));
 		return LS_OK;
 	}
-	if (S_ISDIR(sb.st_mode))
-		return load_dir(rs, path, 0);
+	if (S_ISDIR(sb.st_mode)) {
+		size_t files = 0;
+
+		st = load_dir(rs, path, 0, &files);
+		/* A mistyped folder, or .yaml files named .txt: no rules at all is
+		 * never what --rules asked for. */
+		if (st == LS_OK && !files)
+			lsi_ruleset_diag(rs, path, 0, "no rule files (*.yml, *.yaml) in this directory");
+		return st;
+	}
 	if (!(data = lsi_read_small_file(rs, path, &len)))
 		return LS_OK;
 	st = lsi_ruleset_load_mem(rs, path, data, len, false);

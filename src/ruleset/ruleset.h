@@ -36,8 +36,10 @@ struct lsi_rule {
 	struct lsi_strlist negatives;
 	char *file;           /* source file label for diagnostics */
 	unsigned line;        /* 1-based line of the rule in it */
-	bool disabled;        /* by config */
+	unsigned pattern_line; /* of its pattern (0: the rule's line) */
+	bool disabled;        /* by config, or (lint) a pattern that did not compile */
 	bool builtin;
+	bool generated;       /* made from the config (internal domains, markers) */
 };
 
 struct lsi_ignore {
@@ -71,6 +73,9 @@ struct lsi_ruleset {
 	 * as packed, whose patterns lsi_builtin_pack_digest stands for. */
 	size_t pack_first, pack_count;
 	bool packed;
+	/* Lint (rules check): every problem is said; rules whose pattern does
+	 * not compile are left out and the rest still compiled and tested. */
+	bool lint;
 };
 
 void lsi_ruleset_init(struct lsi_ruleset *rs);

@@ -466,12 +466,75 @@ def usage_errors(d):
 
 @case
 def bad_rule_file(d):
-    write(d, 'rules/bad.yml', b'rules:\n  - id: x-1\n    category: secret\n    pattern: "(abc"\n')
+    write(d, 'rules/bad.yml', b'rules:\n  - id: x-1\n    category: secret\n    severity: high\n'
+          b'    pattern: "(abc"\n')
     rc, out, err = run(['scan', '--rules', 'rules', '.'], d)
     expect(rc == 2, rc)
-    expect('rules/bad.yml:2:' in err and 'bad pattern' in err, err)
+    expect('rules/bad.yml:5:' in err and 'bad pattern' in err, err)
     rc, out, err = run(['rules', 'check', 'rules'], d)
-    expect(rc == 2 and 'rules/bad.yml:2:' in err, (rc, err))
+    expect(rc == 2 and 'rules/bad.yml:5:' in err, (rc, err))
+
+
+@case
+def rules_check_lists_every_problem(d):
+    """rules check says every problem of the named files in one run: a rule
+    that does not parse hides neither a pattern that does not compile, nor a
+    failing example, nor a missing literal, nor an id a built-in rule has;
+    a rule must say its category and severity and show 2 examples and 2
+    near misses. rules test DIR tests DIR beside the built-in rules."""
+    ex = "    examples: ['acme_live_q7x2m9k4p8w3zt5r', 'k=acme_live_h3k9q2x7m4p8w1zt']\n" \
+         "    negative_examples: ['acme_live_short', 'acme_test_q7x2m9k4p8w3zt5r']\n"
+    write(d, 'r/a.yml', ('rules:\n'
+                         '  - id: acme-no-severity\n'          # 2
+                         '    category: secret\n'
+                         '    pattern: \'(acme_x_[a-z0-9]{16})\'\n'
+                         '  - id: acme-bad-regex\n'            # 5
+                         '    category: secret\n'
+                         '    severity: high\n'
+                         '    pattern: \'(acme_y_[a-z0-9{16})\'\n' + ex +
+                         '  - id: acme-live\n'                 # 11
+                         '    category: secret\n'
+                         '    severity: critical\n'
+                         '    pattern: \'\\b(acme_live_[a-z0-9]{20})\\b\'\n' + ex).encode())
+    write(d, 'r/b.yml', ('rules:\n'
+                         '  - id: internal-tld-url\n'          # 2
+                         '    category: internal-url\n'
+                         '    severity: low\n'
+                         '    pattern: \'zz-acme-host\'\n'
+                         "    examples: ['zz-acme-host', 'a zz-acme-host']\n"
+                         "    negative_examples: ['zz-acme', 'acme-host']\n"
+                         '  - id: acme-untested\n'             # 8
+                         '    category: debug-log\n'
+                         '    severity: low\n'
+                         '    pattern: \'ACME-DEBUG-[0-9]{3}\'\n').encode())
+    rc, out, err = run(['rules', 'check', 'r/'], d)
+    expect(rc == 2, (rc, out, err))
+    got = sorted(set(l.split(': ')[1] for l in err.splitlines()))
+    want = sorted(['r/a.yml:2', 'r/a.yml:8', 'r/a.yml:15', 'r/b.yml:2', 'r/b.yml:8'])
+    expect(got == want, (got, err))
+    for place, text in (('r/a.yml:2', "no severity"), ('r/a.yml:8', 'bad pattern'),
+                        ('r/a.yml:15', 'example not found'),
+                        ('r/b.yml:2', 'taken by a built-in rule'),
+                        ('r/b.yml:8', '2 examples and 2 negative_examples')):
+        expect(any(l.startswith('leakscan: %s: ' % place) and text in l
+                   for l in err.splitlines()), (place, text, err))
+    expect(out.strip().endswith('6 problems'), out)  # both examples of acme-live fail
+    # The built-in rules' own files check clean (they are those rules).
+    rc, out, err = run(['rules', 'check', os.path.join(os.path.dirname(HERE), '..', 'rules')], d)
+    expect(rc == 0 and err == '', (rc, err))
+    # rules test DIR: DIR's rules beside the built-in ones.
+    write(d, 't/c.yml', ('rules:\n  - id: acme-live\n    category: secret\n'
+                         '    severity: critical\n'
+                         '    pattern: \'\\b(acme_live_[a-z0-9]{20})\\b\'\n' + ex).encode())
+    rc, out, err = run(['rules', 'test', 't'], d)
+    expect(rc == 1 and 't/c.yml:' in err and 'example not found' in err, (rc, err))
+    rc, out, err = run(['rules', 'list', 't'], d)
+    expect(rc == 2 and 'unexpected' in err, (rc, err))
+    # A rule directory without rule files is an error, not a scan with no rules.
+    os.makedirs(os.path.join(d, 'empty'), exist_ok=True)
+    write(d, 'empty/rules.txt', b'rules: []\n')
+    rc, out, err = run(['scan', '--no-default-rules', '--rules', 'empty', '.'], d)
+    expect(rc == 2 and 'no rule files' in err, (rc, err))
 
 
 @case
@@ -742,6 +805,7 @@ def database_cache(d):
     # Every rule change builds a new database; the cache keeps the newest 8.
     for i in range(11):
         write(d, 'r%d/x.yml' % i, ('rules:\n  - id: t-x\n    category: internal-url\n'
+                                   '    severity: low\n'
                                    '    pattern: "zq-marker-%d"\n' % i).encode())
         rc, out, err = run(['scan', '--no-default-rules', '--rules', 'r%d' % i, 'f.txt'], d,
                            env=env)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers/archive_writer.h"
 #include "leakscan.h"
@@ -87,6 +88,74 @@ static void test_bad_args(void **state)
 	ls_rules_free(NULL);
 	ls_scanner_free(NULL);
 	ls_reporter_free(NULL);
+}
+
+/*
+ * An input damaged before one byte of it could be scanned is LS_ERR_IO
+ * with its damage as the error; refused calls say why; a call that
+ * succeeds leaves no stale message; a pipe's bytes count as read.
+ */
+static void test_unreadable_and_errors(void **state)
+{
+	ls_rules *r = make_rules();
+	ls_scanner *s;
+	ls_scan_stats st;
+	/* A gzip header, then bytes that do not inflate. */
+	static const char notgz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage";
+	const char *text = "key_0123456789abcdef\n";
+	int p[2];
+
+	(void)state;
+	assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+	assert_int_equal(ls_scanner_scan_mem(s, notgz, sizeof(notgz) - 1, "x.tgz"), LS_ERR_IO);
+	assert_non_null(strstr(ls_scanner_last_error(s), "x.tgz: "));
+	assert_non_null(strstr(ls_scanner_last_error(s), "gzip"));
+	assert_int_equal(ls_scanner_stats(s, &st), LS_OK);
+	assert_int_equal(st.damaged, 1);
+	assert_int_equal(ls_scanner_scan_mem(s, text, strlen(text), "t"), LS_OK);
+	assert_string_equal(ls_scanner_last_error(s), "");
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MAX_DEPTH, 1000), LS_ERR_INVALID_ARG);
+	assert_non_null(strstr(ls_scanner_last_error(s), "max-depth"));
+	assert_int_equal(ls_scanner_scan_fd(s, -1, "x"), LS_ERR_INVALID_ARG);
+	assert_non_null(strstr(ls_scanner_last_error(s), "negative fd"));
+	/* A descriptor that cannot be read: nothing scanned, LS_ERR_IO. */
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	close(p[0]);
+	assert_int_equal(ls_scanner_scan_fd(s, p[0], "closed"), LS_ERR_IO);
+	assert_non_null(strstr(ls_scanner_last_error(s), "closed: read error"));
+	/* A pipe: what was read is bytes_read. */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], text, strlen(text)), (ssize_t)strlen(text));
+	close(p[1]);
+	assert_int_equal(ls_scanner_scan_fd(s, p[0], "pipe"), LS_OK);
+	close(p[0]);
+	assert_int_equal(ls_scanner_stats(s, &st), LS_OK);
+	assert_int_equal(st.bytes_read, strlen(text));
+	ls_scanner_free(s);
+	ls_rules_free(r);
+}
+
+/* A rule file must say each rule's category and severity. */
+static void test_required_fields(void **state)
+{
+	static const char y[] = "rules:\n  - id: a\n    pattern: 'abc_([a-z]{4})'\n";
+	ls_compiler *c;
+	ls_rules *r = NULL;
+	size_t rules = 9, examples = 9, problems = 0;
+
+	(void)state;
+	assert_int_equal(ls_compiler_new(&c), LS_OK);
+	assert_int_equal(ls_compiler_add_mem(c, "a.yml", y, strlen(y)), LS_ERR_RULES);
+	assert_int_equal(ls_compiler_finish(c, &r), LS_ERR_RULES);
+	assert_null(r);
+	assert_int_equal(ls_compiler_new(&c), LS_OK);
+	assert_int_equal(ls_compiler_add_mem(c, "a.yml", y, strlen(y)), LS_ERR_RULES);
+	assert_int_equal(ls_compiler_check(c, &rules, &examples, &problems), LS_ERR_RULES);
+	assert_int_equal(rules, 0);
+	assert_int_equal(examples, 0);
+	assert_int_equal(problems, 2); /* no category, no severity */
+	assert_int_equal(ls_compiler_check(NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
 }
 
 static void test_names(void **state)
@@ -323,6 +392,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_unreadable_and_errors),
+		cmocka_unit_test(test_required_fields),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_reentry_and_abort),
 		cmocka_unit_test(test_threads_order_and_abort),

@@ -406,9 +406,11 @@ static void test_bad_rules(void **state)
 	static const char bad[] =
 		"rules:\n"
 		"  - id: Bad_Id\n"
+		"    severity: medium\n"
 		"    category: nope\n"
 		"    pattern: 'x'\n"
 		"  - id: ok-but-broken\n"
+		"    severity: medium\n"
 		"    category: secret\n"
 		"    pattern: '(abc'\n";
 
@@ -425,18 +427,22 @@ static void test_bad_rules(void **state)
 static const char path_yaml[] =
 	"rules:\n"
 	"  - id: env-file\n"
+	"    severity: medium\n"
 	"    category: sensitive-file\n"
 	"    target: path\n"
 	"    pattern: '(?:^|/)\\.env$'\n"
 	"  - id: key-not-pub\n"
+	"    severity: medium\n"
 	"    category: sensitive-file\n"
 	"    target: path\n"
 	"    pattern: '(?:^|/)id_rsa[^/]*(?<!\\.pub)$'\n"
 	"  - id: cond\n"
+	"    severity: medium\n"
 	"    category: sensitive-file\n"
 	"    target: path\n"
 	"    pattern: '(?:^|/)(x(?1)?y|core)$'\n"
 	"  - id: content\n"
+	"    severity: medium\n"
 	"    category: internal-url\n"
 	"    pattern: 'https?://[a-z0-9.-]{1,60}\\.internal\\b'\n";
 
@@ -571,10 +577,12 @@ static void test_input_at_end_of_mapping(void **state)
 	static const char yaml[] =
 		"rules:\n"
 		"  - id: pets-name\n"
+		"    severity: medium\n"
 		"    category: sensitive-file\n"
 		"    target: path\n"
 		"    pattern: '(?i)(?:bat|cat|mat|rat|fat|sat|pat|hat|vat)'\n"
 		"  - id: pets\n"
+		"    severity: medium\n"
 		"    category: internal-url\n"
 		"    pattern: '(?i)(?:bat|cat|mat|rat|fat|sat|pat|hat|vat)'\n";
 	const char *text = "VAt hat pat sat fat rat mat ca";

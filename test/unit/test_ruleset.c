@@ -76,10 +76,14 @@ static void test_rule_diagnostics(void **state)
 		"    pattern: 'x'\n"
 		"  - id: second\n"
 		"    category: secret\n"
+		"    severity: low\n"
 		"    pattern: 'tok2_([a-z]{8})'\n"
 		"  - id: second\n"
 		"    category: debug-log\n"
-		"    pattern: 'abc'\n";
+		"    severity: low\n"
+		"    pattern: 'abc'\n"
+		"  - id: bare\n"
+		"    pattern: 'bare'\n";
 
 	(void)state;
 	lsi_ruleset_init(&rs);
@@ -89,8 +93,12 @@ static void test_rule_diagnostics(void **state)
 	lsi_ruleset_check(&rs);
 	assert_string_equal(d.text,
 			    "r.yml:5: unknown key 'colour'\n"
+			    "r.yml:2: rule 'ok-rule' has no severity (info, low, medium, high, critical)\n"
 			    "r.yml:8: unknown severity 'severe'\n"
-			    "r.yml:13: duplicate rule id 'second' (first defined at r.yml:10)\n");
+			    "r.yml:18: rule 'bare' has no category (secret, internal-url, debug-log, "
+			    "debug-info, sensitive-file, source-exposure)\n"
+			    "r.yml:18: rule 'bare' has no severity (info, low, medium, high, critical)\n"
+			    "r.yml:14: duplicate rule id 'second' (first defined at r.yml:10)\n");
 	lsi_ruleset_fini(&rs);
 }
 
@@ -101,12 +109,12 @@ static void test_find_and_duplicates(void **state)
 	struct diags d = { "" };
 	static const char yml[] =
 		"rules:\n"
-		"  - {id: cc, category: secret, pattern: 'ccc'}\n"
-		"  - {id: aa, category: secret, pattern: 'aaa'}\n"
-		"  - {id: bb, category: secret, pattern: 'bbb'}\n"
-		"  - {id: aa, category: secret, pattern: 'aa2'}\n"
-		"  - {id: cc, category: secret, pattern: 'cc2'}\n"
-		"  - {id: aa, category: secret, pattern: 'aa3'}\n";
+		"  - {id: cc, category: secret, severity: low, pattern: 'ccc'}\n"
+		"  - {id: aa, category: secret, severity: low, pattern: 'aaa'}\n"
+		"  - {id: bb, category: secret, severity: low, pattern: 'bbb'}\n"
+		"  - {id: aa, category: secret, severity: low, pattern: 'aa2'}\n"
+		"  - {id: cc, category: secret, severity: low, pattern: 'cc2'}\n"
+		"  - {id: aa, category: secret, severity: low, pattern: 'aa3'}\n";
 
 	(void)state;
 	lsi_ruleset_init(&rs);
@@ -210,6 +218,7 @@ static void test_pack_round_trip_and_damage(void **state)
 		"      - \"caf\\u00e9 tok_0123456789abcdef\"\n"
 		"    negative_examples: ['tok_short']\n"
 		"  - id: a-path\n"
+		"    severity: medium\n"
 		"    category: sensitive-file\n"
 		"    target: path\n"
 		"    pattern: '(?:^|/)\\.env$'\n"
