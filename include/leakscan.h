@@ -112,6 +112,15 @@ typedef enum ls_param {
 } ls_param;
 
 /**
+ * Rule ids of the scanner's own notes, which no rule file defines: info
+ * findings saying what was not scanned (LS_NOTE_DAMAGE, LS_NOTE_LIMIT) or
+ * not followed. They can be ignored in a config like any rule id.
+ */
+#define LS_NOTE_DAMAGE "unreadable-member"     /**< damage; the rest was scanned */
+#define LS_NOTE_LIMIT "limit-reached"          /**< a limit or the timeout */
+#define LS_NOTE_SYMLINK "symlink-not-followed" /**< a link in a walked tree */
+
+/**
  * One finding, as delivered to the callback. Every pointer is borrowed and
  * valid only until the callback returns: copy what you keep. Fields are
  * only ever appended.

@@ -412,7 +412,7 @@ static void say_note(struct scan_run *run, const ls_finding *f)
 	}
 	progress_clear(run);
 	cli_error("%s: %s%s", lsi_buf_str(&b),
-		  strcmp(f->rule, "limit-reached") == 0 ? "limit reached: " : "", f->message);
+		  strcmp(f->rule, LS_NOTE_LIMIT) == 0 ? "limit reached: " : "", f->message);
 	lsi_buf_fini(&b);
 }
 
@@ -444,8 +444,8 @@ static int on_finding(const ls_finding *f, void *user)
 		return 0;
 	if (f->severity >= run->o->fail_on)
 		run->fail = true;
-	if (f->message && (strcmp(f->rule, "unreadable-member") == 0 ||
-			   strcmp(f->rule, "limit-reached") == 0))
+	if (f->message && (strcmp(f->rule, LS_NOTE_DAMAGE) == 0 ||
+			   strcmp(f->rule, LS_NOTE_LIMIT) == 0))
 		say_note(run, f);
 	st = ls_reporter_add(run->rep, f);
 	if (st != LS_OK && run->rep_status == LS_OK)

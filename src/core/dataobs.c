@@ -163,7 +163,7 @@ static void note_limit(struct sink *k, const char *msg)
 	size_t depth = s->path_count;
 
 	push_labels(s, k);
-	lsi_pipeline_note(s, "limit-reached", "A scan limit was reached", LS_CAT_DEBUG_INFO, msg);
+	lsi_pipeline_note(s, LS_NOTE_LIMIT, "A scan limit was reached", LS_CAT_DEBUG_INFO, msg);
 	s->path_count = depth;
 }
 

@@ -88,7 +88,7 @@ static struct root *find_root(ls_scanner *s, struct lsi_gitdir *g, const char *n
 			snprintf(msg, sizeof(msg), "git folders: only %d .git folders (with names up to "
 				 "%d bytes) are counted in one container", LSI_GITDIR_MAX_ROOTS,
 				 LSI_GITDIR_MAX_ROOT_LEN);
-			lsi_pipeline_note(s, "limit-reached", "A scan limit was reached",
+			lsi_pipeline_note(s, LS_NOTE_LIMIT, "A scan limit was reached",
 					  LS_CAT_DEBUG_INFO, msg);
 		}
 		return NULL;

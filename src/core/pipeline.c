@@ -160,7 +160,7 @@ static void place_fingerprint(const ls_scanner *s, const char *rule_id, const ch
 
 static bool is_note(const char *rule)
 {
-	return strcmp(rule, "unreadable-member") == 0 || strcmp(rule, "limit-reached") == 0;
+	return strcmp(rule, LS_NOTE_DAMAGE) == 0 || strcmp(rule, LS_NOTE_LIMIT) == 0;
 }
 
 /* Delivers one finding: rank, filter, redact, call back. */
@@ -305,9 +305,9 @@ int lsi_pipeline_replay(ls_scanner *s, const struct lsi_rec_view *v)
 void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_category cat,
 		       const char *message)
 {
-	if (strcmp(rule, "limit-reached") == 0) {
+	if (strcmp(rule, LS_NOTE_LIMIT) == 0) {
 		s->stats.limits++;
-	} else if (strcmp(rule, "unreadable-member") == 0) {
+	} else if (strcmp(rule, LS_NOTE_DAMAGE) == 0) {
 		s->stats.damaged++;
 		/* The first damage, for ls_scanner_last_error() should the input
 		 * turn out unreadable as a whole (end() in api_scanner.c). */
@@ -327,12 +327,12 @@ void lsi_pipeline_note(ls_scanner *s, const char *rule, const char *name, ls_cat
 
 static void note_limit(ls_scanner *s, const char *msg)
 {
-	lsi_pipeline_note(s, "limit-reached", "A scan limit was reached", LS_CAT_DEBUG_INFO, msg);
+	lsi_pipeline_note(s, LS_NOTE_LIMIT, "A scan limit was reached", LS_CAT_DEBUG_INFO, msg);
 }
 
 static void note_damage(ls_scanner *s, const char *msg)
 {
-	lsi_pipeline_note(s, "unreadable-member", "Member could not be read",
+	lsi_pipeline_note(s, LS_NOTE_DAMAGE, "Member could not be read",
 			  LS_CAT_DEBUG_INFO, msg);
 }
 
@@ -376,7 +376,7 @@ static void note_dropped_rule(ls_scanner *s, size_t i)
 	rc->dropped = 0;
 	/* Every byte was scanned, only findings were folded: a limit-reached
 	 * finding, but the input is not partial (stats.limits is not raised). */
-	deliver(s, "limit-reached", "A scan limit was reached", LS_CAT_DEBUG_INFO, LS_SEV_INFO,
+	deliver(s, LS_NOTE_LIMIT, "A scan limit was reached", LS_CAT_DEBUG_INFO, LS_SEV_INFO,
 		NULL, msg, NULL);
 }
 

@@ -338,8 +338,8 @@ ls_status ls_reporter_set_commit(ls_reporter *r, const char *sha)
 
 bool lsi_report_is_note(const struct lsi_rfinding *f)
 {
-	return strcmp(f->rule, "limit-reached") == 0 || strcmp(f->rule, "unreadable-member") == 0 ||
-	       strcmp(f->rule, "symlink-not-followed") == 0;
+	return strcmp(f->rule, LS_NOTE_LIMIT) == 0 || strcmp(f->rule, LS_NOTE_DAMAGE) == 0 ||
+	       strcmp(f->rule, LS_NOTE_SYMLINK) == 0;
 }
 
 const char *lsi_report_category_about(ls_category c)

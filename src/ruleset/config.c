@@ -311,7 +311,7 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 		/* A misspelt id would ignore nothing, silently. The scanner's
 		 * own notes are not rules but can be ignored too. */
 		static const char *const notes[] = {
-			"limit-reached", "unreadable-member", "symlink-not-followed",
+			LS_NOTE_LIMIT, LS_NOTE_DAMAGE, LS_NOTE_SYMLINK,
 		};
 		const char *id = rs->ignores[i].rule;
 		bool known = !id || lsi_ruleset_find(rs, id);

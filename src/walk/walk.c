@@ -30,8 +30,8 @@ static void note(ls_scanner *s, const char *label, const char *rule, const char 
 {
 	s->path_count = 0;
 	s->path[s->path_count++] = label;
-	lsi_pipeline_note(s, rule, strcmp(rule, "symlink-not-followed") == 0 ? "Symbolic link not followed"
-				 : strcmp(rule, "limit-reached") == 0     ? "A scan limit was reached"
+	lsi_pipeline_note(s, rule, strcmp(rule, LS_NOTE_SYMLINK) == 0 ? "Symbolic link not followed"
+				 : strcmp(rule, LS_NOTE_LIMIT) == 0     ? "A scan limit was reached"
 									  : "Member could not be read",
 			  LS_CAT_DEBUG_INFO, msg);
 	s->path_count = 0;
@@ -47,7 +47,7 @@ static ls_status walk(ls_scanner *s, int dfd, const char *label, int depth)
 
 	if (!d) {
 		close(dfd);
-		note(s, label, "unreadable-member", strerror(errno));
+		note(s, label, LS_NOTE_DAMAGE, strerror(errno));
 		return LS_OK;
 	}
 	while ((e = readdir(d))) {
@@ -86,19 +86,19 @@ static ls_status walk(ls_scanner *s, int dfd, const char *label, int depth)
 			break;
 		}
 		if (fstatat(dirfd(d), names[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-			note(s, lsi_buf_str(&child), "unreadable-member", strerror(errno));
+			note(s, lsi_buf_str(&child), LS_NOTE_DAMAGE, strerror(errno));
 		} else if (S_ISLNK(sb.st_mode)) {
-			note(s, lsi_buf_str(&child), "symlink-not-followed",
+			note(s, lsi_buf_str(&child), LS_NOTE_SYMLINK,
 			     "symbolic link: not followed");
 		} else if (S_ISDIR(sb.st_mode)) {
 			int cfd = openat(dirfd(d), names[i],
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (depth >= MAX_WALK_DEPTH)
-				note(s, lsi_buf_str(&child), "limit-reached",
+				note(s, lsi_buf_str(&child), LS_NOTE_LIMIT,
 				     "directory nesting too deep: not entered");
 			else if (cfd < 0)
-				note(s, lsi_buf_str(&child), "unreadable-member", strerror(errno));
+				note(s, lsi_buf_str(&child), LS_NOTE_DAMAGE, strerror(errno));
 			else
 				st = walk(s, cfd, lsi_buf_str(&child), depth + 1);
 			if (cfd >= 0 && depth >= MAX_WALK_DEPTH)
@@ -110,13 +110,13 @@ static ls_status walk(ls_scanner *s, int dfd, const char *label, int depth)
 
 			snprintf(msg, sizeof(msg), "max-size: file of %lld bytes not scanned (limit %lld)",
 				 (long long)sb.st_size, (long long)s->param[LS_PARAM_MAX_FILE_BYTES]);
-			note(s, lsi_buf_str(&child), "limit-reached", msg);
+			note(s, lsi_buf_str(&child), LS_NOTE_LIMIT, msg);
 			s->stats.bytes_skipped += (uint64_t)sb.st_size;
 		} else if (S_ISREG(sb.st_mode)) {
 			st = lsi_scan_file_at(s, dirfd(d), names[i], lsi_buf_str(&child), false);
 			if (st == LS_ERR_IO) {
 				/* Inside a tree an unreadable file is damage, not a fatal input. */
-				note(s, lsi_buf_str(&child), "unreadable-member", s->error);
+				note(s, lsi_buf_str(&child), LS_NOTE_DAMAGE, s->error);
 				s->error[0] = '\0';
 				st = LS_OK;
 			}
