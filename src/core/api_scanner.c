@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -198,11 +199,40 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
 	return st;
 }
 
+/*
+ * A FIFO opened without waiting: waits for a writer's first bytes (or its
+ * closing) until the input's deadline, as a blocking open() would wait
+ * forever. Until a writer has come, poll() reports nothing (Linux sets
+ * POLLHUP only after a writer has gone), so this does not see EOF early.
+ */
+static bool fifo_writer(ls_scanner *s, int fd)
+{
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int wait = -1, r;
+
+		if (s->deadline_ms) {
+			uint64_t now = lsi_now_ms();
+
+			if (now >= s->deadline_ms)
+				return false;
+			wait = s->deadline_ms - now > INT32_MAX ? INT32_MAX
+								: (int)(s->deadline_ms - now);
+		}
+		r = poll(&p, 1, wait);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return true; /* bytes, a writer gone, or an error read() will say */
+	}
+}
+
 ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const char *label,
 			   bool top)
 {
-	/* Links met while walking are never followed; one the user named is. */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
+	/* Links met while walking are never followed; one the user named is.
+	 * O_NONBLOCK: opening a FIFO must not wait for a writer here (below,
+	 * the wait has the input's deadline). */
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (top ? 0 : O_NOFOLLOW));
 	struct stat sb;
 	ls_status st;
 	char c;
@@ -216,6 +246,13 @@ ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const cha
 		lsi_scanner_set_error(s, "%s: not a regular file", label);
 		return LS_ERR_IO;
 	}
+	if (S_ISFIFO(sb.st_mode) && !fifo_writer(s, fd)) {
+		close(fd);
+		lsi_scanner_set_error(s, "%s: timeout: no writer opened this FIFO within %" PRId64
+				      " ms", label, s->param[LS_PARAM_TIMEOUT_MS]);
+		return LS_ERR_IO;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	/* A file that cannot be read at all is an input error, not damage. */
 	if (S_ISREG(sb.st_mode) && pread(fd, &c, 1, 0) < 0) {
 		lsi_scanner_set_error(s, "%s: %s", label, strerror(errno));

@@ -292,6 +292,32 @@ def timeout_holds_on_a_stalled_pipe(d):
 
 
 @case
+def fifo_waits_for_a_writer_until_the_timeout(d):
+    """A FIFO named on the command line waits for its writer, as cat does,
+    but no longer than --timeout: then one line and exit 2."""
+    import threading
+    import time
+    fifo = os.path.join(d, 'pipe')
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    rc, fs, err = scan(d, '--timeout', '300', 'pipe')
+    expect(rc == 2 and time.monotonic() - t0 < 30, (rc, time.monotonic() - t0))
+    expect(err.strip() == 'leakscan: pipe: timeout: no writer opened this FIFO within 300 ms',
+           err)
+
+    def writer():
+        time.sleep(0.3)
+        with open(fifo, 'wb') as f:
+            f.write(('%s\n' % AWS_ID).encode())
+    for timeout in (['--timeout', '20000'], []):
+        th = threading.Thread(target=writer)
+        th.start()
+        rc, fs, err = scan(d, *(timeout + ['pipe']))
+        th.join()
+        expect(rc == 1 and [f['rule'] for f in fs] == ['t-aws-key-id'], (timeout, rc, fs, err))
+
+
+@case
 def undecodable_input_exit_2(d):
     """Damaged before anything could be scanned: exit 2, with the others
     still scanned and reported."""
