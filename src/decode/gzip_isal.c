@@ -12,11 +12,22 @@
 
 #define OUT_CAP (256u * 1024u)
 
+/* Where in a member's gzip header we are (RFC 1952, 2.3). */
+enum hdr_state { HDR_FIXED, HDR_XLEN, HDR_EXTRA, HDR_NAME, HDR_COMMENT, HDR_HCRC, HDR_DONE };
+
 struct isal_stream {
 	struct lsi_bstream base;
 	struct lsi_bstream *in;
 	struct lsi_guard guard;
 	struct inflate_state st;
+	/* The header is read here, not by ISA-L: its own parser mishandles a
+	 * header longer than its buffer (a file name of 300 KB read memory
+	 * it had not written). ISA-L then inflates raw deflate and checks the
+	 * trailer (ISAL_GZIP_NO_HDR_VER). */
+	enum hdr_state hdr;
+	uint8_t flags;
+	uint8_t fixed[10];
+	uint32_t need;          /* bytes of the current header part still to come */
 	bool member_done;
 	bool done;
 	int pending; /* an ISA-L error to report after the bytes before it */
@@ -27,6 +38,102 @@ struct isal_stream {
 static int isal_probe(const uint8_t *h, size_t n)
 {
 	return n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8;
+}
+
+#define FHCRC 0x02
+#define FEXTRA 0x04
+#define FNAME 0x08
+#define FCOMMENT 0x10
+
+/*
+ * Consumes header bytes from the input ISA-L would read. Returns 1 when
+ * the header is done, 0 when more input is needed, -1 when it is not a
+ * gzip header.
+ */
+static int read_header(struct isal_stream *s)
+{
+	struct inflate_state *st = &s->st;
+
+	while (s->hdr != HDR_DONE) {
+		uint32_t n;
+
+		if (!st->avail_in)
+			return 0;
+		switch (s->hdr) {
+		case HDR_FIXED:
+			n = s->need < st->avail_in ? s->need : st->avail_in;
+			memcpy(s->fixed + (10 - s->need), st->next_in, n);
+			s->need -= n;
+			st->next_in += n;
+			st->avail_in -= n;
+			if (s->need)
+				break;
+			if (s->fixed[0] != 0x1f || s->fixed[1] != 0x8b || s->fixed[2] != 8 ||
+			    (s->fixed[3] & 0xe0))
+				return -1;
+			s->flags = s->fixed[3];
+			s->hdr = HDR_XLEN;
+			s->need = 2;
+			if (!(s->flags & FEXTRA))
+				s->hdr = HDR_NAME;
+			break;
+		case HDR_XLEN:
+			/* Little-endian: the low byte comes first. */
+			s->fixed[2 - s->need] = *st->next_in++;
+			st->avail_in--;
+			if (--s->need)
+				break;
+			s->need = (uint32_t)s->fixed[0] | (uint32_t)s->fixed[1] << 8;
+			s->hdr = s->need ? HDR_EXTRA : HDR_NAME;
+			break;
+		case HDR_EXTRA:
+			n = s->need < st->avail_in ? s->need : st->avail_in;
+			st->next_in += n;
+			st->avail_in -= n;
+			if (!(s->need -= n))
+				s->hdr = HDR_NAME;
+			break;
+		case HDR_NAME:
+		case HDR_COMMENT: {
+			bool want = s->flags & (s->hdr == HDR_NAME ? FNAME : FCOMMENT);
+			const uint8_t *z = want ? memchr(st->next_in, 0, st->avail_in) : NULL;
+
+			if (want) {
+				n = z ? (uint32_t)(z - st->next_in) + 1 : st->avail_in;
+				st->next_in += n;
+				st->avail_in -= n;
+				if (!z)
+					break; /* the string goes on in the next input */
+			}
+			s->hdr = s->hdr == HDR_NAME ? HDR_COMMENT : HDR_HCRC;
+			s->need = 2;
+			break;
+		}
+		case HDR_HCRC:
+			if (!(s->flags & FHCRC)) {
+				s->hdr = HDR_DONE;
+				break;
+			}
+			n = s->need < st->avail_in ? s->need : st->avail_in;
+			st->next_in += n;
+			st->avail_in -= n;
+			if (!(s->need -= n))
+				s->hdr = HDR_DONE;
+			break;
+		case HDR_DONE:
+			break;
+		}
+	}
+	return 1;
+}
+
+/* A new member: its header first, then raw deflate and the checked trailer. */
+static void start_member(struct isal_stream *s)
+{
+	isal_inflate_reset(&s->st);
+	s->st.crc_flag = ISAL_GZIP_NO_HDR_VER;
+	s->hdr = HDR_FIXED;
+	s->need = 10;
 }
 
 static const char *isal_err(int r)
@@ -87,9 +194,20 @@ static enum lsi_rd isal_fill(struct lsi_bstream *bs, uint8_t *out, size_t cap,
 				s->done = true;
 				return LSI_RD_EOF;
 			}
-			isal_inflate_reset(&s->st);
-			s->st.crc_flag = ISAL_GZIP;
+			start_member(s);
 			s->member_done = false;
+		}
+		if (s->hdr != HDR_DONE) {
+			int h = read_header(s);
+
+			if (h < 0) {
+				s->done = true;
+				lsi_bstream_fail(bs, "corrupt gzip data: %s",
+						 isal_err(ISAL_INVALID_WRAPPER));
+				return LSI_RD_DAMAGED;
+			}
+			if (!h)
+				continue; /* more input */
 		}
 		s->st.next_out = out;
 		s->st.avail_out = (uint32_t)cap;
@@ -156,7 +274,7 @@ static struct lsi_bstream *isal_open(struct lsi_bstream *in, const struct lsi_gu
 	s->in = in;
 	s->guard = *g;
 	isal_inflate_init(&s->st);
-	s->st.crc_flag = ISAL_GZIP;
+	start_member(s);
 	return &s->base;
 }
 
