@@ -34,6 +34,7 @@ struct ar {
 	uint64_t padding;       /* 0 or 1: members start on even offsets */
 	uint64_t members;
 	bool started, ended;
+	bool resync;            /* after a bad header: search for the next one */
 	struct lsi_buf names;   /* GNU "//" table */
 	struct lsi_buf name;
 };
@@ -132,6 +133,45 @@ static size_t trim(const uint8_t *p, size_t n)
 	return n;
 }
 
+/* Whether the HDR bytes at @h look like an ar member header. */
+static bool header_like(const uint8_t *h)
+{
+	uint64_t size;
+
+	if (h[58] != '`' || h[59] != '\n' || !decimal(h + 48, 10, &size))
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (h[i] < 0x20 || h[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * After a header that cannot be read (its member's size is unknown), as
+ * bsdtar does: reads on byte by byte until the last HDR bytes look like a
+ * member header (tested only where a header's closing "`\n" is), into @h.
+ */
+static enum lsi_rd find_header(struct ar *a, uint8_t *h)
+{
+	uint8_t ring[HDR];
+	size_t n = 0;
+	enum lsi_rd st;
+
+	for (;;) {
+		uint8_t c;
+
+		if ((st = lsi_reader_read(&a->rd, &c, 1)) != LSI_RD_OK)
+			return st;
+		ring[n++ % HDR] = c;
+		if (n < HDR || c != '\n' || ring[(n - 2) % HDR] != '`')
+			continue;
+		for (size_t k = 0; k < HDR; k++)
+			h[k] = ring[(n + k) % HDR];
+		if (header_like(h))
+			return LSI_RD_OK;
+	}
+}
+
 static enum lsi_rd damaged(struct ar *a, char *msg, const char *what)
 {
 	a->ended = true;
@@ -209,6 +249,15 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 		uint64_t size;
 		size_t n;
 
+		if (a->resync) {
+			st = find_header(a, h);
+			if (st == LSI_RD_EOF) {
+				a->ended = true;
+				return LSI_RD_EOF; /* the damage was said */
+			}
+			a->resync = false;
+			goto parse;
+		}
 		st = lsi_reader_read(&a->rd, h, 1);
 		/* Some writers pad with a newline beyond the even boundary. */
 		while (st == LSI_RD_OK && h[0] == '\n')
@@ -226,8 +275,15 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 			memcpy(msg, a->in->msg, LSI_MSG_LEN);
 			return st;
 		}
-		if (h[58] != '`' || h[59] != '\n' || !decimal(h + 48, 10, &size))
-			return damaged(a, msg, "bad ar member header");
+parse:
+		if (h[58] != '`' || h[59] != '\n' || !decimal(h + 48, 10, &size)) {
+			/* Its member cannot be stepped over: the next header is
+			 * searched for, and what follows it still scanned. */
+			a->resync = true;
+			snprintf(msg, LSI_MSG_LEN, "bad ar member header at offset %" PRIu64
+				 "; looking for the next header", a->rd.consumed - HDR);
+			return LSI_RD_DAMAGED;
+		}
 		n = trim(h, 16);
 		if ((n == 1 && h[0] == '/') || (n == 7 && memcmp(h, "/SYM64/", 7) == 0) ||
 		    (n >= 9 && memcmp(h, "__.SYMDEF", 9) == 0)) {

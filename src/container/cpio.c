@@ -38,6 +38,7 @@ struct cpio {
 	uint64_t remaining, padding;
 	uint64_t members;
 	bool ended;
+	bool resync;            /* after a bad header: search for the next magic */
 	struct lsi_buf name, link;
 };
 
@@ -128,6 +129,32 @@ static bool number(const uint8_t *p, size_t n, unsigned base, uint64_t *v)
 	return true;
 }
 
+/*
+ * A header that cannot be read: its member's size is unknown, so (as
+ * bsdtar does) the next header is searched for byte by byte; what follows
+ * it is still scanned.
+ */
+static enum lsi_rd bad_header(struct cpio *c, char *msg, const char *what)
+{
+	c->resync = true;
+	snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64 "; looking for the next header", what,
+		 c->rd.consumed);
+	return LSI_RD_DAMAGED;
+}
+
+/* Reads up to a cpio magic ("07070" and 1, 2 or 7) into @h[0..6). */
+static enum lsi_rd find_magic(struct cpio *c, uint8_t *h)
+{
+	enum lsi_rd st = lsi_reader_read(&c->rd, h, 6);
+
+	while (st == LSI_RD_OK &&
+	       !(memcmp(h, "07070", 5) == 0 && (h[5] == '1' || h[5] == '2' || h[5] == '7'))) {
+		memmove(h, h + 1, 5);
+		st = lsi_reader_read(&c->rd, h + 5, 1);
+	}
+	return st;
+}
+
 static enum lsi_rd damaged(struct cpio *c, char *msg, const char *what)
 {
 	c->ended = true;
@@ -173,30 +200,33 @@ static enum lsi_rd cpio_next(void *p, struct lsi_member *m, char msg[LSI_MSG_LEN
 	c->remaining = c->padding = 0;
 	if (st != LSI_RD_OK)
 		return damaged(c, msg, "cpio archive truncated inside a member");
-	st = lsi_reader_read(&c->rd, h, 6);
-	if (st == LSI_RD_EOF) {
+	st = c->resync ? find_magic(c, h) : lsi_reader_read(&c->rd, h, 6);
+	if (st == LSI_RD_EOF || (c->resync && st == LSI_RD_DAMAGED && c->rd.eof)) {
 		c->ended = true;
+		if (c->resync)
+			return LSI_RD_EOF; /* the damage was said */
 		return damaged(c, msg, "cpio archive ends without its trailer");
 	}
+	c->resync = false;
 	if (st != LSI_RD_OK)
 		return damaged(c, msg, "cpio archive truncated inside a header");
 	newc = memcmp(h, "070701", 6) == 0 || memcmp(h, "070702", 6) == 0;
 	if (!newc && memcmp(h, "070707", 6) != 0)
-		return damaged(c, msg, "bad cpio header magic");
+		return bad_header(c, msg, "bad cpio header magic");
 	st = lsi_reader_read(&c->rd, h + 6, (newc ? NEWC_HDR : ODC_HDR) - 6);
 	if (st != LSI_RD_OK)
 		return damaged(c, msg, "cpio archive truncated inside a header");
 	if (newc) {
 		if (!number(h + 14, 8, 16, &mode) || !number(h + 54, 8, 16, &size) ||
 		    !number(h + 94, 8, 16, &namesize))
-			return damaged(c, msg, "bad number in cpio header");
+			return bad_header(c, msg, "bad number in cpio header");
 		/* Header and name together are padded to 4 bytes, and so is the data. */
 		npad = (4 - (NEWC_HDR + namesize) % 4) % 4;
 		c->padding = (4 - size % 4) % 4;
 	} else {
 		if (!number(h + 18, 6, 8, &mode) || !number(h + 59, 6, 8, &namesize) ||
 		    !number(h + 65, 11, 8, &size))
-			return damaged(c, msg, "bad number in cpio header");
+			return bad_header(c, msg, "bad number in cpio header");
 		npad = 0;
 		c->padding = 0;
 	}

@@ -421,14 +421,19 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 				 "; skipping to the next valid header", t->rd.consumed - BLOCK);
 			return LSI_RD_DAMAGED;
 		}
-		t->resync = false;
 		size = octal(h + 124, 12, &ok);
 		if (!ok) {
-			snprintf(msg, LSI_MSG_LEN, "bad size field in tar header at offset %" PRIu64,
-				 t->rd.consumed - BLOCK);
-			t->ended = true;
+			/* Its data cannot be stepped over: as GNU tar does, look
+			 * for the next header block by block. */
+			if (t->resync)
+				continue;
+			t->resync = true;
+			clear_pending(t);
+			snprintf(msg, LSI_MSG_LEN, "bad size field in tar header at offset %" PRIu64
+				 "; skipping to the next valid header", t->rd.consumed - BLOCK);
 			return LSI_RD_DAMAGED;
 		}
+		t->resync = false;
 		type = (char)h[156];
 		if (type == 'x' || type == 'g') {
 			st = read_meta(t, size, type == 'x' ? &t->name : &t->global_path, msg);

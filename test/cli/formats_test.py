@@ -339,6 +339,45 @@ def zip_comments_scanned(d):
 
 
 @case
+def bad_header_resyncs_tar_ar_cpio(d):
+    """A header whose size field is not a number cannot be stepped over: as
+    GNU tar and bsdtar do, the next header is searched for and the members
+    after it are scanned; the damage is one unreadable-member finding."""
+    good = SECRET_LINE
+    # tar: the second header's size is letters (its checksum made valid).
+    t = bytearray(tar_bytes([('good.txt', good), ('bad.txt', b'x' * 700),
+                             ('good2.txt', good)]))
+    hdr = 512 + 512  # after good.txt's header and its one data block
+    t[hdr + 124:hdr + 136] = b'zzzzzzzzzzz\0'
+    t[hdr + 148:hdr + 156] = b' ' * 8
+    t[hdr + 148:hdr + 156] = b'%06o\0 ' % sum(t[hdr:hdr + 512])
+    write(d, 'mid.tar', bytes(t))
+    # ar: the second member's size field is letters.
+    def ar_member(name, data, size=None):
+        h = b'%-16s%-12d%-6d%-6d%-8s%-10s`\n' % (name, 0, 0, 0, b'100644',
+                                                 size if size is not None else
+                                                 str(len(data)).encode())
+        return h + data + (b'\n' if len(data) % 2 else b'')
+    a = b'!<arch>\n' + ar_member(b'good.txt/', good) + \
+        ar_member(b'bad.txt/', b'y' * 50, b'zz') + ar_member(b'good2.txt/', good)
+    write(d, 'mid.a', a)
+    # cpio (newc): the second header's file size is not hex.
+    c = bytearray(cpio_newc([('good.txt', good, 0o100644), ('bad.txt', b'z' * 40, 0o100644),
+                             ('good2.txt', good, 0o100644)]))
+    second = c.index(b'070701', 6)
+    c[second + 54:second + 62] = b'zzzzzzzz'
+    write(d, 'mid.cpio', bytes(c))
+    for name in ('mid.tar', 'mid.a', 'mid.cpio'):
+        for j in ('1', '2'):
+            rc, fs, err, _, _ = scan(d, '--threads', j, name)
+            expect(paths(fs) == [(name, 'good.txt'), (name, 'good2.txt')], (name, j, fs))
+            dmg = [msg(f) for f in fs if f['rule'] == 'unreadable-member']
+            expect(len(dmg) == 1 and ('next header' in dmg[0] or 'next valid header' in dmg[0]),
+                   (name, dmg))
+            expect(rc == 1, (name, rc, err))
+
+
+@case
 def zip_other_methods(d):
     """bzip2 and xz members (methods 12 and 95) through the same decoders."""
     write(d, 'bz.zip', zip_bytes([('k/bz.txt', SECRET_LINE)], compression=zipfile.ZIP_BZIP2))
