@@ -6,6 +6,27 @@
 
 #include "utf8.h"
 
+/* The code point of a valid UTF-8 sequence of @n bytes. */
+static uint32_t code_point(const uint8_t *p, size_t n)
+{
+	uint32_t cp = n == 1 ? p[0] : p[0] & (0x7f >> n);
+
+	for (size_t k = 1; k < n; k++)
+		cp = cp << 6 | (p[k] & 0x3f);
+	return cp;
+}
+
+/*
+ * Characters a terminal does not show but that change what is shown:
+ * bidirectional overrides, embeddings and isolates (a name that reads
+ * "invoice.exe" backwards), zero-width characters, the byte order mark.
+ */
+static bool invisible(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 bool lsi_escape_term(struct lsi_buf *out, const char *s, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)s;
@@ -24,7 +45,12 @@ bool lsi_escape_term(struct lsi_buf *out, const char *s, size_t len)
 
 			/* U+0080..U+009F (C1 controls) are encoded as C2 80..C2 9F. */
 			if (n && !(n == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
-				ok &= lsi_buf_append(out, p + i, n);
+				uint32_t cp = code_point(p + i, n);
+
+				if (invisible(cp))
+					ok &= lsi_buf_printf(out, "\\u%04x", (unsigned)cp);
+				else
+					ok &= lsi_buf_append(out, p + i, n);
 				i += n;
 				continue;
 			}

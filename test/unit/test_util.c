@@ -102,6 +102,14 @@ static void test_escape(void **state)
 	lsi_buf_init(&b, 4096);
 	assert_true(lsi_escape_term(&b, "a\033[31mb\r\n\x7f\xc2\x9b\xc3\xa9\xff", 15));
 	assert_string_equal(lsi_buf_str(&b), "a\\x1b[31mb\\r\\n\\x7f\\xc2\\x9b\xc3\xa9\\xff");
+	/* Bidirectional overrides and isolates, zero-width characters and the
+	 * byte order mark change what a name looks like: escaped; other
+	 * characters (a euro sign, an emoji) stay. */
+	lsi_buf_reset(&b);
+	assert_true(lsi_escape_term(&b, "invoice\xe2\x80\xaesj.exe \xe2\x81\xa7x\xe2\x81\xa9 "
+				       "\xe2\x80\x8b\xef\xbb\xbf\xd8\x9c \xe2\x82\xac\xf0\x9f\x98\x80", 41));
+	assert_string_equal(lsi_buf_str(&b), "invoice\\u202esj.exe \\u2067x\\u2069 \\u200b\\ufeff"
+					     "\\u061c \xe2\x82\xac\xf0\x9f\x98\x80");
 	lsi_buf_fini(&b);
 }
 
