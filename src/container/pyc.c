@@ -32,45 +32,86 @@ static bool texty(const uint8_t *p, size_t n)
 	return bad * 10 <= n;
 }
 
+#define GAP_MIN 16 /* printable bytes outside any string object kept as a line */
+#define GAP_TEXT 4 /* after this many printable bytes, a letter may be text */
+/* Marshal type codes (without the reference flag); none is NUL. */
+static const char TYPES[] = "0NFTS.ilfgxystr()[{}<>cuaAzZR?";
+
+static bool gap_text(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
 /*
  * Not a full unmarshal: walks the bytes and takes every place that reads
  * as a string object (its type, with or without the reference flag, a
- * length that fits, text bytes), which is what the constants are.
+ * length that fits, text bytes), which is what the constants are. Text
+ * that is no string object (a .pyc whose marshal data does not parse,
+ * bytes appended to it) is kept too: runs of GAP_MIN printable bytes
+ * between the string objects are lines of their own, and a letter after
+ * GAP_TEXT printable bytes is text, not the type of a string object.
  */
 size_t lsi_pyc_extract(const uint8_t *b, size_t n, uint8_t *out)
 {
-	size_t o = 0, i = 0;
+	size_t o = 0, i = 0, run = 0; /* run: gap text just before i */
 
+	/* Every line costs at least one byte it does not copy (a type or
+	 * length byte, the byte that ended the run), except a run at the end:
+	 * @out has one byte more than @n. */
+#define FLUSH_RUN(end)                                                   \
+	do {                                                             \
+		if (run >= GAP_MIN) {                                    \
+			memcpy(out + o, b + (end) - run, run);           \
+			o += run;                                        \
+			out[o++] = '\n';                                 \
+		}                                                        \
+		run = 0;                                                 \
+	} while (0)
 	while (i < n) {
 		uint8_t type = b[i] & 0x7f;
-		size_t len, at;
+		size_t len = 0, at = 0;
+		bool str = false;
 
 		if (type == 'z' || type == 'Z') { /* short ASCII: one length byte */
-			if (i + 2 > n)
-				break;
-			len = b[i + 1];
-			at = i + 2;
+			if (i + 2 <= n) {
+				len = b[i + 1];
+				at = i + 2;
+				str = true;
+			}
 		} else if (type == 'a' || type == 'A' || type == 'u' || type == 't' || type == 's') {
-			if (i + 5 > n)
-				break;
-			len = (size_t)b[i + 1] | (size_t)b[i + 2] << 8 | (size_t)b[i + 3] << 16 |
-			      (size_t)b[i + 4] << 24;
-			at = i + 5;
+			if (i + 5 <= n) {
+				len = (size_t)b[i + 1] | (size_t)b[i + 2] << 8 | (size_t)b[i + 3] << 16 |
+				      (size_t)b[i + 4] << 24;
+				at = i + 5;
+				str = true;
+			}
+		}
+		/* After plain text a letter is more likely text than the type of
+		 * a string object: then the object must be followed by another
+		 * (or the end), as in marshal data. A type with the reference
+		 * flag is never text. */
+		if (str && run >= GAP_TEXT && gap_text(b[i]) && len <= n - at &&
+		    at + len < n && !strchr(TYPES, b[at + len] & 0x7f))
+			str = false;
+		if (str && len >= MIN_STRING && len <= n - at && texty(b + at, len)) {
+			FLUSH_RUN(i);
+			/* Each constant a line (a newline inside one stays);
+			 * type and length bytes are never copied. */
+			memcpy(out + o, b + at, len);
+			o += len;
+			out[o++] = '\n';
+			i = at + len;
+			continue;
+		}
+		if (gap_text(b[i])) {
+			run++;
 		} else {
-			i++;
-			continue;
+			FLUSH_RUN(i);
 		}
-		if (len < MIN_STRING || len > n - at || !texty(b + at, len)) {
-			i++;
-			continue;
-		}
-		/* Each constant a line (a newline inside one stays); @out holds
-		 * @n bytes, and type and length bytes are never copied. */
-		memcpy(out + o, b + at, len);
-		o += len;
-		out[o++] = '\n';
-		i = at + len;
+		i++;
 	}
+	FLUSH_RUN(n);
+#undef FLUSH_RUN
 	return o;
 }
 

@@ -22,8 +22,8 @@ bool lsi_pyc_sniff(const char *name, const uint8_t *head, size_t n);
  * past that the stream ends with LSI_RD_LIMIT. NULL when out of memory.
  */
 struct lsi_bstream *lsi_pyc_strings(struct lsi_bstream *in, size_t max);
-/* The extraction itself, for tests and fuzzing: writes at most @n bytes
- * to @out (which must hold @n) and returns how many. */
+/* The extraction itself, for tests and fuzzing: writes at most @n + 1
+ * bytes to @out (which must hold @n + 1) and returns how many. */
 size_t lsi_pyc_extract(const uint8_t *b, size_t n, uint8_t *out);
 
 #endif

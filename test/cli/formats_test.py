@@ -652,6 +652,13 @@ def python_bytecode_constants(d):
     rc, fs, err, _, _ = scan(d, 'demo-1.0-py3-none-any.whl')
     expect(paths(fs) == [('demo-1.0-py3-none-any.whl', 'demo/__pycache__/settings.cpython-311.pyc')]
            and rc == 1, fs)
+    # A .pyc whose marshal data does not parse, and text appended to a
+    # valid one: the text is still scanned.
+    write(d, 'junk.pyc', pyc[:16] + b'\x01\x02' + SECRET_LINE + b'\x03 more plain text here')
+    write(d, 'tail.pyc', pyc + b'\n' + SECRET_LINE)
+    for name, want in (('junk.pyc', 1), ('tail.pyc', 2)):  # tail: the constant too
+        rc, fs, err, _, _ = scan(d, name)
+        expect(paths(fs) == [(name,)] * want and rc == 1, (name, fs))
 
 
 @case

@@ -261,7 +261,8 @@ static void test_gzip_one(void)
 /*
  * .pyc string constants: short and long ASCII, interned, unicode and
  * byte strings, with and without the reference flag, each a line; too
- * short, binary or overlong ones skipped; never more bytes than given.
+ * short, binary or overlong ones skipped; never more than one byte more
+ * than given.
  */
 static void test_pyc_extract(void **state)
 {
@@ -275,12 +276,26 @@ static void test_pyc_extract(void **state)
 		't', 5, 0, 0, 0, 'p', 'a', 't', 'h', 's',             /* interned */
 		'a', 0xff, 0xff, 0xff, 0x7f, 'x',                     /* length past the end */
 	};
-	uint8_t out[sizeof(pyc)];
+	uint8_t out[sizeof(pyc) + 1];
 	size_t n = lsi_pyc_extract(pyc, sizeof(pyc), out);
 
 	(void)state;
 	assert_int_equal(n, strlen("hello\nabcd\nk=\xc3\xa9" "12\npaths\n"));
 	assert_memory_equal(out, "hello\nabcd\nk=\xc3\xa9" "12\npaths\n", n);
+	/* Text that is no string object (marshal data that does not parse, or
+	 * bytes after it) is a line of its own, letters and all; a short run
+	 * between binary bytes is not. */
+	{
+		static const uint8_t junk[] = "\x6f\x0d\r\n\x01\x02key = \"AKIAZ3MSJV4WQ7PLXR5T\"\x03"
+					       "ab\x04" "zebra stripes and more text at the end";
+		uint8_t o2[sizeof(junk) + 1];
+		size_t k = lsi_pyc_extract(junk, sizeof(junk) - 1, o2);
+		const char *want = "key = \"AKIAZ3MSJV4WQ7PLXR5T\"\n"
+				   "zebra stripes and more text at the end\n";
+
+		assert_int_equal(k, strlen(want));
+		assert_memory_equal(o2, want, k);
+	}
 	assert_true(lsi_pyc_sniff("a/__pycache__/m.cpython-311.pyc", pyc, sizeof(pyc)));
 	assert_false(lsi_pyc_sniff("a/m.py", pyc, sizeof(pyc)));
 	assert_false(lsi_pyc_sniff("m.pyc", (const uint8_t *)"not bytecode at all", 19));
