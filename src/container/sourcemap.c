@@ -23,7 +23,7 @@
 #include "util/lines.h"
 
 #define PIECE_LEN (16u << 10)      /* decoded bytes handed out per read */
-#define MAX_JSON_DEPTH 32          /* an index map needs 5 levels */
+#define MAX_JSON_DEPTH LSI_JR_MAX_DEPTH /* an index map needs 5; junk may nest deeper */
 #define MAX_NAME_LEN 4096          /* bytes of one sources[] entry kept as its label */
 #define MAX_NAMES_BYTES (32u << 20) /* all labels together */
 #define MAX_SOURCES (1u << 20)     /* entries tracked, whatever --max-members says */
@@ -34,7 +34,7 @@
 enum key { K_OTHER, K_VERSION, K_SOURCES, K_CONTENT, K_SECTIONS, K_IGNORE, K_MAPPINGS,
 	   K_NAMES, K_FILE, K_ROOT, K_MAP };
 enum arr { A_NONE, A_SOURCES, A_CONTENT, A_IGNORE };
-enum phase { P_PARSE, P_REPORT, P_STATUS, P_EOF };
+enum phase { P_PARSE, P_REPORT, P_REST, P_STATUS, P_EOF };
 enum pre { PRE_BOM0, PRE_BOM1, PRE_BOM2, PRE_WS, PRE_XSSI, PRE_DONE };
 
 #define F_NAME 1u       /* sources[i] was a string */
@@ -56,6 +56,14 @@ struct sm_data {
 	struct sm *s;
 };
 
+/* After JSON the reader cannot follow: the map's remaining bytes, raw. */
+struct sm_rest {
+	struct lsi_bstream base;
+	struct sm *s;
+	const uint8_t *p;           /* what the reader had not consumed yet */
+	size_t n;
+};
+
 struct sm {
 	struct lsi_bstream *in;
 	struct lsi_climits lim;
@@ -70,6 +78,8 @@ struct sm {
 	char fail_msg[LSI_MSG_LEN];
 	enum lsi_rd pending;        /* returned after the report */
 	char pending_msg[LSI_MSG_LEN];
+	bool rest;                  /* JSON failed: the rest is scanned as text */
+	struct sm_rest rest_data;
 	bool complete;              /* the whole map was read */
 	/* where we are in the document */
 	int map_depth;              /* depth of the current map's keys */
@@ -158,8 +168,17 @@ static enum lsi_jr_tok pull(struct sm *s, struct lsi_jr_event *ev)
 
 		if (t == LSI_JR_ERROR) {
 			s->fail_st = s->jr.err_kind == LSI_JR_E_DEPTH ? LSI_RD_LIMIT : LSI_RD_DAMAGED;
-			snprintf(s->fail_msg, sizeof(s->fail_msg), "source map: %s%s", s->jr.err,
+			snprintf(s->fail_msg, sizeof(s->fail_msg), "source map: %s%s; the rest of "
+				 "it is scanned as text", s->jr.err,
 				 s->jr.err_kind == LSI_JR_E_DEPTH ? " (limit)" : "");
+			/* Bytes it cannot follow may still hold secrets. */
+			if (s->jr.err_kind != LSI_JR_E_TRUNCATED) {
+				s->rest = true;
+				s->rest_data.p = s->jr.in ? s->jr.in + s->jr.in_pos : NULL;
+				s->rest_data.n = s->jr.in ? s->jr.in_len - s->jr.in_pos : 0;
+			} else {
+				snprintf(s->fail_msg, sizeof(s->fail_msg), "source map: %s", s->jr.err);
+			}
 			return t;
 		}
 		if (t != LSI_JR_NEED_INPUT)
@@ -929,6 +948,34 @@ static void sm_close(void *c)
 	lsi_free(s);
 }
 
+static enum lsi_rd rest_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct sm_rest *r = (struct sm_rest *)bs;
+	enum lsi_rd st;
+
+	if (r->n) {
+		*buf = r->p;
+		*len = r->n;
+		r->n = 0;
+		return LSI_RD_OK;
+	}
+	if (r->s->in_eof)
+		return LSI_RD_EOF;
+	st = lsi_bstream_read(r->s->in, buf, len);
+	if (st == LSI_RD_EOF)
+		r->s->in_eof = true;
+	else if (st != LSI_RD_OK)
+		memcpy(bs->msg, r->s->in->msg, sizeof(bs->msg));
+	return st;
+}
+
+static void rest_close(struct lsi_bstream *bs)
+{
+	(void)bs; /* owned by the map */
+}
+
+static const struct lsi_bstream_ops rest_ops = { rest_read, rest_close };
+
 static void stop(struct sm *s)
 {
 	s->phase = P_REPORT;
@@ -964,9 +1011,22 @@ static enum lsi_rd sm_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 			stop(s);
 	}
 	if (s->phase == P_REPORT) {
-		s->phase = P_STATUS;
+		s->phase = P_REST;
 		if (report(s, m))
 			return LSI_RD_OK;
+	}
+	if (s->phase == P_REST) {
+		s->phase = P_STATUS;
+		if (s->rest) {
+			s->rest_data.base.ops = &rest_ops;
+			s->rest_data.s = s;
+			m->name = "(rest of the map, as text)";
+			m->name_len = strlen(m->name);
+			m->type = LSI_M_FILE;
+			m->size = -1;
+			m->data = &s->rest_data.base;
+			return LSI_RD_OK;
+		}
 	}
 	if (s->phase == P_STATUS) {
 		s->phase = P_EOF;

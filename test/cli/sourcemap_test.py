@@ -313,7 +313,7 @@ def hostile_deep_nesting(d):
     rc, fs, err = hostile(d, 'deep.js.map', head + b',"x_junk":' + b'[' * 100000)
     expect([f['rule'] for f in fs] == ['sourcemap-sources-content', 'limit-reached'], short(fs))
     expect(fs[1]['path'] == ['deep.js.map'] and
-           'JSON nested deeper than 32 levels' in fs[1]['details']['message'], fs[1])
+           'JSON nested deeper than 256 levels' in fs[1]['details']['message'], fs[1])
 
 
 @case
@@ -609,6 +609,32 @@ def inline_maps_across_read_boundaries(d):
         expect(len(inl) == 120 and len(set(inl)) == 120, (j, len(inl), len(set(inl))))
         outs[j] = fs
     expect(outs['1'] == outs['2'], 'findings differ between 1 and 2 threads')
+
+
+@case
+def json_it_cannot_follow_is_scanned_as_text(d):
+    """Past JSON the reader cannot follow (nesting deeper than it tracks,
+    a syntax error) the rest of the map is scanned as text: a secret in
+    the sourcesContent after it is still found; the damage or limit is
+    said once. Junk nested 40 deep is followed."""
+    pad = '"mappings":"%s",' % ('AAAA;' * 400)
+    tail = ',"sourcesContent":["const k = \\"%s\\";\\n"]}' % AWS_ID
+    head = '{"version":3,"sources":["src/a.ts"],' + pad
+    write(d, 'deep.js.map', (head + '"x":' + '[' * 300 + ']' * 300 + tail).encode())
+    write(d, 'bad.js.map', (head + '"x": tru' + tail).encode())
+    write(d, 'nest40.js.map', (head + '"x":' + '[' * 40 + ']' * 40 + tail).encode())
+    for name, note in (('deep.js.map', 'limit-reached'), ('bad.js.map', 'unreadable-member')):
+        rc, fs, err = scan(d, '--min-severity', 'info', name)
+        keys = [f['path'] for f in fs if f['rule'] == 't-aws-key-id']
+        expect(keys == [[name, '(rest of the map, as text)']], (name, fs))
+        notes = [f for f in fs if f['rule'] == note]
+        expect(len(notes) == 1 and 'scanned as text' in notes[0]['details']['message'],
+               (name, notes))
+        expect(rc == 1, (name, rc))
+    rc, fs, err = scan(d, 'nest40.js.map')
+    keys = [f['path'] for f in fs if f['rule'] == 't-aws-key-id']
+    expect(keys == [['nest40.js.map', 'src/a.ts']], fs)
+
 
 
 def main():

@@ -345,12 +345,13 @@ static void test_bad_escape_and_garbage(void **state)
 			  false, 100);
 	assert_string_equal(got,
 			    "a.ts=ok!2 source map: invalid escape \\'q' in a JSON string at byte "
-			    "53\n"
+			    "53; the rest of it is scanned as text\n"
 			    "REPORT sourcemap-sources-content -1 source map embeds 1 of 1 sources: 1 "
 			    "first-party files, 1 lines (map damaged: counts cover what was read) "
 			    "{\"sources\":1,\"sources_with_content\":1,\"first_party_sources\":1,"
 			    "\"first_party_lines\":1,\"first_party_bytes\":2,\"top_directories\":["
-			    "{\"dir\":\"./\",\"files\":1}],\"complete\":false}\n");
+			    "{\"dir\":\"./\",\"files\":1}],\"complete\":false}\n"
+			    "(rest of the map, as text)=\"]}\n");
 	lsi_free(got);
 	/* A raw newline (unescaped control character) inside a name. */
 	EXPECT("{\"version\":3,\"sources\":[\"a\nb\"]}",
@@ -358,7 +359,9 @@ static void test_bad_escape_and_garbage(void **state)
 	       "without their content {\"sources\":1,\"sources_with_content\":0,"
 	       "\"first_party_sources\":1,\"first_party_lines\":0,\"first_party_bytes\":0,"
 	       "\"top_directories\":[{\"dir\":\"./\",\"files\":1}],\"complete\":false}\n"
-	       "!2 source map: control character 0x0a inside a JSON string at byte 26\n");
+	       "(rest of the map, as text)=\\nb\"]}\n"
+	       "!2 source map: control character 0x0a inside a JSON string at byte 26; the rest "
+	       "of it is scanned as text\n");
 	/* Data after the map. */
 	EXPECT("{\"version\":3,\"sources\":[\"a.ts\"],\"sourcesContent\":[\"x\"]} {}",
 	       "a.ts=x\n"
@@ -367,7 +370,9 @@ static void test_bad_escape_and_garbage(void **state)
 	       "\"sources_with_content\":1,\"first_party_sources\":1,\"first_party_lines\":1,"
 	       "\"first_party_bytes\":1,\"top_directories\":[{\"dir\":\"./\",\"files\":1}],"
 	       "\"complete\":false}\n"
-	       "!2 source map: data after the end of the JSON value at byte 56\n");
+	       "(rest of the map, as text)={}\n"
+	       "!2 source map: data after the end of the JSON value at byte 56; the rest of it is "
+	       "scanned as text\n");
 }
 
 static void test_mismatch(void **state)
@@ -392,12 +397,15 @@ static void test_mismatch(void **state)
 
 static void test_depth_limit(void **state)
 {
-	char map[200];
+	char map[600];
 	char *got;
+	int n;
 
 	(void)state;
-	snprintf(map, sizeof(map), "{\"version\":3,\"sources\":[\"a.ts\"],\"sourcesContent\":[\"x\"],"
-		 "\"x_junk\":%.40s", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+	n = snprintf(map, sizeof(map), "{\"version\":3,\"sources\":[\"a.ts\"],\"sourcesContent\":"
+		     "[\"x\"],\"x_junk\":");
+	memset(map + n, '[', 260); /* deeper than the reader follows */
+	map[n + 260] = '\0';
 	got = listing_lim(map, true, 100);
 	assert_string_equal(got,
 			    "a.ts=x\n"
@@ -406,7 +414,9 @@ static void test_depth_limit(void **state)
 			    "{\"sources\":1,\"sources_with_content\":1,\"first_party_sources\":1,"
 			    "\"first_party_lines\":1,\"first_party_bytes\":1,\"top_directories\":["
 			    "{\"dir\":\"./\",\"files\":1}],\"complete\":false}\n"
-			    "!3 source map: JSON nested deeper than 32 levels at byte 95 (limit)\n");
+			    "(rest of the map, as text)=[[[[[\n"
+			    "!3 source map: JSON nested deeper than 256 levels at byte 319 (limit); the "
+			    "rest of it is scanned as text\n");
 	lsi_free(got);
 }
 
