@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -83,6 +84,15 @@ struct zip {
 	 * end record) and the last entry's, still to be handed out. */
 	const uint8_t *zip_comment, *entry_comment;
 	size_t zip_comment_len, entry_comment_len;
+	/* Entries the central directory does not list (hidden.c of a zip a
+	 * streaming extractor would still write): found after its last entry
+	 * by their local headers outside the listed entries' bytes. */
+	const uint8_t *cd_begin;
+	struct zrange { uint64_t start, end; } *ranges;
+	size_t nranges;
+	uint64_t hidden_pos;    /* where the search for the next one goes on */
+	uint64_t hidden_at;     /* the one found, read next */
+	bool hidden_pending, hidden_done, hidden; /* hidden: reading one now */
 	uint64_t bias;          /* bytes before the zip the offsets do not count */
 	/* Front to back. */
 	struct lsi_bstream *rs; /* what the reader reads */
@@ -655,6 +665,7 @@ static bool load_cd(struct zip *z, char *why, size_t why_len)
 		return false;
 	}
 	count = n;
+	z->cd_begin = zp + cd_start;
 	z->cd = zp + cd_start;
 	z->cd_end = zp + cd_end;
 	z->cd_count = count;
@@ -752,6 +763,7 @@ static void zip_close(void *c)
 		return;
 	release_member(z);
 	lsi_bstream_close(z->rs);
+	lsi_free(z->ranges);
 	lsi_buf_fini(&z->name);
 	drop_mem(z);
 	lsi_bstream_close(z->in);
@@ -908,6 +920,125 @@ static enum lsi_rd comment_member(struct zip *z, struct lsi_member *m, const uin
 	return LSI_RD_OK;
 }
 
+static void skip_current(struct zip *z);
+static enum lsi_rd next_local(struct zip *z, struct lsi_member *m, char *msg);
+
+static int by_start(const void *a, const void *b)
+{
+	const struct zrange *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The bytes each listed entry spans (local header to the end of its data). */
+static bool build_ranges(struct zip *z)
+{
+	const uint8_t *zp = z->mem.data, *p = z->cd_begin;
+	size_t len = z->mem.len;
+
+	if (!(z->ranges = lsi_calloc(z->cd_count + 1, sizeof(*z->ranges))))
+		return false;
+	for (uint64_t i = 0; i < z->cd_count && p + 46 <= z->cd_end; i++) {
+		uint64_t us = le32(p + 24), cs = le32(p + 20), lho = le32(p + 42), data;
+		bool z64 = false;
+
+		zip64_extra(p + 46 + le16(p + 28), le16(p + 30), false, &us, &cs, &lho, &z64);
+		lho += z->bias;
+		if (local_at(zp, len, lho)) {
+			data = lho + 30 + le16(zp + lho + 26) + le16(zp + lho + 28);
+			/* A data descriptor after the data: up to 24 bytes. */
+			z->ranges[z->nranges].start = lho;
+			z->ranges[z->nranges++].end = data + cs + ((le16(p + 8) & FLAG_DD) ? 24 : 0);
+		}
+		p += 46 + le16(p + 28) + le16(p + 30) + le16(p + 32);
+	}
+	qsort(z->ranges, z->nranges, sizeof(*z->ranges), by_start);
+	return true;
+}
+
+/* The end of a listed entry's bytes that hold @off, or 0. */
+static uint64_t listed_end(const struct zip *z, uint64_t off)
+{
+	size_t lo = 0, hi = z->nranges;
+	uint64_t end = 0;
+
+	while (lo < hi) { /* the last range starting at or before off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (z->ranges[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Ranges may overlap (entries sharing bytes): any before may cover. */
+	for (size_t i = lo; i-- > 0 && !end;)
+		if (z->ranges[i].end > off)
+			end = z->ranges[i].end;
+	return end;
+}
+
+/* The next local header outside every listed entry, before the central directory. */
+static bool find_hidden(struct zip *z, uint64_t *at)
+{
+	const uint8_t *zp = z->mem.data;
+	uint64_t stop = (uint64_t)(z->cd_begin - zp), pos;
+
+	if (!z->ranges && !build_ranges(z))
+		return false;
+	pos = z->hidden_pos > z->bias ? z->hidden_pos : z->bias;
+	while (pos + 30 <= stop) {
+		const uint8_t *q = memmem(zp + pos, (size_t)(stop - pos), "PK\x03\x04", 4);
+		uint64_t off, end;
+
+		if (!q)
+			break;
+		off = (uint64_t)(q - zp);
+		if ((end = listed_end(z, off)) > off) {
+			pos = end;
+			continue;
+		}
+		if (off + 30 <= stop && le16(zp + off + 26) > 0 &&
+		    off + 30 + le16(zp + off + 26) + le16(zp + off + 28) <= stop) {
+			*at = off;
+			return true;
+		}
+		pos = off + 1;
+	}
+	return false;
+}
+
+/* Reads the hidden entry at z->hidden_at by its local header. */
+static enum lsi_rd open_hidden(struct zip *z, struct lsi_member *m, char *msg)
+{
+	const uint8_t *zp = z->mem.data;
+
+	z->rs = lsi_bstream_mem(zp + z->hidden_at,
+				(size_t)(z->cd_begin - zp) - (size_t)z->hidden_at, MEM_BLOCK);
+	if (!z->rs) {
+		z->hidden_done = true;
+		return LSI_RD_NOMEM;
+	}
+	lsi_reader_init(&z->rd, z->rs);
+	z->streaming = z->hidden = true;
+	z->resync = z->have_sig = z->ended = false;
+	return next_local(z, m, msg);
+}
+
+/* After a hidden entry: back to the central directory's end. */
+static void close_hidden(struct zip *z)
+{
+	uint64_t used;
+
+	skip_current(z);
+	used = z->rd.consumed;
+	release_member(z);
+	lsi_bstream_close(z->rs);
+	z->rs = NULL;
+	z->streaming = z->hidden = false;
+	z->ended = false;
+	z->hidden_pos = z->hidden_at + (used > 4 ? used : 4);
+}
+
 static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 {
 	const uint8_t *zp = z->mem.data, *p = z->cd;
@@ -926,6 +1057,18 @@ static enum lsi_rd next_central(struct zip *z, struct lsi_member *m, char *msg)
 	if (z->members >= z->cd_count || p >= z->cd_end) {
 		size_t n = z->zip_comment_len;
 
+		if (z->hidden_pending) {
+			z->hidden_pending = false;
+			return open_hidden(z, m, msg);
+		}
+		if (!z->hidden_done && z->members <= z->cd_count && find_hidden(z, &z->hidden_at)) {
+			z->hidden_pending = true;
+			snprintf(msg, LSI_MSG_LEN, "zip entry at offset %" PRIu64 " is not in the central "
+				 "directory (an extractor going by local headers writes it): read by "
+				 "its local header", z->hidden_at);
+			return LSI_RD_DAMAGED;
+		}
+		z->hidden_done = true;
 		z->zip_comment_len = 0;
 		return n ? comment_member(z, m, z->zip_comment, n, "(zip comment)", false)
 			 : LSI_RD_EOF;
@@ -1246,6 +1389,8 @@ static enum lsi_rd zip_next(void *cv, struct lsi_member *m, char msg[LSI_MSG_LEN
 	}
 	if ((st = verify_rest(z, msg)) != LSI_RD_OK)
 		return st;
+	if (z->hidden)
+		close_hidden(z);
 	if (!z->streaming) {
 		release_member(z);
 		return next_central(z, m, msg);

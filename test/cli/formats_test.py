@@ -378,6 +378,46 @@ def bad_header_resyncs_tar_ar_cpio(d):
 
 
 @case
+def zip_entries_outside_the_central_directory(d):
+    """A local entry the central directory does not list (or lists at a
+    wrong offset, or an empty directory) is what an extractor going by
+    local headers writes: it is read by its local header and said once;
+    a stored jar inside a listed entry is not taken for one."""
+    def local(name, data):
+        return struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0, 0, 0, 0, zlib.crc32(data),
+                           len(data), len(data), len(name), 0) + name + data
+
+    def central(name, data, off):
+        return struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20, 0, 0, 0, 0,
+                           zlib.crc32(data), len(data), len(data), len(name), 0, 0, 0, 0, 0,
+                           off) + name
+
+    def eocd(n, size, off):
+        return struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, n, n, size, off, 0)
+    la, lh = local(b'a.txt', b'hello\n'), local(b'hidden.txt', SECRET_LINE)
+    cd = central(b'a.txt', b'hello\n', 0)
+    write(d, 'hidden.zip', la + lh + cd + eocd(1, len(cd), len(la) + len(lh)))
+    lx = local(b'x.txt', SECRET_LINE)
+    write(d, 'empty_cd.zip', lx + eocd(0, 0, len(lx)))
+    cd = central(b'x.txt', SECRET_LINE, 0x7fffffff)
+    write(d, 'bad_offset.zip', lx + cd + eocd(1, len(cd), len(lx)))
+    inner = zip_bytes([('k.txt', SECRET_LINE)], compression=zipfile.ZIP_STORED)
+    write(d, 'nested.zip', zip_bytes([('lib/inner.jar', inner), ('b.txt', b'x')],
+                                     compression=zipfile.ZIP_STORED))
+    for name, member in (('hidden.zip', 'hidden.txt'), ('empty_cd.zip', 'x.txt'),
+                         ('bad_offset.zip', 'x.txt')):
+        for j in ('1', '2'):
+            rc, fs, err, _, _ = scan(d, '--threads', j, name)
+            expect(paths(fs) == [(name, member)] and rc == 1, (name, j, fs))
+            notes = [msg(f) for f in fs if f['rule'] == 'unreadable-member' and
+                     'not in the central directory' in msg(f)]
+            expect(len(notes) == 1, (name, notes))
+    rc, fs, err, _, _ = scan(d, 'nested.zip')
+    expect(paths(fs) == [('nested.zip', 'lib/inner.jar', 'k.txt')] and
+           not [f for f in fs if f['rule'] == 'unreadable-member'], fs)
+
+
+@case
 def zip_other_methods(d):
     """bzip2 and xz members (methods 12 and 95) through the same decoders."""
     write(d, 'bz.zip', zip_bytes([('k/bz.txt', SECRET_LINE)], compression=zipfile.ZIP_BZIP2))
