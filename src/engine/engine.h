@@ -49,13 +49,21 @@ struct lsi_hit {
 	bool in_comment;          /* the line opens a comment before the match:
 				   * a line comment, a block comment or a
 				   * doc comment line */
+	bool muted;               /* only to be counted (LSI_HIT_MUTE): no line,
+				   * column or marks were worked out */
 };
 
 /* Bytes of the match's line looked at either side for the marks above. */
 #define LSI_LINE_SCAN 1024u
 
-/* Return non-zero to stop the stream (the push then returns LS_ERR_ABORTED). */
+/*
+ * Return non-zero to stop the stream (the push then returns LS_ERR_ABORTED),
+ * or LSI_HIT_MUTE when the hit was only counted (a rule past its cap): the
+ * rule's later hits in this stream are still confirmed, and come muted,
+ * without the line work that dominates when hits are dense.
+ */
 typedef int (*lsi_hit_fn)(const struct lsi_hit *h, void *user);
+#define LSI_HIT_MUTE 2
 
 /*
  * Compiles @rs (which must outlive the engine). Diagnostics go to rs.

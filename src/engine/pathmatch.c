@@ -61,7 +61,8 @@ int lsi_engine_match_path(const struct lsi_engine *e, struct lsi_matcher *m,
 		h.secret = (const uint8_t *)name + ov[0];
 		h.secret_len = (size_t)(ov[1] - ov[0]);
 		h.verdict_reason = "";
-		if (fn(&h, user)) {
+		rc = fn(&h, user);
+		if (rc && rc != LSI_HIT_MUTE) {
 			/* Leave no stale marks for the next name. */
 			while (++k < e->path_rules)
 				m->path_hit[e->path_ids[k]] = 0;

@@ -46,6 +46,7 @@ struct lsi_mstream {
 	 * stream does not clear one entry per rule. */
 	struct last_end {
 		uint64_t gen, end;
+		uint64_t mute_gen;   /* == gen: the rule's hits are only counted */
 	} *last_end;
 	uint64_t gen;
 	uint8_t *hist;               /* bytes [hist_start, chunk_start) */
@@ -505,14 +506,25 @@ void lsi_matcher_every_rule(struct lsi_matcher *m, bool on)
 	m->every_rule = on;
 }
 
+/* The callback, and what its answer asks for. */
+static void deliver_hit(struct lsi_mstream *s, const struct lsi_hit *h)
+{
+	int rc = s->fn(h, s->user);
+
+	if (rc == LSI_HIT_MUTE)
+		s->last_end[h->rule].mute_gen = s->gen;
+	else if (rc)
+		s->stop = 1;
+}
+
 /* Hands the held hit to the callback. */
 static void release(struct lsi_mstream *s)
 {
 	if (!s->held)
 		return;
 	s->held = false;
-	if (!s->stop && s->fn(&s->hold, s->user))
-		s->stop = 1;
+	if (!s->stop)
+		deliver_hit(s, &s->hold);
 }
 
 /* Rules of a file named generic.yml (assignments, headers) yield to any
@@ -577,8 +589,7 @@ static void report(struct lsi_mstream *s, const struct lsi_hit *h)
 	if (s->stop)
 		return;
 	if (!secret) {
-		if (s->fn(h, s->user))
-			s->stop = 1;
+		deliver_hit(s, h);
 		return;
 	}
 	s->hold = *h;
@@ -656,7 +667,10 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 			h.secret_off = (size_t)(ov[2] - ov[0]);
 			h.captured = true;
 		}
-		h.entropy = lsi_entropy(h.secret, h.secret_len);
+		h.muted = s->last_end[ri].mute_gen == s->gen;
+		/* Counted hits need it only where it decides whether they match. */
+		if (!h.muted || cr->def->min_entropy > 0)
+			h.entropy = lsi_entropy(h.secret, h.secret_len);
 		if (cr->def->min_entropy > 0 && h.entropy < cr->def->min_entropy)
 			return;
 		h.verdict_reason = "";
@@ -672,6 +686,11 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 			     ? lsi_documented_example(h.secret, h.secret_len)
 			     : lsi_placeholder_reason(h.secret, h.secret_len) != NULL))
 			return;
+		if (h.muted) {
+			/* Past the rule's cap: counted, so no line work. */
+			deliver_hit(s, &h);
+			return;
+		}
 		locate(s, ms, &h.line, &h.column);
 		line_marks(s, cr, end, &h);
 		report(s, &h);

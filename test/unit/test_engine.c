@@ -399,6 +399,66 @@ static void test_columns_in_characters(void **state)
 	lsi_buf_fini(&doc);
 }
 
+struct muter {
+	size_t plain, muted, after;
+	uint64_t bad_line;
+};
+
+/* Mutes the rule after @after hits; counts what comes after. */
+static int mute_cb(const struct lsi_hit *h, void *user)
+{
+	struct muter *m = user;
+
+	if (h->muted) {
+		m->muted++;
+		if (h->line)
+			m->bad_line++;
+		return LSI_HIT_MUTE;
+	}
+	m->plain++;
+	return m->plain >= m->after ? LSI_HIT_MUTE : 0;
+}
+
+/*
+ * A rule the caller stops wanting (LSI_HIT_MUTE, a per-rule cap): its later
+ * hits are still confirmed, each counted once, but come muted, without
+ * line or column, at every split; a new stream starts unmuted.
+ */
+static void test_mute_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct lsi_buf doc;
+	struct muter mu;
+	struct lsi_mstream *st;
+
+	lsi_buf_init(&doc, 1 << 20);
+	for (int i = 0; i < 500; i++)
+		lsi_buf_puts(&doc, "x AKIAZ3MSJV4WQ7PLXR5T https://db.prod.internal/\n");
+	for (long chunk = 0; chunk < 3000; chunk += 997) {
+		size_t off = 0;
+
+		memset(&mu, 0, sizeof(mu));
+		mu.after = 3;
+		assert_int_equal(lsi_mstream_open(f->m, mute_cb, &mu, &st), LS_OK);
+		while (off < doc.len) {
+			size_t n = chunk ? (size_t)chunk : doc.len;
+
+			if (n > doc.len - off)
+				n = doc.len - off;
+			assert_int_equal(lsi_mstream_push(st, doc.data + off, n, off + n == doc.len),
+					 LS_OK);
+			off += n;
+		}
+		assert_int_equal(lsi_mstream_close(st), LS_OK);
+		/* The third plain hit mutes its rule, the fourth the other's;
+		 * all 1000 are still counted. */
+		assert_int_equal(mu.plain + mu.muted, 1000);
+		assert_int_equal(mu.plain, 4);
+		assert_int_equal(mu.bad_line, 0);
+	}
+	lsi_buf_fini(&doc);
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -631,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_shared_secret_one_finding),
 		cmocka_unit_test(test_prefix_secret_one_finding),
 		cmocka_unit_test_setup_teardown(test_columns_in_characters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mute_rule, setup, teardown),
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
