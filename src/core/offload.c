@@ -124,9 +124,12 @@ struct lsi_offload {
 };
 
 /* The memory @j holds while it waits: its copies and its pinned blocks. */
+/* What a queued job holds alive: its buffer as allocated (a batch of tiny
+ * members still has a whole batch buffer), its parts, and its pins. */
 static size_t footprint(const struct lsi_job *j)
 {
-	return j->len + j->npins * PIN_FOOTPRINT;
+	return (j->cap > j->len ? j->cap : j->len) + j->nparts * sizeof(struct part) +
+	       j->npins * PIN_FOOTPRINT;
 }
 
 /* ---- shadow scanners ---- */
