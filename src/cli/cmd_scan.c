@@ -582,15 +582,24 @@ static bool write_baseline(const char *path, const ls_baseline *b)
 {
 	FILE *f = fopen(path, "w");
 	ls_status st;
+	int saved = write_errno, err = 0;
 
 	if (!f) {
 		cli_error("--write-baseline %s: %s", path, strerror(errno));
 		return false;
 	}
+	write_errno = 0;
 	st = ls_baseline_write(b, write_out, f);
-	if (fclose(f) != 0 && st == LS_OK)
+	if (st != LS_OK && write_errno)
+		err = write_errno;
+	if (fclose(f) != 0 && st == LS_OK) {
 		st = LS_ERR_IO;
-	if (st != LS_OK)
+		err = errno;
+	}
+	write_errno = saved; /* the report's own write errors stay its own */
+	if (st != LS_OK && err)
+		cli_error("--write-baseline %s: cannot write: %s", path, strerror(err));
+	else if (st != LS_OK)
 		cli_error("--write-baseline %s: %s", path, ls_status_str(st));
 	return st == LS_OK;
 }

@@ -52,9 +52,10 @@ static enum lsi_rd fail(struct xz_stream *s, lzma_ret r)
 		lsi_bstream_fail(&s->base, "out of memory in the xz decoder");
 		return LSI_RD_NOMEM;
 	case LZMA_MEMLIMIT_ERROR:
-		lsi_bstream_fail(&s->base, "xz stream needs %llu MiB to decode, more than %u MiB "
-				 "(dictionary memory); not decoded",
-				 (unsigned long long)(lzma_memusage(&s->z) >> 20), XZ_MEMLIMIT >> 20);
+		/* The threaded decoder does not say how much it needed (0): the
+		 * same words whatever the thread count. */
+		lsi_bstream_fail(&s->base, "xz stream needs more than %u MiB to decode (dictionary "
+				 "memory); not decoded", XZ_MEMLIMIT >> 20);
 		return LSI_RD_LIMIT;
 	case LZMA_FORMAT_ERROR:
 		lsi_bstream_fail(&s->base, "corrupt xz stream: not in .xz format");

@@ -304,7 +304,9 @@ static void footer(struct ls_reporter *r, struct lsi_buf *b, size_t distinct)
 	if (t.limits) {
 		lsi_buf_printf(b, "; %" PRIu64 " limit%s reached", t.limits, t.limits == 1 ? "" : "s");
 		if (t.bytes_skipped) {
-			lsi_buf_puts(b, " (");
+			/* A limit that stops a stream knows what it skipped of the
+			 * member, not what came after it. */
+			lsi_buf_puts(b, " (at least ");
 			human_bytes(b, t.bytes_skipped);
 			lsi_buf_puts(b, " not scanned)");
 		}

@@ -810,6 +810,25 @@ def fail_on_partial(d):
 
 
 @case
+def messages_say_what_happened(d):
+    """A baseline that cannot be written says why (a full disk, not 'could
+    not be read'); an xz stream needing more dictionary memory than allowed
+    is said in the same words at any thread count."""
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, '--write-baseline', '/dev/full', 'f.txt')
+    expect(rc == 2 and err.strip() == 'leakscan: --write-baseline /dev/full: cannot write: No '
+           'space left on device', (rc, err))
+    big = lzma.compress(b'x' * 1000, format=lzma.FORMAT_XZ,
+                        filters=[{'id': lzma.FILTER_LZMA2, 'dict_size': 1536 << 20}])
+    write(d, 'big.xz', big)
+    said = set()
+    for j in ('1', '2'):
+        rc, fs, err = scan(d, '--threads', j, 'big.xz')
+        said.add(err.strip())
+    expect(len(said) == 1 and 'needs more than 128 MiB to decode' in said.pop(), said)
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
