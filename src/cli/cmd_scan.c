@@ -454,7 +454,7 @@ static int on_finding(const ls_finding *f, void *user)
 }
 
 /* Reads newline-separated paths; NULL-terminated array of heap strings. */
-static char **read_list(const char *path, size_t *count)
+static char **read_list(const char *path, size_t *count, bool *bad)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char **items = NULL;
@@ -474,6 +474,13 @@ static char **read_list(const char *path, size_t *count)
 			line[--len] = '\0';
 		if (!len)
 			continue;
+		if (memchr(line, '\0', (size_t)len)) {
+			/* No path holds a NUL: it would name another file. */
+			cli_error("--files-from %s: a line holds a NUL byte (list paths one a line, "
+				  "not NUL-separated): skipped", path);
+			*bad = true;
+			continue;
+		}
 		ni = lsi_realloc(items, (n + 2) * sizeof(*ni));
 		if (!ni)
 			break;
@@ -624,7 +631,7 @@ int cmd_scan(int argc, char **argv)
 		rc = p > 0 ? 0 : EXIT_USAGE;
 		goto out;
 	}
-	if (o.files_from && !(listed = read_list(o.files_from, &listed_count)))
+	if (o.files_from && !(listed = read_list(o.files_from, &listed_count, &run.error)))
 		goto out;
 	run.out = stdout;
 	if (o.output && !(run.out = open_output(o.output, o.show_secrets))) {

@@ -115,8 +115,15 @@ static ls_status walk(ls_scanner *s, int dfd, const char *label, int depth)
 		} else if (S_ISREG(sb.st_mode)) {
 			st = lsi_scan_file_at(s, dirfd(d), names[i], lsi_buf_str(&child), false);
 			if (st == LS_ERR_IO) {
-				/* Inside a tree an unreadable file is damage, not a fatal input. */
-				note(s, lsi_buf_str(&child), LS_NOTE_DAMAGE, s->error);
+				/* Inside a tree an unreadable file is damage, not a fatal
+				 * input; the note names the file, the message need not. */
+				const char *why = s->error;
+				size_t cl = child.len;
+
+				if (strncmp(why, lsi_buf_str(&child), cl) == 0 && why[cl] == ':' &&
+				    why[cl + 1] == ' ')
+					why += cl + 2;
+				note(s, lsi_buf_str(&child), LS_NOTE_DAMAGE, why);
 				s->error[0] = '\0';
 				st = LS_OK;
 			}

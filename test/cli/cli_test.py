@@ -829,6 +829,16 @@ def messages_say_what_happened(d):
 
 
 @case
+def files_from_line_with_nul(d):
+    """A NUL inside a --files-from line would name another file: the line
+    is skipped with one line on stderr, the others are scanned, exit 2."""
+    write(d, 'a.txt', ('%s\n' % AWS_ID).encode())
+    write(d, 'list', b'a.txt\0../../etc/passwd\na.txt\n')
+    rc, fs, err = scan(d, '--files-from', 'list')
+    expect(rc == 2 and len(fs) == 1 and 'NUL' in err and len(err.splitlines()) == 1, (rc, fs, err))
+
+
+@case
 def database_cache(d):
     write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
     env = {'XDG_CACHE_HOME': os.path.join(d, 'own-cache')}
