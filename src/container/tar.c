@@ -232,9 +232,12 @@ static enum lsi_rd read_meta(struct tar *t, uint64_t size, struct lsi_buf *b, ch
 	return st;
 }
 
-/* Parses pax records "LEN key=value\n" for the keys we use. */
-static void parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
+/* Parses pax records "LEN key=value\n" for the keys we use; false when
+ * a size is given that is no number (the member's end is then unknown). */
+static bool parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
 {
+	bool sized = true;
+
 	const char *p = (const char *)b->data, *end = p + b->len;
 
 	while (p && p < end) {
@@ -244,11 +247,11 @@ static void parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
 		while (q < end && *q >= '0' && *q <= '9' && len < MAX_META)
 			len = len * 10 + (uint64_t)(*q++ - '0');
 		if (q >= end || *q != ' ' || len == 0 || len > (uint64_t)(end - p))
-			return;
+			return sized;
 		kv = q + 1;
 		rec_end = p + len - 1; /* the '\n' */
 		if (rec_end < kv || *rec_end != '\n')
-			return;
+			return sized;
 		eq = memchr(kv, '=', (size_t)(rec_end - kv));
 		if (eq && !global) {
 			size_t klen = (size_t)(eq - kv), vlen = (size_t)(rec_end - eq - 1);
@@ -279,11 +282,14 @@ static void parse_pax(struct tar *t, const struct lsi_buf *b, bool global)
 				if (ok) {
 					t->have_pax_size = true;
 					t->pax_size = v;
+				} else {
+					sized = false;
 				}
 			}
 		}
 		p += len;
 	}
+	return sized;
 }
 
 static size_t field_len(const uint8_t *p, size_t max)
@@ -443,7 +449,14 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 					snprintf(msg, LSI_MSG_LEN, "tar archive truncated in a pax header");
 				return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
 			}
-			parse_pax(t, type == 'x' ? &t->name : &t->global_path, type == 'g');
+			if (!parse_pax(t, type == 'x' ? &t->name : &t->global_path, type == 'g')) {
+				/* As a bad size field: the next header is searched for. */
+				t->resync = true;
+				clear_pending(t);
+				snprintf(msg, LSI_MSG_LEN, "bad size in a tar pax header before offset %"
+					 PRIu64 "; skipping to the next valid header", t->rd.consumed);
+				return LSI_RD_DAMAGED;
+			}
 			continue;
 		}
 		if (type == 'L' || type == 'K') {

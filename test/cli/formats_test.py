@@ -367,6 +367,18 @@ def bad_header_resyncs_tar_ar_cpio(d):
     second = c.index(b'070701', 6)
     c[second + 54:second + 62] = b'zzzzzzzz'
     write(d, 'mid.cpio', bytes(c))
+    # pax: a size record that is no number.
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode='w', format=tarfile.PAX_FORMAT) as tf:
+        for name, pax in (('good.txt', {}), ('bad.txt', {'size': '12x'}), ('good2.txt', {})):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(good)
+            ti.pax_headers = pax
+            tf.addfile(ti, io.BytesIO(good))
+    write(d, 'pax.tar', bio.getvalue())
+    rc, fs, err, _, _ = scan(d, 'pax.tar')
+    expect(('pax.tar', 'good2.txt') in paths(fs) and 'bad size in a tar pax header' in err,
+           (fs, err))
     for name in ('mid.tar', 'mid.a', 'mid.cpio'):
         for j in ('1', '2'):
             rc, fs, err, _, _ = scan(d, '--threads', j, name)
