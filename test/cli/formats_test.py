@@ -19,6 +19,7 @@ import json
 import lzma
 import os
 import struct
+import tarfile
 import subprocess
 import sys
 import tempfile
