@@ -190,8 +190,9 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
 
 	if (!in)
 		return LS_ERR_NOMEM;
-	/* A file never stalls; a pipe may, and --timeout must still hold. */
-	if (s->deadline_ms && size < 0)
+	/* A pipe may stall, and so may a file of /proc (kmsg): --timeout must
+	 * hold (poll() answers at once for a plain file). */
+	if (s->deadline_ms)
 		lsi_bstream_fd_deadline(in, s->deadline_ms);
 	if (size < 0)
 		lsi_bstream_fd_count(in, &s->stats.bytes_read);
@@ -204,8 +205,9 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
  * closing) until the input's deadline, as a blocking open() would wait
  * forever. Until a writer has come, poll() reports nothing (Linux sets
  * POLLHUP only after a writer has gone), so this does not see EOF early.
+ * For a plain file poll() answers at once; a file of /proc may wait.
  */
-static bool fifo_writer(ls_scanner *s, int fd)
+static bool wait_readable(ls_scanner *s, int fd)
 {
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -246,14 +248,21 @@ ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const cha
 		lsi_scanner_set_error(s, "%s: not a regular file", label);
 		return LS_ERR_IO;
 	}
-	if (S_ISFIFO(sb.st_mode) && !fifo_writer(s, fd)) {
+	if (S_ISFIFO(sb.st_mode) && !wait_readable(s, fd)) {
 		close(fd);
 		lsi_scanner_set_error(s, "%s: timeout: no writer opened this FIFO within %" PRId64
 				      " ms", label, s->param[LS_PARAM_TIMEOUT_MS]);
 		return LS_ERR_IO;
 	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	/* A file that cannot be read at all is an input error, not damage. */
+	/* A file that cannot be read at all is an input error, not damage.
+	 * (A file of /proc may have nothing to read yet: not past the deadline.) */
+	if (S_ISREG(sb.st_mode) && s->deadline_ms && !wait_readable(s, fd)) {
+		close(fd);
+		lsi_scanner_set_error(s, "%s: timeout: nothing to read within %" PRId64 " ms", label,
+				      s->param[LS_PARAM_TIMEOUT_MS]);
+		return LS_ERR_IO;
+	}
 	if (S_ISREG(sb.st_mode) && pread(fd, &c, 1, 0) < 0) {
 		lsi_scanner_set_error(s, "%s: %s", label, strerror(errno));
 		close(fd);
