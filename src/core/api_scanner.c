@@ -216,14 +216,17 @@ static bool wait_readable(ls_scanner *s, int fd)
 		if (s->deadline_ms) {
 			uint64_t now = lsi_now_ms();
 
-			if (now >= s->deadline_ms)
-				return false;
-			wait = s->deadline_ms - now > INT32_MAX ? INT32_MAX
-								: (int)(s->deadline_ms - now);
+			/* Past the deadline, still one look: a plain file is
+			 * always ready, and is scanned as far as the timeout lets. */
+			wait = now >= s->deadline_ms ? 0
+			       : s->deadline_ms - now > INT32_MAX ? INT32_MAX
+								  : (int)(s->deadline_ms - now);
 		}
 		r = poll(&p, 1, wait);
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return true; /* bytes, a writer gone, or an error read() will say */
+		if (r == 0 && wait == 0)
+			return false;
 	}
 }
 
