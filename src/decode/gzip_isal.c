@@ -45,6 +45,17 @@ static int isal_probe(const uint8_t *h, size_t n)
 #define FNAME 0x08
 #define FCOMMENT 0x10
 
+/* Skips what is left of s->need bytes of input; true once all are gone. */
+static bool skip_needed(struct isal_stream *s)
+{
+	uint32_t n = s->need < s->st.avail_in ? s->need : s->st.avail_in;
+
+	s->st.next_in += n;
+	s->st.avail_in -= n;
+	s->need -= n;
+	return s->need == 0;
+}
+
 /*
  * Consumes header bytes from the input ISA-L would read. Returns 1 when
  * the header is done, 0 when more input is needed, -1 when it is not a
@@ -87,10 +98,7 @@ static int read_header(struct isal_stream *s)
 			s->hdr = s->need ? HDR_EXTRA : HDR_NAME;
 			break;
 		case HDR_EXTRA:
-			n = s->need < st->avail_in ? s->need : st->avail_in;
-			st->next_in += n;
-			st->avail_in -= n;
-			if (!(s->need -= n))
+			if (skip_needed(s))
 				s->hdr = HDR_NAME;
 			break;
 		case HDR_NAME:
@@ -114,10 +122,7 @@ static int read_header(struct isal_stream *s)
 				s->hdr = HDR_DONE;
 				break;
 			}
-			n = s->need < st->avail_in ? s->need : st->avail_in;
-			st->next_in += n;
-			st->avail_in -= n;
-			if (!(s->need -= n))
+			if (skip_needed(s))
 				s->hdr = HDR_DONE;
 			break;
 		case HDR_DONE:
