@@ -310,6 +310,17 @@ static void clear_pending(struct tar *t)
 	t->have_pax_size = false;
 }
 
+/* A header we cannot go on from: said once, then the next valid header is
+ * searched for block by block. */
+static enum lsi_rd lose_place(struct tar *t, char *msg, const char *what, uint64_t off)
+{
+	t->resync = true;
+	clear_pending(t);
+	snprintf(msg, LSI_MSG_LEN, "%s at offset %" PRIu64 "; skipping to the next valid header",
+		 what, off);
+	return LSI_RD_DAMAGED;
+}
+
 /*
  * Sparse files are stored as their data extents, holes left out; they
  * are scanned as those extents back to back (offsets count stored
@@ -421,11 +432,7 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 		if (!checksum_ok(h)) {
 			if (t->resync)
 				continue;
-			t->resync = true;
-			clear_pending(t);
-			snprintf(msg, LSI_MSG_LEN, "bad tar header checksum at offset %" PRIu64
-				 "; skipping to the next valid header", t->rd.consumed - BLOCK);
-			return LSI_RD_DAMAGED;
+			return lose_place(t, msg, "bad tar header checksum", t->rd.consumed - BLOCK);
 		}
 		size = octal(h + 124, 12, &ok);
 		if (!ok) {
@@ -433,11 +440,7 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 			 * for the next header block by block. */
 			if (t->resync)
 				continue;
-			t->resync = true;
-			clear_pending(t);
-			snprintf(msg, LSI_MSG_LEN, "bad size field in tar header at offset %" PRIu64
-				 "; skipping to the next valid header", t->rd.consumed - BLOCK);
-			return LSI_RD_DAMAGED;
+			return lose_place(t, msg, "bad size field in tar header", t->rd.consumed - BLOCK);
 		}
 		t->resync = false;
 		type = (char)h[156];
@@ -449,14 +452,10 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 					snprintf(msg, LSI_MSG_LEN, "tar archive truncated in a pax header");
 				return st == LSI_RD_NOMEM ? st : LSI_RD_DAMAGED;
 			}
-			if (!parse_pax(t, type == 'x' ? &t->name : &t->global_path, type == 'g')) {
-				/* As a bad size field: the next header is searched for. */
-				t->resync = true;
-				clear_pending(t);
-				snprintf(msg, LSI_MSG_LEN, "bad size in a tar pax header before offset %"
-					 PRIu64 "; skipping to the next valid header", t->rd.consumed);
-				return LSI_RD_DAMAGED;
-			}
+			/* As a bad size field: the next header is searched for. */
+			if (!parse_pax(t, type == 'x' ? &t->name : &t->global_path, type == 'g'))
+				return lose_place(t, msg, "bad size in a tar pax header ending",
+						  t->rd.consumed);
 			continue;
 		}
 		if (type == 'L' || type == 'K') {
