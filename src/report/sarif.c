@@ -2,8 +2,9 @@
 /*
  * SARIF 2.1.0, as GitHub code scanning ingests it: one run; the rules
  * that have results, with descriptions, help and security-severity; one
- * result per finding with our fingerprint as a partial fingerprint; every
- * archive layer an artifact whose parentIndex is the archive holding it.
+ * result per finding, written as it arrives, with our fingerprint as a
+ * partial fingerprint; every archive layer an artifact whose parentIndex
+ * is the archive holding it.
  * A location inside an archive is the URI "outer.tgz!inner/path". The
  * match text is the one the scanner gave: redacted unless show-secrets.
  */
@@ -84,21 +85,30 @@ static void smap_fini(struct smap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* A rule that has results, in order of first appearance. */
+/* A rule that has results, in order of first appearance (copied: the
+ * findings themselves are not kept). */
 struct srule {
-	const struct lsi_rfinding *first; /* its first finding (id, name, category) */
+	char *id, *name;                  /* owned */
+	ls_category category;
+	bool note;                        /* one of the scanner's own notes */
 	size_t def;                       /* index in ls_rules, or SIZE_MAX */
 	ls_severity sev;                  /* the rule's base severity when known */
 };
 
+/*
+ * Results stream out as findings arrive (a million findings must not be
+ * held); the rules and artifacts they index follow the results array in
+ * the run object, where SARIF's key order leaves them free to be.
+ */
 struct sarif {
+	struct lsi_buf b, tmp;
+	struct lsi_json j;
 	struct smap rule_ix, def_ix, art_ix;
 	struct srule *rules;
-	size_t rule_count;
+	size_t rule_count, rule_cap;
 	char **art_uri;                   /* owned */
 	size_t *art_parent;               /* SIZE_MAX for a top-level input */
 	size_t art_count, art_cap;
-	size_t *res_rule, *res_art;       /* per finding */
 };
 
 static void uri_escape(struct lsi_buf *b, const char *s)
@@ -170,45 +180,46 @@ static size_t artifact(struct sarif *x, const struct lsi_rfinding *f, size_t n, 
 	return ix;
 }
 
-/* Assigns rule and artifact indices to every kept finding. */
-static bool index_findings(struct ls_reporter *r, struct sarif *x)
+/* The index of @f's rule among those with results, adding it. */
+static size_t rule_index(struct ls_reporter *r, struct sarif *x, const struct lsi_rfinding *f,
+			 bool *ok)
 {
-	bool ok = true;
+	size_t ri = smap_get(&x->rule_ix, f->rule);
+	struct srule *sr;
 
-	if (r->rules)
-		for (size_t i = 0; i < ls_rules_count(r->rules) && ok; i++) {
-			const char *id;
+	if (ri != SIZE_MAX)
+		return ri;
+	if (x->rule_count == x->rule_cap) {
+		size_t ncap = x->rule_cap ? x->rule_cap * 2 : 16;
+		struct srule *n = lsi_realloc(x->rules, ncap * sizeof(*n));
 
-			if (ls_rules_get(r->rules, i, &id, NULL, NULL, NULL) == LS_OK &&
-			    smap_get(&x->def_ix, id) == SIZE_MAX)
-				ok = smap_put(&x->def_ix, id, i);
+		if (!n) {
+			*ok = false;
+			return 0;
 		}
-	if (r->count && ok) {
-		x->rules = lsi_calloc(r->count, sizeof(*x->rules));
-		x->res_rule = lsi_calloc(r->count, sizeof(size_t));
-		x->res_art = lsi_calloc(r->count, sizeof(size_t));
-		ok = x->rules && x->res_rule && x->res_art;
+		x->rules = n;
+		x->rule_cap = ncap;
 	}
-	for (size_t i = 0; i < r->count && ok; i++) {
-		const struct lsi_rfinding *f = &r->f[i];
-		size_t ri = smap_get(&x->rule_ix, f->rule);
-
-		if (ri == SIZE_MAX) {
-			struct srule *sr = &x->rules[x->rule_count];
-			ls_severity sev = f->severity;
-
-			sr->first = f;
-			sr->def = smap_get(&x->def_ix, f->rule);
-			if (sr->def != SIZE_MAX)
-				ls_rules_get(r->rules, sr->def, NULL, NULL, NULL, &sev);
-			sr->sev = sev;
-			ri = x->rule_count++;
-			ok = smap_put(&x->rule_ix, f->rule, ri);
-		}
-		x->res_rule[i] = ri;
-		x->res_art[i] = f->path_count ? artifact(x, f, f->path_count, &ok) : 0;
+	sr = &x->rules[x->rule_count];
+	memset(sr, 0, sizeof(*sr));
+	sr->id = lsi_strdup(f->rule);
+	sr->name = lsi_strdup(f->rule_name && *f->rule_name ? f->rule_name : f->rule);
+	if (!sr->id || !sr->name) {
+		lsi_free(sr->id);
+		lsi_free(sr->name);
+		*ok = false;
+		return 0;
 	}
-	return ok;
+	sr->category = f->category;
+	sr->note = lsi_report_is_note(f);
+	sr->sev = f->severity;
+	sr->def = smap_get(&x->def_ix, f->rule);
+	if (sr->def != SIZE_MAX)
+		ls_rules_get(r->rules, sr->def, NULL, NULL, NULL, &sr->sev);
+	ri = x->rule_count++;
+	if (!smap_put(&x->rule_ix, sr->id, ri))
+		*ok = false;
+	return ri;
 }
 
 static const char *level(ls_severity s)
@@ -247,20 +258,19 @@ static void text_obj(struct lsi_json *j, const char *key, const char *text)
 static void write_rule(struct ls_reporter *r, struct lsi_json *j, const struct srule *sr,
 		       struct lsi_buf *tmp)
 {
-	const struct lsi_rfinding *f = sr->first;
-	const char *name = f->rule_name && *f->rule_name ? f->rule_name : f->rule;
-	const char *cat = ls_category_name(f->category);
+	const char *name = sr->name;
+	const char *cat = ls_category_name(sr->category);
 	const char *const *refs = NULL;
 	size_t nrefs = sr->def != SIZE_MAX ? ls_rules_references(r->rules, sr->def, &refs) : 0;
-	bool note = lsi_report_is_note(f);
+	bool note = sr->note;
 	bool up = true;
 
 	lsi_json_obj_begin(j);
 	lsi_json_key(j, "id");
-	lsi_json_cstr(j, f->rule);
+	lsi_json_cstr(j, sr->id);
 	/* SARIF names are identifiers: the id in PascalCase. */
 	lsi_buf_reset(tmp);
-	for (const char *p = f->rule; *p; p++) {
+	for (const char *p = sr->id; *p; p++) {
 		if (*p == '-' || *p == '_' || *p == '.') {
 			up = true;
 			continue;
@@ -276,7 +286,7 @@ static void write_rule(struct ls_reporter *r, struct lsi_json *j, const struct s
 		lsi_buf_printf(tmp, "%s: the scan could not read everything it was given; what it "
 			       "could read was scanned.", name);
 	else
-		lsi_buf_printf(tmp, "%s. %s", name, lsi_report_category_about(f->category));
+		lsi_buf_printf(tmp, "%s. %s", name, lsi_report_category_about(sr->category));
 	text_obj(j, "fullDescription", lsi_buf_str(tmp));
 	for (size_t i = 0; i < nrefs; i++)
 		if (web_url(refs[i])) {
@@ -287,20 +297,20 @@ static void write_rule(struct ls_reporter *r, struct lsi_json *j, const struct s
 	lsi_json_key(j, "help");
 	lsi_json_obj_begin(j);
 	lsi_buf_reset(tmp);
-	lsi_buf_printf(tmp, "%s (%s, %s, base severity %s). %s", name, f->rule, cat,
+	lsi_buf_printf(tmp, "%s (%s, %s, base severity %s). %s", name, sr->id, cat,
 		       ls_severity_name(sr->sev),
 		       note ? "Raise the limit named in the message, or repair the input."
-			    : lsi_report_category_advice(f->category));
+			    : lsi_report_category_advice(sr->category));
 	lsi_json_key(j, "text");
 	lsi_json_cstr(j, lsi_buf_str(tmp));
 	lsi_buf_reset(tmp);
-	lsi_buf_printf(tmp, "**%s** (`%s`, %s, base severity %s)\n\n", name, f->rule, cat,
+	lsi_buf_printf(tmp, "**%s** (`%s`, %s, base severity %s)\n\n", name, sr->id, cat,
 		       ls_severity_name(sr->sev));
 	if (note)
 		lsi_buf_puts(tmp, "Raise the limit named in the message, or repair the input.");
 	else
-		lsi_buf_printf(tmp, "%s\n\n%s", lsi_report_category_about(f->category),
-			       lsi_report_category_advice(f->category));
+		lsi_buf_printf(tmp, "%s\n\n%s", lsi_report_category_about(sr->category),
+			       lsi_report_category_advice(sr->category));
 	if (nrefs)
 		lsi_buf_puts(tmp, "\n\nReferences:\n");
 	for (size_t i = 0; i < nrefs; i++)
@@ -331,14 +341,14 @@ static void write_rule(struct ls_reporter *r, struct lsi_json *j, const struct s
 	lsi_json_obj_end(j);
 }
 
-static void write_result(struct lsi_json *j, const struct sarif *x, size_t i,
+static void write_result(struct lsi_json *j, const struct sarif *x, size_t ri, size_t ai,
 			 const struct lsi_rfinding *f, struct lsi_buf *tmp)
 {
 	lsi_json_obj_begin(j);
 	lsi_json_key(j, "ruleId");
 	lsi_json_cstr(j, f->rule);
 	lsi_json_key(j, "ruleIndex");
-	lsi_json_uint(j, x->res_rule[i]);
+	lsi_json_uint(j, ri);
 	lsi_json_key(j, "level");
 	lsi_json_cstr(j, level(f->severity));
 	lsi_buf_reset(tmp);
@@ -363,10 +373,10 @@ static void write_result(struct lsi_json *j, const struct sarif *x, size_t i,
 	lsi_json_key(j, "artifactLocation");
 	lsi_json_obj_begin(j);
 	lsi_json_key(j, "uri");
-	lsi_json_cstr(j, f->path_count ? x->art_uri[x->res_art[i]] : "-");
+	lsi_json_cstr(j, f->path_count ? x->art_uri[ai] : "-");
 	if (f->path_count) {
 		lsi_json_key(j, "index");
-		lsi_json_uint(j, x->res_art[i]);
+		lsi_json_uint(j, ai);
 	}
 	lsi_json_obj_end(j);
 	/* GitHub wants a region on every result: a whole-file finding (a name
@@ -447,100 +457,127 @@ static void write_invocation(struct ls_reporter *r, struct lsi_json *j, struct l
 	lsi_json_obj_end(j);
 }
 
+static ls_status sarif_begin(struct ls_reporter *r)
+{
+	struct sarif *x = lsi_calloc(1, sizeof(*x));
+	bool ok = true;
+
+	if (!x)
+		return LS_ERR_NOMEM;
+	r->priv = x;
+	lsi_buf_init(&x->b, 64u << 20);
+	lsi_buf_init(&x->tmp, 1u << 20);
+	if (r->rules)
+		for (size_t i = 0; i < ls_rules_count(r->rules) && ok; i++) {
+			const char *id;
+
+			if (ls_rules_get(r->rules, i, &id, NULL, NULL, NULL) == LS_OK &&
+			    smap_get(&x->def_ix, id) == SIZE_MAX)
+				ok = smap_put(&x->def_ix, id, i);
+		}
+	lsi_json_init(&x->j, &x->b, true);
+	lsi_json_obj_begin(&x->j);
+	lsi_json_key(&x->j, "$schema");
+	lsi_json_cstr(&x->j, "https://json.schemastore.org/sarif-2.1.0.json");
+	lsi_json_key(&x->j, "version");
+	lsi_json_cstr(&x->j, "2.1.0");
+	lsi_json_key(&x->j, "runs");
+	lsi_json_arr_begin(&x->j);
+	lsi_json_obj_begin(&x->j);
+	lsi_json_key(&x->j, "results");
+	lsi_json_arr_begin(&x->j);
+	return ok ? LS_OK : LS_ERR_NOMEM;
+}
+
+static ls_status sarif_add(struct ls_reporter *r, const struct lsi_rfinding *f)
+{
+	struct sarif *x = r->priv;
+	bool ok = true;
+	size_t ri = rule_index(r, x, f, &ok);
+	size_t ai = ok && f->path_count ? artifact(x, f, f->path_count, &ok) : 0;
+
+	if (!ok)
+		return LS_ERR_NOMEM;
+	write_result(&x->j, x, ri, ai, f, &x->tmp);
+	return x->j.ok ? lsi_report_flush(r, &x->b) : LS_ERR_NOMEM;
+}
+
 static ls_status sarif_finish(struct ls_reporter *r)
 {
-	struct sarif x;
-	struct lsi_buf b, tmp;
-	struct lsi_json j;
-	ls_status st = LS_OK;
+	struct sarif *x = r->priv;
+	struct lsi_json *j = &x->j;
 
-	memset(&x, 0, sizeof(x));
-	lsi_buf_init(&b, 64u << 20);
-	lsi_buf_init(&tmp, 1u << 20);
-	if (!index_findings(r, &x)) {
-		st = LS_ERR_NOMEM;
-		goto out;
-	}
-	lsi_json_init(&j, &b, true);
-	lsi_json_obj_begin(&j);
-	lsi_json_key(&j, "$schema");
-	lsi_json_cstr(&j, "https://json.schemastore.org/sarif-2.1.0.json");
-	lsi_json_key(&j, "version");
-	lsi_json_cstr(&j, "2.1.0");
-	lsi_json_key(&j, "runs");
-	lsi_json_arr_begin(&j);
-	lsi_json_obj_begin(&j);
-	lsi_json_key(&j, "tool");
-	lsi_json_obj_begin(&j);
-	lsi_json_key(&j, "driver");
-	lsi_json_obj_begin(&j);
-	lsi_json_key(&j, "name");
-	lsi_json_cstr(&j, "leakscan");
-	lsi_json_key(&j, "version");
-	lsi_json_cstr(&j, ls_version_string());
-	lsi_json_key(&j, "semanticVersion");
-	lsi_json_cstr(&j, ls_version_string());
-	lsi_json_key(&j, "rules");
-	lsi_json_arr_begin(&j);
-	for (size_t i = 0; i < x.rule_count; i++)
-		write_rule(r, &j, &x.rules[i], &tmp);
-	lsi_json_arr_end(&j);
-	lsi_json_obj_end(&j);
-	lsi_json_obj_end(&j);
+	lsi_json_arr_end(j); /* results */
 	/* Columns count characters (SARIF's default is UTF-16 code units). */
-	lsi_json_key(&j, "columnKind");
-	lsi_json_cstr(&j, "unicodeCodePoints");
-	lsi_json_key(&j, "invocations");
-	lsi_json_arr_begin(&j);
-	write_invocation(r, &j, &tmp);
-	lsi_json_arr_end(&j);
-	lsi_json_key(&j, "artifacts");
-	lsi_json_arr_begin(&j);
-	for (size_t i = 0; i < x.art_count; i++) {
-		lsi_json_obj_begin(&j);
-		lsi_json_key(&j, "location");
-		lsi_json_obj_begin(&j);
-		lsi_json_key(&j, "uri");
-		lsi_json_cstr(&j, x.art_uri[i]);
-		lsi_json_obj_end(&j);
-		if (x.art_parent[i] != SIZE_MAX) {
-			lsi_json_key(&j, "parentIndex");
-			lsi_json_uint(&j, x.art_parent[i]);
+	lsi_json_key(j, "columnKind");
+	lsi_json_cstr(j, "unicodeCodePoints");
+	lsi_json_key(j, "tool");
+	lsi_json_obj_begin(j);
+	lsi_json_key(j, "driver");
+	lsi_json_obj_begin(j);
+	lsi_json_key(j, "name");
+	lsi_json_cstr(j, "leakscan");
+	lsi_json_key(j, "version");
+	lsi_json_cstr(j, ls_version_string());
+	lsi_json_key(j, "semanticVersion");
+	lsi_json_cstr(j, ls_version_string());
+	lsi_json_key(j, "rules");
+	lsi_json_arr_begin(j);
+	for (size_t i = 0; i < x->rule_count; i++)
+		write_rule(r, j, &x->rules[i], &x->tmp);
+	lsi_json_arr_end(j);
+	lsi_json_obj_end(j);
+	lsi_json_obj_end(j);
+	lsi_json_key(j, "invocations");
+	lsi_json_arr_begin(j);
+	write_invocation(r, j, &x->tmp);
+	lsi_json_arr_end(j);
+	lsi_json_key(j, "artifacts");
+	lsi_json_arr_begin(j);
+	for (size_t i = 0; i < x->art_count; i++) {
+		lsi_json_obj_begin(j);
+		lsi_json_key(j, "location");
+		lsi_json_obj_begin(j);
+		lsi_json_key(j, "uri");
+		lsi_json_cstr(j, x->art_uri[i]);
+		lsi_json_obj_end(j);
+		if (x->art_parent[i] != SIZE_MAX) {
+			lsi_json_key(j, "parentIndex");
+			lsi_json_uint(j, x->art_parent[i]);
 		}
-		lsi_json_obj_end(&j);
+		lsi_json_obj_end(j);
 	}
-	lsi_json_arr_end(&j);
-	if ((st = j.ok ? lsi_report_flush(r, &b) : LS_ERR_NOMEM) != LS_OK)
-		goto out;
-	lsi_json_key(&j, "results");
-	lsi_json_arr_begin(&j);
-	for (size_t i = 0; i < r->count && st == LS_OK; i++) {
-		write_result(&j, &x, i, &r->f[i], &tmp);
-		st = j.ok ? lsi_report_flush(r, &b) : LS_ERR_NOMEM;
+	lsi_json_arr_end(j);
+	lsi_json_obj_end(j); /* the run */
+	lsi_json_arr_end(j);
+	lsi_json_obj_end(j);
+	lsi_buf_putc(&x->b, '\n');
+	return j->ok ? lsi_report_flush(r, &x->b) : LS_ERR_NOMEM;
+}
+
+static void sarif_free(struct ls_reporter *r)
+{
+	struct sarif *x = r->priv;
+
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->art_count; i++)
+		lsi_free(x->art_uri[i]);
+	lsi_free(x->art_uri);
+	lsi_free(x->art_parent);
+	for (size_t i = 0; i < x->rule_count; i++) {
+		lsi_free(x->rules[i].id);
+		lsi_free(x->rules[i].name);
 	}
-	lsi_json_arr_end(&j);
-	lsi_json_obj_end(&j);
-	lsi_json_arr_end(&j);
-	lsi_json_obj_end(&j);
-	lsi_buf_putc(&b, '\n');
-	if (st == LS_OK)
-		st = j.ok ? lsi_report_flush(r, &b) : LS_ERR_NOMEM;
-out:
-	for (size_t i = 0; i < x.art_count; i++)
-		lsi_free(x.art_uri[i]);
-	lsi_free(x.art_uri);
-	lsi_free(x.art_parent);
-	lsi_free(x.rules);
-	lsi_free(x.res_rule);
-	lsi_free(x.res_art);
-	smap_fini(&x.rule_ix);
-	smap_fini(&x.def_ix);
-	smap_fini(&x.art_ix);
-	lsi_buf_fini(&tmp);
-	lsi_buf_fini(&b);
-	return st;
+	lsi_free(x->rules);
+	smap_fini(&x->rule_ix);
+	smap_fini(&x->def_ix);
+	smap_fini(&x->art_ix);
+	lsi_buf_fini(&x->tmp);
+	lsi_buf_fini(&x->b);
+	lsi_free(x);
 }
 
 const struct lsi_reporter_ops lsi_report_sarif = {
-	"sarif", true, NULL, NULL, sarif_finish, NULL,
+	"sarif", false, sarif_begin, sarif_add, sarif_finish, sarif_free,
 };
