@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GitLab's secret-detection report (gl-secret-detection-report.json,
- * schema 15.x): a scan object (analyzer, scanner, type, times, status)
- * and one vulnerability per finding. Notes about the scan itself (limits,
+ * schema 15.x): one vulnerability per finding, written as it arrives, and
+ * after them a scan object (analyzer, scanner, type, times, status). Notes about the scan itself (limits,
  * damage, links) are scan messages, not vulnerabilities. The schema wants
  * a commit on every location: the one the caller set (CI_COMMIT_SHA in
  * the CLI), else the finding's own fingerprint, a content hash rather
@@ -151,7 +151,16 @@ static void write_tool(struct lsi_json *j, const char *key)
 	lsi_json_obj_end(j);
 }
 
-static void write_scan(struct ls_reporter *r, struct lsi_json *j, struct lsi_buf *path,
+/* Vulnerabilities are written as findings arrive; the notes about the
+ * scan wait, as lines, for the scan object after them. */
+struct gitlab {
+	struct lsi_buf b, path, tmp;
+	struct lsi_json j;
+	char **notes;
+	size_t note_count, note_cap;
+};
+
+static void write_scan(struct ls_reporter *r, const struct gitlab *g, struct lsi_json *j,
 		       struct lsi_buf *tmp)
 {
 	char start[24], end[24];
@@ -172,25 +181,17 @@ static void write_scan(struct ls_reporter *r, struct lsi_json *j, struct lsi_buf
 	lsi_json_cstr(j, end);
 	lsi_json_key(j, "status");
 	lsi_json_cstr(j, failed ? "failure" : "success");
-	for (size_t i = 0; i < r->count; i++) {
-		const struct lsi_rfinding *f = &r->f[i];
-
-		if (!lsi_report_is_note(f))
-			continue;
+	for (size_t i = 0; i < g->note_count; i++) {
 		if (!any_msg) {
 			lsi_json_key(j, "messages");
 			lsi_json_arr_begin(j);
 			any_msg = true;
 		}
-		joined_path(path, f);
-		lsi_buf_reset(tmp);
-		lsi_buf_printf(tmp, "%s: %s: %s", lsi_buf_str(path), f->rule,
-			       f->message ? f->message : "");
 		lsi_json_obj_begin(j);
 		lsi_json_key(j, "level");
 		lsi_json_cstr(j, "warn");
 		lsi_json_key(j, "value");
-		lsi_json_cstr(j, lsi_buf_str(tmp));
+		lsi_json_cstr(j, g->notes[i]);
 		lsi_json_obj_end(j);
 	}
 	for (size_t i = 0; i < r->notice_count; i++) {
@@ -228,42 +229,81 @@ static void write_scan(struct ls_reporter *r, struct lsi_json *j, struct lsi_buf
 	lsi_json_obj_end(j);
 }
 
+static ls_status gitlab_begin(struct ls_reporter *r)
+{
+	struct gitlab *g = lsi_calloc(1, sizeof(*g));
+
+	if (!g)
+		return LS_ERR_NOMEM;
+	r->priv = g;
+	lsi_buf_init(&g->b, 64u << 20);
+	lsi_buf_init(&g->path, 1u << 20);
+	lsi_buf_init(&g->tmp, 1u << 20);
+	lsi_json_init(&g->j, &g->b, true);
+	lsi_json_obj_begin(&g->j);
+	lsi_json_key(&g->j, "version");
+	lsi_json_cstr(&g->j, SCHEMA_VERSION);
+	lsi_json_key(&g->j, "schema");
+	lsi_json_cstr(&g->j, SCHEMA_URL);
+	lsi_json_key(&g->j, "vulnerabilities");
+	lsi_json_arr_begin(&g->j);
+	return LS_OK;
+}
+
+static ls_status gitlab_add(struct ls_reporter *r, const struct lsi_rfinding *f)
+{
+	struct gitlab *g = r->priv;
+	char **n;
+
+	if (!lsi_report_is_note(f)) {
+		write_vuln(r, &g->j, f, &g->path, &g->tmp);
+		return g->j.ok ? lsi_report_flush(r, &g->b) : LS_ERR_NOMEM;
+	}
+	if (g->note_count == g->note_cap) {
+		size_t cap = g->note_cap ? g->note_cap * 2 : 16;
+
+		if (!(n = lsi_realloc(g->notes, cap * sizeof(*n))))
+			return LS_ERR_NOMEM;
+		g->notes = n;
+		g->note_cap = cap;
+	}
+	joined_path(&g->path, f);
+	lsi_buf_reset(&g->tmp);
+	lsi_buf_printf(&g->tmp, "%s: %s: %s", lsi_buf_str(&g->path), f->rule,
+		       f->message ? f->message : "");
+	if (!(g->notes[g->note_count] = lsi_strdup(lsi_buf_str(&g->tmp))))
+		return LS_ERR_NOMEM;
+	g->note_count++;
+	return LS_OK;
+}
+
 static ls_status gitlab_finish(struct ls_reporter *r)
 {
-	struct lsi_buf b, path, tmp;
-	struct lsi_json j;
-	ls_status st = LS_OK;
+	struct gitlab *g = r->priv;
 
-	lsi_buf_init(&b, 64u << 20);
-	lsi_buf_init(&path, 1u << 20);
-	lsi_buf_init(&tmp, 1u << 20);
-	lsi_json_init(&j, &b, true);
-	lsi_json_obj_begin(&j);
-	lsi_json_key(&j, "version");
-	lsi_json_cstr(&j, SCHEMA_VERSION);
-	lsi_json_key(&j, "schema");
-	lsi_json_cstr(&j, SCHEMA_URL);
-	lsi_json_key(&j, "scan");
-	write_scan(r, &j, &path, &tmp);
-	lsi_json_key(&j, "vulnerabilities");
-	lsi_json_arr_begin(&j);
-	for (size_t i = 0; i < r->count && st == LS_OK; i++) {
-		if (lsi_report_is_note(&r->f[i]))
-			continue;
-		write_vuln(r, &j, &r->f[i], &path, &tmp);
-		st = j.ok ? lsi_report_flush(r, &b) : LS_ERR_NOMEM;
-	}
-	lsi_json_arr_end(&j);
-	lsi_json_obj_end(&j);
-	lsi_buf_putc(&b, '\n');
-	if (st == LS_OK)
-		st = j.ok ? lsi_report_flush(r, &b) : LS_ERR_NOMEM;
-	lsi_buf_fini(&tmp);
-	lsi_buf_fini(&path);
-	lsi_buf_fini(&b);
-	return st;
+	lsi_json_arr_end(&g->j);
+	lsi_json_key(&g->j, "scan");
+	write_scan(r, g, &g->j, &g->tmp);
+	lsi_json_obj_end(&g->j);
+	lsi_buf_putc(&g->b, '\n');
+	return g->j.ok ? lsi_report_flush(r, &g->b) : LS_ERR_NOMEM;
+}
+
+static void gitlab_free(struct ls_reporter *r)
+{
+	struct gitlab *g = r->priv;
+
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->note_count; i++)
+		lsi_free(g->notes[i]);
+	lsi_free(g->notes);
+	lsi_buf_fini(&g->tmp);
+	lsi_buf_fini(&g->path);
+	lsi_buf_fini(&g->b);
+	lsi_free(g);
 }
 
 const struct lsi_reporter_ops lsi_report_gitlab = {
-	"gitlab", true, NULL, NULL, gitlab_finish, NULL,
+	"gitlab", false, gitlab_begin, gitlab_add, gitlab_finish, gitlab_free,
 };
