@@ -22,6 +22,10 @@ static const char *const documented[] = {
 	"AKIAIOSFODNN7EXAMPLE",
 	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+	/* Azurite and the Azure Storage Emulator: one well-known key for all */
+	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+	/* the bot token of Slack's oauth.v2.access documentation */
+	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
 };
 
 /* Parts of widely copied documentation values: the jwt.io sample token's

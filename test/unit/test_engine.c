@@ -209,6 +209,17 @@ static void test_entropy_placeholder(void **state)
 	assert_non_null(lsi_placeholder_reason((const uint8_t *)"${TOKEN}", 8));
 	assert_null(lsi_placeholder_reason((const uint8_t *)"q8Hn2Vx7Lr4Tb9Kw1Zs6", 20));
 	{
+		/* Published in vendor documentation: Azurite's key, Slack's sample bot token. */
+		static const char *const doc[] = {
+			"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
+			"KBHBeksoGMGw==",
+			"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+		};
+
+		for (size_t i = 0; i < 2; i++)
+			assert_non_null(lsi_placeholder_reason((const uint8_t *)doc[i], strlen(doc[i])));
+	}
+	{
 		const char *jwtio = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwi"
 				    "bmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fw"
 				    "pMeJf36POk6yJV_adQssw5c";
