@@ -239,6 +239,14 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score -= 25;
 		add_reason(out, "in an example file");
 	}
+	/* A TypeScript declaration map lists the .ts files behind its types:
+	 * paths of a library's public API, not its code. */
+	if (in->category == LS_CAT_SOURCE_EXPOSURE && in->base <= LS_SEV_LOW &&
+	    (has_suffix(last, ".d.ts.map") || has_suffix(last, ".d.mts.map") ||
+	     has_suffix(last, ".d.cts.map"))) {
+		score -= 15;
+		add_reason(out, "declaration map");
+	}
 	score += shipped(in, out);
 	/* A secret repeated in many places is no less a secret, and no more
 	 * of one: each copy keeps its own location's score. */

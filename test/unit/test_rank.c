@@ -149,6 +149,24 @@ static void test_rank_evidence(void **state)
 	assert_int_equal(out.score, 0);
 	assert_int_equal(out.severity, LS_SEV_INFO);
 	assert_int_equal(out.reasons_count, 5);
+	/* A declaration map's list of sources is info; its embedded sources
+	 * (a critical rule) are not lowered. */
+	{
+		const char *dmap[] = { "lib.tgz", "package/dist/index.d.ts.map" };
+		struct lsi_rank_in m = { .base = LS_SEV_LOW, .category = LS_CAT_SOURCE_EXPOSURE,
+					 .verdict = LSI_VERDICT_NONE, .verdict_reason = "",
+					 .path = dmap, .path_count = 2 };
+
+		lsi_rank(&m, &out);
+		assert_true(has_reason(&out, "declaration map") && out.severity == LS_SEV_INFO);
+		m.base = LS_SEV_CRITICAL;
+		lsi_rank(&m, &out);
+		assert_true(!has_reason(&out, "declaration map") && out.severity == LS_SEV_CRITICAL);
+		dmap[1] = "package/dist/index.js.map";
+		m.base = LS_SEV_LOW;
+		lsi_rank(&m, &out);
+		assert_true(!has_reason(&out, "declaration map") && out.severity == LS_SEV_LOW);
+	}
 }
 
 static void test_fpcount(void **state)
