@@ -450,6 +450,26 @@ static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint
  * end + horizon, so the bytes seen do not depend on how the stream was
  * split.
  */
+/*
+ * One of @words (folded) at @p, where a word starts: not after a letter, so
+ * "example_key" and "mockToken" count and a minified bundle's "isMock" or
+ * "tracesSampleRate" next to a live key does not.
+ */
+static bool word_at(const struct lsi_mstream *s, uint64_t p, uint64_t lo, uint64_t hi,
+		    const char *const *words, size_t n)
+{
+	if (p > lo) {
+		uint8_t c = byte_at(s, p - 1) | 0x20;
+
+		if (c >= 'a' && c <= 'z')
+			return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bytes_at(s, p, hi, words[i], true))
+			return true;
+	return false;
+}
+
 static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, uint64_t end,
 		       struct lsi_hit *h)
 {
@@ -485,20 +505,17 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 	if (cr->def->category != LS_CAT_SECRET) {
 		/* A URL or a path given as an example ("Examples: 10.0.0.1:80"). */
 		for (uint64_t p = h->start > lo + 48 ? h->start - 48 : lo; p < h->start; p++)
-			for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-				if (bytes_at(s, p, h->start, words[i], true))
-					h->example_context = true;
+			if (word_at(s, p, lo, h->start, words, sizeof(words) / sizeof(*words)))
+				h->example_context = true;
 		return;
 	}
 	/* 48 bytes: a key name or a short comment, not the rest of a bundle. */
 	for (uint64_t p = sec_lo > lo + 48 ? sec_lo - 48 : lo; p < sec_lo; p++)
-		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-			if (bytes_at(s, p, sec_lo, words[i], true))
-				h->example_context = true;
+		if (word_at(s, p, lo, sec_lo, words, sizeof(words) / sizeof(*words)))
+			h->example_context = true;
 	for (uint64_t p = sec_hi; p < hi && p < sec_hi + 48; p++)
-		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-			if (bytes_at(s, p, hi, words[i], true))
-				h->example_context = true;
+		if (word_at(s, p, lo, hi, words, sizeof(words) / sizeof(*words)))
+			h->example_context = true;
 }
 
 void lsi_matcher_every_rule(struct lsi_matcher *m, bool on)

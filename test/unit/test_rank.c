@@ -462,6 +462,8 @@ static void test_line_marks(void **state)
 		"0 L9 C30 -",
 		"0 L10 C8 -",
 		"0 L11 C1 allowed",
+		"0 L12 C20 -",
+		"0 L13 C12 - example",
 	};
 
 	(void)state;
@@ -491,6 +493,9 @@ static void test_line_marks(void **state)
 		lsi_buf_puts(&doc, " 123456789");
 	lsi_buf_puts(&doc, " leakscan:allow\n");
 	lsi_buf_puts(&doc, "AKIAZ3MSJV4WQ7PLXR5K leakscan:allow");
+	/* Example words count where a word starts: not inside "isMock". */
+	lsi_buf_puts(&doc, "\nisMock=1; var k = \"AKIAZ3MSJV4WQ7PLXR5L\"\n");
+	lsi_buf_puts(&doc, "mock_key = AKIAZ3MSJV4WQ7PLXR5M\n");
 	feed(m, (const char *)doc.data, doc.len, 0, &whole);
 	assert_int_equal(whole.n, sizeof(want) / sizeof(*want));
 	for (size_t i = 0; i < whole.n; i++)
