@@ -214,16 +214,18 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	}
 	/* Only the member paths (not the input name the user typed) say where
 	 * inside the artifact a finding sits. */
-	bool in_test_dir = false;
+	bool in_test_dir = false, in_docs = false;
 
 	for (size_t i = in->path_count > 1 ? 1 : 0; i < in->path_count; i++) {
 		const char *d = test_dir_in(in->path[i]);
 
 		if (d) {
 			in_test_dir = true;
-			score -= 25;
-			add_reason(out, strcmp(d, "docs") == 0 || strcmp(d, "doc") == 0
-						? "under docs/"
+			in_docs = strcmp(d, "docs") == 0 || strcmp(d, "doc") == 0;
+			/* A credential pasted into shipped docs is live: docs
+			 * lower a secret once, as much as a README does. */
+			score -= in_docs && in->category == LS_CAT_SECRET ? 15 : 25;
+			add_reason(out, in_docs ? "under docs/"
 						: (strncmp(d, "example", 7) == 0 ? "under examples/"
 										: "under test/"));
 			break;
@@ -232,8 +234,10 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	if (has_suffix(last, ".md") || has_suffix(last, ".rst") || has_suffix(last, ".adoc") ||
 	    has_suffix(last, ".markdown")) {
 		/* A credential pasted into a README is live; the rest is prose. */
-		score -= in->category == LS_CAT_SECRET ? 15 : 25;
-		add_reason(out, "in documentation");
+		if (!(in_docs && in->category == LS_CAT_SECRET)) {
+			score -= in->category == LS_CAT_SECRET ? 15 : 25;
+			add_reason(out, "in documentation");
+		}
 	} else if (!in_test_dir && example_file(last)) {
 		/* API example files (aws-sdk's *.examples.json, *.sample.env). */
 		score -= 25;

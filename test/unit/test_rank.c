@@ -149,6 +149,21 @@ static void test_rank_evidence(void **state)
 	assert_int_equal(out.score, 0);
 	assert_int_equal(out.severity, LS_SEV_INFO);
 	assert_int_equal(out.reasons_count, 5);
+	/* A live key in shipped docs is lowered once, not for the folder and
+	 * the .md file both: a validated critical key stays high. */
+	{
+		const char *doc[] = { "pkg.tgz", "package/docs/setup.md" };
+		struct lsi_rank_in k = { .base = LS_SEV_CRITICAL, .category = LS_CAT_SECRET,
+					 .verdict = LSI_VERDICT_PASS, .verdict_reason = "valid",
+					 .path = doc, .path_count = 2 };
+
+		lsi_rank(&k, &out);
+		assert_int_equal(out.score, 85);
+		assert_true(has_reason(&out, "under docs/") && !has_reason(&out, "in documentation"));
+		k.category = LS_CAT_INTERNAL_URL;
+		lsi_rank(&k, &out);
+		assert_int_equal(out.score, 50); /* prose: folder and file both count */
+	}
 	/* A declaration map's list of sources is info; its embedded sources
 	 * (a critical rule) are not lowered. */
 	{
