@@ -211,6 +211,7 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		ri.entropy = h->entropy;
 		ri.secret_len = h->secret_len;
 		ri.example_context = h->example_context;
+		ri.loopback = h->loopback;
 		ri.in_comment = h->in_comment;
 	}
 	if (h)

@@ -49,6 +49,8 @@ struct lsi_hit {
 	bool in_comment;          /* the line opens a comment before the match:
 				   * a line comment, a block comment or a
 				   * doc comment line */
+	bool loopback;            /* a credential in a URL whose host is this
+				   * machine (user:pass@localhost) */
 	bool muted;               /* only to be counted (LSI_HIT_MUTE): no line,
 				   * column or marks were worked out */
 };

@@ -450,6 +450,28 @@ static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint
  * end + horizon, so the bytes seen do not depend on how the stream was
  * split.
  */
+/* Whether a URL's host right after a secret at @p is this machine
+ * ("pass@localhost", "@127.0.0.1", "@[::1]"): a development default more
+ * often than a production password. */
+static bool loopback_at(const struct lsi_mstream *s, uint64_t p, uint64_t hi)
+{
+	static const char *const hosts[] = { "@localhost", "@127.", "@[::1]", "@0.0.0.0" };
+
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++) {
+		uint64_t end = p + strlen(hosts[i]);
+		uint8_t c;
+
+		if (!bytes_at(s, p, hi, hosts[i], true))
+			continue;
+		/* "@localhost" must end there, not go on as "@localhost.acme.com". */
+		c = end < hi ? byte_at(s, end) : ':';
+		if (i == 1 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '.' || c == '-'))
+			return true;
+	}
+	return false;
+}
+
 /*
  * One of @words (folded) at @p, where a word starts: not after a letter, so
  * "example_key" and "mockToken" count and a minified bundle's "isMock" or
@@ -502,6 +524,8 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 				(p < h->start && byte_at(s, p) == '*' &&
 				 (p + 1 == h->start || byte_at(s, p + 1) == ' '));
 	}
+	if (cr->def->category == LS_CAT_SECRET)
+		h->loopback = loopback_at(s, sec_hi, hi);
 	if (cr->def->category != LS_CAT_SECRET) {
 		/* A URL or a path given as an example ("Examples: 10.0.0.1:80"). */
 		for (uint64_t p = h->start > lo + 48 ? h->start - 48 : lo; p < h->start; p++)

@@ -29,6 +29,7 @@ struct lsi_rank_in {
 	double entropy;               /* of the secret, bits per byte */
 	size_t secret_len;
 	bool example_context;         /* "example", "dummy", ... next to the secret */
+	bool loopback;                /* a credential for a host on this machine */
 	bool in_comment;              /* on a comment line, after its opener */
 	uint32_t repeat;              /* earlier findings of this fingerprint in the scan */
 };

@@ -204,6 +204,12 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 		score -= 20;
 		add_reason(out, "example context");
 	}
+	/* A database URL for localhost holds a development default more often
+	 * than a production password: lower, not dropped. */
+	if (in->loopback) {
+		score -= 25;
+		add_reason(out, "for a loopback host");
+	}
 	/* A key in a comment is still a key, and a sourceMappingURL is
 	 * always in one; a URL, a path or a console.log in one is
 	 * documentation that never runs. */

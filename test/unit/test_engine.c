@@ -470,6 +470,47 @@ static void test_mute_rule(void **state)
 	lsi_buf_fini(&doc);
 }
 
+static int loop_cb(const struct lsi_hit *h, void *user)
+{
+	char *seen = user;
+
+	strncat(seen, h->loopback ? "L" : "-", 15);
+	return 0;
+}
+
+/* A secret in a URL whose host is this machine is marked (the ranker
+ * lowers it); "localhost.acme.com" is not this machine. */
+static void test_loopback_host(void **state)
+{
+	static const char yaml[] =
+		"rules:\n"
+		"  - id: uri-pass\n"
+		"    category: secret\n"
+		"    severity: high\n"
+		"    pattern: '[a-z]{2,8}://[a-z]{1,10}:([^@\\s]{6,40})@'\n";
+	const char text[] = "db://u:Xk9mP2qT@localhost:5/x\n"
+			    "db://u:Xk9mP2qT7@localhost.acme.com/x\n"
+			    "db://u:Xk9mP2qT8@127.0.0.1/\n"
+			    "db://u:Xk9mP2qT9@db.acme.com/\n"
+			    "db://u:Xk9mP2qTa@[::1]:5432/\n";
+	struct fixture f = { 0 };
+	struct lsi_mstream *st;
+	char seen[16] = "";
+
+	(void)state;
+	lsi_ruleset_init(&f.rs);
+	assert_int_equal(lsi_ruleset_load_mem(&f.rs, "u.yml", yaml, strlen(yaml), false), LS_OK);
+	assert_int_equal(lsi_engine_new(&f.rs, NULL, &f.e), LS_OK);
+	assert_int_equal(lsi_matcher_new(f.e, &f.m), LS_OK);
+	assert_int_equal(lsi_mstream_open(f.m, loop_cb, seen, &st), LS_OK);
+	assert_int_equal(lsi_mstream_push(st, (const uint8_t *)text, sizeof(text) - 1, true), LS_OK);
+	assert_int_equal(lsi_mstream_close(st), LS_OK);
+	assert_string_equal(seen, "L-L-L");
+	lsi_matcher_free(f.m);
+	lsi_engine_free(f.e);
+	lsi_ruleset_fini(&f.rs);
+}
+
 static void test_bad_rules(void **state)
 {
 	struct lsi_ruleset rs;
@@ -701,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_shared_secret_one_finding),
 		cmocka_unit_test(test_prefix_secret_one_finding),
+		cmocka_unit_test(test_loopback_host),
 		cmocka_unit_test_setup_teardown(test_columns_in_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mute_rule, setup, teardown),
 		cmocka_unit_test(test_path_rules),

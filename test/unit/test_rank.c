@@ -149,6 +149,16 @@ static void test_rank_evidence(void **state)
 	assert_int_equal(out.score, 0);
 	assert_int_equal(out.severity, LS_SEV_INFO);
 	assert_int_equal(out.reasons_count, 5);
+	/* A credential for a loopback host is lowered, not dropped. */
+	{
+		const char *cfg[] = { "app.tgz", "package/.env.defaults" };
+		struct lsi_rank_in k = { .base = LS_SEV_HIGH, .category = LS_CAT_SECRET,
+					 .verdict = LSI_VERDICT_NONE, .verdict_reason = "",
+					 .path = cfg, .path_count = 2, .loopback = true };
+
+		lsi_rank(&k, &out);
+		assert_true(has_reason(&out, "for a loopback host") && out.score == 55);
+	}
 	/* A live key in shipped docs is lowered once, not for the folder and
 	 * the .md file both: a validated critical key stays high. */
 	{
