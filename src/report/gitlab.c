@@ -160,6 +160,22 @@ struct gitlab {
 	size_t note_count, note_cap;
 };
 
+/* One scan message; the first opens the "messages" array. */
+static void message(struct lsi_json *j, bool *any, const char *level, const char *text)
+{
+	if (!*any) {
+		lsi_json_key(j, "messages");
+		lsi_json_arr_begin(j);
+		*any = true;
+	}
+	lsi_json_obj_begin(j);
+	lsi_json_key(j, "level");
+	lsi_json_cstr(j, level);
+	lsi_json_key(j, "value");
+	lsi_json_cstr(j, text);
+	lsi_json_obj_end(j);
+}
+
 static void write_scan(struct ls_reporter *r, const struct gitlab *g, struct lsi_json *j,
 		       struct lsi_buf *tmp)
 {
@@ -181,48 +197,18 @@ static void write_scan(struct ls_reporter *r, const struct gitlab *g, struct lsi
 	lsi_json_cstr(j, end);
 	lsi_json_key(j, "status");
 	lsi_json_cstr(j, failed ? "failure" : "success");
-	for (size_t i = 0; i < g->note_count; i++) {
-		if (!any_msg) {
-			lsi_json_key(j, "messages");
-			lsi_json_arr_begin(j);
-			any_msg = true;
-		}
-		lsi_json_obj_begin(j);
-		lsi_json_key(j, "level");
-		lsi_json_cstr(j, "warn");
-		lsi_json_key(j, "value");
-		lsi_json_cstr(j, g->notes[i]);
-		lsi_json_obj_end(j);
-	}
-	for (size_t i = 0; i < r->notice_count; i++) {
-		if (!any_msg) {
-			lsi_json_key(j, "messages");
-			lsi_json_arr_begin(j);
-			any_msg = true;
-		}
-		lsi_json_obj_begin(j);
-		lsi_json_key(j, "level");
-		lsi_json_cstr(j, "warn");
-		lsi_json_key(j, "value");
-		lsi_json_cstr(j, r->notices[i]);
-		lsi_json_obj_end(j);
-	}
+	/* Notes about the scan among the findings, those below
+	 * --min-severity, then inputs that failed. */
+	for (size_t i = 0; i < g->note_count; i++)
+		message(j, &any_msg, "warn", g->notes[i]);
+	for (size_t i = 0; i < r->notice_count; i++)
+		message(j, &any_msg, "warn", r->notices[i]);
 	for (size_t i = 0; i < r->in_count; i++) {
 		if (r->in[i].status == LS_OK || r->in[i].status == LS_ERR_ABORTED)
 			continue;
-		if (!any_msg) {
-			lsi_json_key(j, "messages");
-			lsi_json_arr_begin(j);
-			any_msg = true;
-		}
 		lsi_buf_reset(tmp);
 		lsi_buf_printf(tmp, "%s: %s", r->in[i].path, ls_status_str(r->in[i].status));
-		lsi_json_obj_begin(j);
-		lsi_json_key(j, "level");
-		lsi_json_cstr(j, "fatal");
-		lsi_json_key(j, "value");
-		lsi_json_cstr(j, lsi_buf_str(tmp));
-		lsi_json_obj_end(j);
+		message(j, &any_msg, "fatal", lsi_buf_str(tmp));
 	}
 	if (any_msg)
 		lsi_json_arr_end(j);
