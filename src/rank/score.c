@@ -237,8 +237,11 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 			break;
 		}
 	}
+	/* Installed manuals and docs of a package (curl.1.gz shows example
+	 * URLs) read as a README does. */
 	if (has_suffix(last, ".md") || has_suffix(last, ".rst") || has_suffix(last, ".adoc") ||
-	    has_suffix(last, ".markdown")) {
+	    has_suffix(last, ".markdown") || strstr(last, "/share/man/") ||
+	    strstr(last, "/share/doc/")) {
 		/* A credential pasted into a README is live; the rest is prose. */
 		if (!(in_docs && in->category == LS_CAT_SECRET)) {
 			score -= in->category == LS_CAT_SECRET ? 15 : 25;

@@ -149,6 +149,16 @@ static void test_rank_evidence(void **state)
 	assert_int_equal(out.score, 0);
 	assert_int_equal(out.severity, LS_SEV_INFO);
 	assert_int_equal(out.reasons_count, 5);
+	/* An installed manual is documentation: its example URL is low. */
+	{
+		const char *man[] = { "curl.deb", "data.tar.xz", "./usr/share/man/man1/curl.1.gz" };
+		struct lsi_rank_in u = { .base = LS_SEV_MEDIUM, .category = LS_CAT_INTERNAL_URL,
+					 .verdict = LSI_VERDICT_NONE, .verdict_reason = "",
+					 .path = man, .path_count = 3 };
+
+		lsi_rank(&u, &out);
+		assert_true(has_reason(&out, "in documentation") && out.severity == LS_SEV_LOW);
+	}
 	/* A credential for a loopback host is lowered, not dropped. */
 	{
 		const char *cfg[] = { "app.tgz", "package/.env.defaults" };
