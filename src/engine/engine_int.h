@@ -52,6 +52,18 @@ struct lsi_matcher {
 
 #define LSI_HS_SLACK 64
 
+/*
+ * Whether the LSI_HS_SLACK bytes from @end on lie in the page of the byte
+ * before @end: memory protection is per page, so a read there cannot
+ * fault whatever the mapping. (Hyperscan ignores what it reads there.)
+ */
+static inline bool lsi_slack_in_page(const uint8_t *end)
+{
+	uintptr_t last = (uintptr_t)end - 1;
+
+	return (last >> 12) == ((last + LSI_HS_SLACK) >> 12);
+}
+
 /* @p[0..n) in m->pad with LSI_HS_SLACK readable bytes after it; NULL on OOM. */
 const uint8_t *lsi_matcher_padded(struct lsi_matcher *m, const uint8_t *p, size_t n);
 

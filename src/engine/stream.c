@@ -195,6 +195,10 @@ static hs_error_t scan_hs(struct lsi_mstream *s, const uint8_t *data, size_t len
 	const uint8_t *tail;
 	hs_error_t err = HS_SUCCESS;
 
+	if (len && lsi_slack_in_page(data + len))
+		return hs_scan_stream(s->hs, (const char *)data, (unsigned)len, 0, s->m->scratch,
+				      on_hs_match, s);
+
 	if (head)
 		err = hs_scan_stream(s->hs, (const char *)data, (unsigned)head, 0, s->m->scratch,
 				     on_hs_match, s);

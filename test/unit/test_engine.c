@@ -705,25 +705,43 @@ static void test_input_at_end_of_mapping(void **state)
 	struct lsi_engine *e;
 	struct lsi_matcher *m;
 	struct lsi_mstream *ms;
-	struct hits hs;
-	uint8_t *at;
+	struct hits hs, ref;
+	uint8_t *at, ref_in[256];
 
 	(void)state;
 	assert_true(map != MAP_FAILED);
 	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
-	at = map + page - n;
-	memcpy(at, text, n);
 	lsi_ruleset_init(&rs);
 	assert_int_equal(lsi_ruleset_load_mem(&rs, "p.yml", yaml, strlen(yaml), false), LS_OK);
 	assert_int_equal(lsi_engine_new(&rs, NULL, &e), LS_OK);
 	assert_int_equal(lsi_matcher_new(e, &m), LS_OK);
-	for (size_t k = 0; k <= n; k++) {
-		memset(&hs, 0, sizeof(hs));
-		lsi_engine_match_path(e, m, (const char *)at + k, n - k, on_hit, &hs);
-		assert_int_equal(hs.n, k + 6 <= n ? 1 : 0); /* the last is "mat ca" */
-		assert_int_equal(lsi_mstream_open(m, on_hit, &hs, &ms), LS_OK);
-		assert_int_equal(lsi_mstream_push(ms, at + k, n - k, true), LS_OK);
-		assert_int_equal(lsi_mstream_close(ms), LS_OK);
+	/* Ends right at the guard page, and at every distance from it up to
+	 * past LSI_HS_SLACK: the input is scanned in place only where the
+	 * bytes after it cannot fault. */
+	for (size_t gap = 0; gap <= LSI_HS_SLACK + 2; gap++) {
+		at = map + page - n - gap;
+		memset(map + page - gap, 'x', gap);
+		memcpy(at, text, n);
+		for (size_t k = 0; k <= n; k++) {
+			memset(&hs, 0, sizeof(hs));
+			lsi_engine_match_path(e, m, (const char *)at + k, n - k, on_hit, &hs);
+			assert_int_equal(hs.n, k + 6 <= n ? 1 : 0); /* the last is "mat ca" */
+			/* the same hits as from a copy with room after it: what
+			 * lies past the end, here "xxx", is never read as input */
+			memcpy(ref_in, at + k, n - k);
+			memset(&ref, 0, sizeof(ref));
+			assert_int_equal(lsi_mstream_open(m, on_hit, &ref, &ms), LS_OK);
+			assert_int_equal(lsi_mstream_push(ms, ref_in, n - k, true), LS_OK);
+			assert_int_equal(lsi_mstream_close(ms), LS_OK);
+			memset(&hs, 0, sizeof(hs));
+			assert_int_equal(lsi_mstream_open(m, on_hit, &hs, &ms), LS_OK);
+			assert_int_equal(lsi_mstream_push(ms, at + k, n - k, true), LS_OK);
+			assert_int_equal(lsi_mstream_close(ms), LS_OK);
+			assert_true(ref.n > 0 || k + 3 > n - 3);
+			assert_int_equal(hs.n, ref.n);
+			for (size_t r = 0; r < hs.n; r++)
+				assert_string_equal(hs.rows[r], ref.rows[r]);
+		}
 	}
 	lsi_matcher_free(m);
 	lsi_engine_free(e);
