@@ -97,7 +97,9 @@ typedef enum ls_param {
 	LS_PARAM_MIN_SEVERITY = 6,     /**< findings below are not delivered */
 	LS_PARAM_SHOW_SECRETS = 7,     /**< 1: match/secret unredacted */
 	LS_PARAM_MAX_FILE_BYTES = 8,   /**< size of one plain file or member scanned */
-	LS_PARAM_THREADS = 9,          /**< 2+: members up to 4 MiB are scanned by
+	LS_PARAM_THREADS = 9,          /**< 2+: members up to 4 MiB, and larger
+	                                    ones of plain bytes as they are read,
+	                                    are scanned by
 	                                    this many worker threads (at 10 nice
 	                                    levels below the calling thread) and a
 	                                    stream decompressed on the calling

@@ -28,6 +28,9 @@
 #define WORKER_NICE 10           /* workers' priority below the calling thread's */
 #define PIN_MIN (16u << 10)      /* pieces below this are copied, not pinned */
 #define PIN_FOOTPRINT (256u << 10) /* what one pin may hold alive: a read-ahead block */
+/* A streamed member's bytes handed over and not yet scanned: past this the
+ * caller waits for its runner. */
+#define STREAM_HOLD (4u << 20)
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -50,6 +53,7 @@ struct rec {
  */
 struct seg {
 	struct lsi_apin *pin;    /* NULL: the bytes are at the job's data + off */
+	uint8_t *own;            /* a streamed member's copied piece (p points here) */
 	const uint8_t *p;
 	size_t off, len;
 };
@@ -66,6 +70,16 @@ struct part {
 	char *end_msg;           /* ... and why, when an error */
 	bool packed;             /* the bytes are still encoded: pk decodes them */
 	struct lsi_packed pk;    /* pk.raw is set when the part runs: data moves */
+	/*
+	 * A streamed member (lsi_offload_submit_stream): its job is queued
+	 * before its bytes are all there, and its runner takes the runs as
+	 * the caller adds them. Under the pool's lock: segs, nsegs, end_rd
+	 * and end_msg while open; the flags; held.
+	 */
+	bool streaming;
+	bool open;               /* more runs may come */
+	bool gone;               /* the runner stopped reading: add no more */
+	size_t held;             /* bytes added and not yet scanned */
 };
 
 struct lsi_job {
@@ -93,6 +107,7 @@ struct lsi_job {
 	ls_scan_stats stats;
 	bool timed_out, failed;
 	bool caller;             /* holds the caller's own deliveries: never run */
+	bool stream;             /* one streamed part */
 	ls_status st;
 };
 
@@ -100,6 +115,7 @@ struct lsi_offload {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;     /* a job was queued, or stop */
 	pthread_cond_t cv_done;     /* a job finished */
+	pthread_cond_t cv_stream;   /* a streamed part got bytes, or gave some back */
 	struct lsi_job *head, *tail; /* not yet replayed, in submission order */
 	struct lsi_job *next_queued; /* the first job nobody has taken */
 	struct lsi_job *filling;    /* a batch the caller is still adding to */
@@ -128,6 +144,8 @@ struct lsi_offload {
  * members still has a whole batch buffer), its parts, and its pins. */
 static size_t footprint(const struct lsi_job *j)
 {
+	if (j->stream)
+		return STREAM_HOLD + PIN_FOOTPRINT + sizeof(struct part);
 	return (j->cap > j->len ? j->cap : j->len) + j->nparts * sizeof(struct part) +
 	       j->npins * PIN_FOOTPRINT;
 }
@@ -166,15 +184,61 @@ static void shadow_free(ls_scanner *sh)
 struct job_stream {
 	struct lsi_bstream base;
 	const uint8_t *data;
-	const struct part *p;
+	struct part *p;
 	size_t off, seg;
+	struct lsi_offload *o;   /* for a streamed part: its lock */
 };
+
+/* Lets go of run @g's bytes. */
+static void seg_release(struct seg *g)
+{
+	lsi_async_unpin(g->pin);
+	lsi_free(g->own);
+	g->pin = NULL;
+	g->own = NULL;
+}
+
+/*
+ * A streamed part's next run, waiting for the caller to add it; the run
+ * handed out before is done with (the stream contract), so it goes now
+ * and the caller may add more.
+ */
+static enum lsi_rd stream_read(struct job_stream *js, const uint8_t **buf, size_t *len)
+{
+	struct lsi_offload *o = js->o;
+	struct part *p = js->p;
+	enum lsi_rd rd = LSI_RD_OK;
+
+	pthread_mutex_lock(&o->mu);
+	if (js->seg) {
+		struct seg *g = &p->segs[js->seg - 1];
+
+		p->held -= g->len;
+		seg_release(g);
+		pthread_cond_broadcast(&o->cv_stream);
+	}
+	while (js->seg >= p->nsegs && p->open)
+		pthread_cond_wait(&o->cv_stream, &o->mu);
+	if (js->seg < p->nsegs) {
+		*buf = p->segs[js->seg].p;
+		*len = p->segs[js->seg].len;
+		js->seg++;
+	} else {
+		rd = p->end_rd;
+		if (rd != LSI_RD_EOF)
+			snprintf(js->base.msg, LSI_MSG_LEN, "%s", p->end_msg ? p->end_msg : "read error");
+	}
+	pthread_mutex_unlock(&o->mu);
+	return rd;
+}
 
 static enum lsi_rd job_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
 {
 	struct job_stream *js = (struct job_stream *)bs;
 	const struct part *p = js->p;
 
+	if (p->streaming)
+		return stream_read(js, buf, len);
 	if (p->segs) {
 		if (js->seg < p->nsegs) {
 			const struct seg *g = &p->segs[js->seg++];
@@ -205,10 +269,8 @@ static const struct lsi_bstream_ops job_ops = { job_read, job_close };
 static void unpin_all(struct lsi_job *j)
 {
 	for (size_t i = 0; i < j->nparts; i++)
-		for (size_t k = 0; k < j->parts[i].nsegs; k++) {
-			lsi_async_unpin(j->parts[i].segs[k].pin);
-			j->parts[i].segs[k].pin = NULL;
-		}
+		for (size_t k = 0; k < j->parts[i].nsegs; k++)
+			seg_release(&j->parts[i].segs[k]);
 }
 
 /* Returns @j's member buffer to the spares (or frees it), and its pins. */
@@ -305,7 +367,15 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 			js.base.ops = &job_ops;
 			js.data = j->data;
 			js.p = p;
+			js.o = sh->offload;
 			st = lsi_pipeline_scan_job(sh, &js.base, j->depth, p->size_hint);
+			if (p->streaming) {
+				/* Read to its end or not, the caller adds no more. */
+				pthread_mutex_lock(&js.o->mu);
+				p->gone = true;
+				pthread_cond_broadcast(&js.o->cv_stream);
+				pthread_mutex_unlock(&js.o->mu);
+			}
 		}
 	}
 	j->st = st;
@@ -396,6 +466,7 @@ void lsi_offload_free(struct lsi_offload *o)
 		lsi_free(o->large_spares[i].p);
 	pthread_cond_destroy(&o->cv_work);
 	pthread_cond_destroy(&o->cv_done);
+	pthread_cond_destroy(&o->cv_stream);
 	pthread_mutex_destroy(&o->mu);
 	lsi_free(o->threads);
 	lsi_free(o->shadows);
@@ -416,6 +487,7 @@ static struct lsi_offload *pool_new(ls_scanner *s)
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv_work, NULL);
 	pthread_cond_init(&o->cv_done, NULL);
+	pthread_cond_init(&o->cv_stream, NULL);
 	o->max_bytes = (size_t)n * QUEUE_BYTES;
 	o->threads = lsi_calloc(n, sizeof(*o->threads));
 	o->shadows = lsi_calloc(n, sizeof(*o->shadows));
@@ -871,6 +943,7 @@ static bool seg_add(struct part *p, struct lsi_apin *pin, const uint8_t *b, size
 		return false;
 	g = &p->segs[p->nsegs++];
 	g->pin = pin;
+	g->own = NULL;
 	g->p = b;
 	g->off = off;
 	g->len = n;
@@ -942,4 +1015,74 @@ ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, 
 	p->pk.raw = NULL;
 	part_done(s, j);
 	return LS_OK;
+}
+
+/* A copy of @b..@b+@n in a run of @p's own (for a streamed part). */
+static bool seg_copy(struct part *p, const uint8_t *b, size_t n)
+{
+	uint8_t *c = lsi_malloc(n);
+
+	if (!c || !seg_add(p, NULL, c, 0, n)) {
+		lsi_free(c);
+		return false;
+	}
+	memcpy(c, b, n);
+	p->segs[p->nsegs - 1].own = c;
+	return true;
+}
+
+ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int depth,
+				    int64_t size_hint)
+{
+	struct lsi_offload *o = s->offload;
+	/* A job of its own, queued at once: a worker scans the member while
+	 * this thread goes on reading it, and then the members after it. */
+	struct lsi_job *j = job_for(s, SIZE_MAX, 1, depth);
+	struct part *p = j ? part_add(j, s, size_hint) : NULL;
+	ls_status st = LS_OK;
+
+	if (!p)
+		return part_undo(s, j, p);
+	p->streaming = p->open = true;
+	j->stream = true;
+	job_queue(s, j);
+	for (;;) {
+		const uint8_t *b;
+		size_t n;
+		enum lsi_rd rd = lsi_bstream_read(in, &b, &n);
+		struct lsi_apin *pin = NULL;
+		bool added = false;
+
+		if (rd == LSI_RD_OK && n >= PIN_MIN)
+			pin = pin_piece(s, b, n);
+		pthread_mutex_lock(&o->mu);
+		/* Bounded memory: wait while the runner has enough to go on. */
+		while (rd == LSI_RD_OK && !p->gone && p->held && p->held + n > STREAM_HOLD)
+			pthread_cond_wait(&o->cv_stream, &o->mu);
+		if (rd == LSI_RD_OK && !p->gone) {
+			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(p, b, n);
+			if (added) {
+				p->held += n;
+			} else {
+				rd = LSI_RD_NOMEM;
+				st = LS_ERR_NOMEM;
+			}
+		}
+		if (rd != LSI_RD_OK || p->gone) {
+			/* An error is met in order by the runner, as read here. */
+			p->end_rd = rd == LSI_RD_OK ? LSI_RD_EOF : rd;
+			if (rd != LSI_RD_EOF && rd != LSI_RD_OK && rd != LSI_RD_NOMEM)
+				p->end_msg = lsi_strdup(in->msg);
+			p->open = false;
+		}
+		pthread_cond_broadcast(&o->cv_stream);
+		if (!p->open) {
+			pthread_mutex_unlock(&o->mu);
+			if (!added)
+				lsi_async_unpin(pin);
+			break;
+		}
+		pthread_mutex_unlock(&o->mu);
+	}
+	return st;
 }

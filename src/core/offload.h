@@ -25,7 +25,9 @@
 #include "core.h"
 #include "engine/engine.h"
 
-/* Members up to this size are offloaded; larger ones stream on the caller. */
+/* Members up to this size are offloaded whole; larger ones of plain bytes
+ * stream to a worker (lsi_offload_submit_stream), the rest (archives,
+ * compressed data) are read on the caller, their members offloaded. */
 #define LSI_OFFLOAD_MAX_MEMBER (4u << 20)
 
 struct lsi_offload;
@@ -43,6 +45,16 @@ bool lsi_offload_ready(ls_scanner *s);
  */
 ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 			     int64_t size_hint);
+/*
+ * The same for a member too large to copy whole, its bytes plain (no
+ * archive or compression inside, which would scan on the caller with
+ * workers of their own): its job is queued first and a worker scans the
+ * bytes as they are read here, pinned where they lie in read-ahead blocks
+ * (up to STREAM_HOLD of them waiting), so inflating, this thread's parsing
+ * and the member's scan overlap, and two large members scan at once.
+ */
+ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int depth,
+				    int64_t size_hint);
 /*
  * The same for a member still encoded (a zip entry): the raw bytes are
  * copied and decoded on the worker, so members inflate in parallel.

@@ -699,6 +699,13 @@ static bool offloadable(ls_scanner *s, int depth, int64_t size_hint)
 	       !s->input_stop && !s->timed_out && lsi_offload_ready(s);
 }
 
+/* Whether a larger member, of plain bytes, streams to a worker thread. */
+static bool streamable(ls_scanner *s, int depth, int64_t size_hint)
+{
+	return depth > 0 && size_hint > (int64_t)LSI_OFFLOAD_MAX_MEMBER && !s->input_stop &&
+	       !s->timed_out && lsi_offload_ready(s);
+}
+
 /* Bytes past a container's end read to check the trailer of the layer
  * around it; more than this (data hidden after a tar's end) is left. */
 #define TRAILER_MAX (16u << 20)
@@ -902,6 +909,11 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	if (cont) {
 		/* The container owns p from here. */
 		return scan_container(s, cont, p, depth);
+	}
+	if (streamable(s, depth, size_hint)) {
+		st = lsi_offload_submit_stream(s, p, depth, size_hint);
+		lsi_bstream_close(p);
+		return st;
 	}
 	if (lsi_pyc_sniff(s->path[s->path_count - 1], head, head_len)) {
 		/* Python bytecode: its string constants, a line each. */

@@ -303,6 +303,94 @@ static void test_threads_order_and_abort(void **state)
 }
 
 /*
+ * Members over 4 MiB stream to a worker while the calling thread reads on:
+ * keys on both sides of the read-ahead blocks' seams, two such members
+ * with small ones between them, a .tar.gz (bytes pinned in read-ahead
+ * blocks) and a plain .tar (bytes copied). Findings come in one thread's
+ * order at any thread count; a gzip stream cut inside a large member
+ * gives the same findings and the same damage at any count.
+ */
+static void test_threads_streamed_members(void **state)
+{
+	ls_rules *r = make_rules();
+	struct lsi_buf tar, tgz;
+	size_t big_len = (6u << 20) + 333;
+	char *big = malloc(big_len);
+	size_t at[] = { 0, (256u << 10) - 12, (256u << 10) + 12, (1u << 20) - 20, (4u << 20) + 7,
+			big_len - 23 };
+
+	(void)state;
+	lsi_buf_init(&tar, SIZE_MAX / 2);
+	lsi_buf_init(&tgz, SIZE_MAX / 2);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = i % 61 == 60 ? '\n' : 'x';
+	for (size_t k = 0; k < sizeof(at) / sizeof(*at); k++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\nkey_%02zuq7x9m2k4p8w3zt\n", k);
+		memcpy(big + at[k], key, strlen(key));
+	}
+	for (int i = 0; i < 8; i++) {
+		char name[32], body[64];
+		int n = snprintf(body, sizeof(body), "line\nkey_%02dq7x9m2k4p8w3zt\n", i);
+
+		snprintf(name, sizeof(name), "p/%02d.txt", i);
+		tw_add(&tar, name, '0', body, (size_t)n, TW_USTAR);
+		if (i == 2 || i == 5)
+			tw_add(&tar, i == 2 ? "p/big1.txt" : "p/big2.txt", '0', big, big_len,
+			       TW_USTAR);
+	}
+	tw_end(&tar);
+	gz_member(&tgz, tar.data, tar.len);
+	for (int cut = 0; cut < 2; cut++) {
+		/* cut: the .tar.gz ends inside the second large member */
+		size_t tgz_len = cut ? tgz.len * 3 / 4 : tgz.len;
+		struct order want;
+
+		for (int form = cut; form < 2; form++) {
+			for (int threads = 1; threads <= 3; threads++) {
+				struct order got;
+				ls_scanner *s;
+				ls_scan_stats st;
+
+				memset(&got, 0, sizeof(got));
+				assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+				assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, threads),
+						 LS_OK);
+				assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY,
+								      LS_SEV_INFO), LS_OK);
+				ls_scanner_set_callback(s, order_cb, &got);
+				if (form)
+					assert_int_equal(ls_scanner_scan_mem(s, tgz.data, tgz_len,
+									     "t.tgz"), LS_OK);
+				else
+					assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len,
+									     "t.tar"), LS_OK);
+				ls_scanner_stats(s, &st);
+				assert_int_equal(st.damaged, (uint64_t)cut);
+				ls_scanner_free(s);
+				if (threads == 1 && form == cut)
+					want = got;
+				else
+					assert_string_equal(got.seen, want.seen);
+			}
+		}
+		if (!cut)
+			assert_non_null(strstr(want.seen,
+					       "p/02.txt:k:2;p/big1.txt:k:2;p/big1.txt:k:4301;"
+					       "p/big1.txt:k:4303;p/big1.txt:k:17196;"
+					       "p/big1.txt:k:68768;p/big1.txt:k:103154;p/03.txt:k:2;"
+					       "p/04.txt:k:2;p/05.txt:k:2;p/big2.txt:k:2;"));
+		else
+			assert_non_null(strstr(want.seen, "p/05.txt:k:2;p/big2.txt:k:2;"));
+	}
+	lsi_buf_fini(&tar);
+	lsi_buf_fini(&tgz);
+	free(big);
+	ls_rules_free(r);
+}
+
+/*
  * Damage below the minimum severity goes to the notice callback only (at
  * any thread count, in order), never to the finding callback or the
  * finding count; at info it is a finding and not a notice.
@@ -397,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_reentry_and_abort),
 		cmocka_unit_test(test_threads_order_and_abort),
+		cmocka_unit_test(test_threads_streamed_members),
 		cmocka_unit_test(test_notice_callback),
 		cmocka_unit_test(test_oom),
 	};
