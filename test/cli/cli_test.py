@@ -116,6 +116,30 @@ def aws_pair_in_tgz_default_rules(d):
 
 
 @case
+def aws_pair_in_compiled_artifacts_default_rules(d):
+    """With the built-in rules, an AWS secret whose name is not next to it
+    in a compiled file (C strings side by side in .rodata, NUL-padded; a
+    .pyc's constants, a line each) is still found beside its key id; so is
+    one in a notebook cell, its quotes escaped."""
+    write(d, 'server', b'\x7fELF\x02\x01\x01' + b'\0' * 57 + b'%s\0\0\0\0%s\0usage: server\0'
+          % (AWS_ID.encode(), AWS_SECRET.encode()))
+    write(d, 'cfg.py', ('AWS_ACCESS_KEY_ID = "%s"\nAWS_SECRET_ACCESS_KEY = "%s"\n'
+                        % (AWS_ID, AWS_SECRET)).encode())
+    subprocess.run([sys.executable, '-c', "import py_compile; py_compile.compile('cfg.py', "
+                    "cfile='cfg.pyc', doraise=True)"], cwd=d, check=True)
+    os.unlink(os.path.join(d, 'cfg.py'))
+    write(d, 'nb.ipynb', json.dumps({'cells': [{'cell_type': 'code', 'source': [
+        'aws_access_key_id = "%s"\n' % AWS_ID, 'aws_secret_access_key = "%s"\n' % AWS_SECRET]}]},
+        indent=1).encode())
+    for name in ('server', 'cfg.pyc', 'nb.ipynb'):
+        rc, fs, err = scan(d, '--show-secrets', name, rules=False)
+        got = {(f['rule'], f.get('secret')) for f in fs if f['category'] == 'secret'}
+        expect(rc == 1 and ('aws-access-key-id', AWS_ID) in got
+               and any(sec == AWS_SECRET and r.startswith('aws-secret-access-key')
+                       for r, sec in got), (name, rc, got, err))
+
+
+@case
 def tgz_exact_findings(d):
     write(d, 'app.tgz', gz(tar_bytes([
         ('package/dist/config.js', CONFIG_JS),
