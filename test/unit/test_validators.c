@@ -466,7 +466,10 @@ static void pem_expect(const char *begin, const char *end, const char *headers,
 
 static void test_pem_valid(void **state)
 {
-	static const char *const eols[] = { "\n", "\r\n", "\\n", "\\r\\n", "\\\\n", " " };
+	/* real breaks, JSON-escaped ones (once, twice), .properties
+	 * continuations with and without the escaped break, one line */
+	static const char *const eols[] = { "\n",      "\r\n",  "\\n", "\\r\\n", "\\\\n",
+					    "\\n\\\n    ", "\\\r\n", " " };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(eols) / sizeof(*eols); i++) {

@@ -74,8 +74,9 @@ static size_t label_end(const uint8_t *s, size_t len, size_t i)
 /*
  * The next character at *i with line breaks folded to PEM_EOL. A run of
  * backslashes before n or r is an escaped break (JSON strings, once or
- * twice nested) and before '/' an escaped slash, which some JSON encoders
- * write for every '/' in base64; any other run reads as one '\\'.
+ * twice nested), before a real break a line continuation (a key in a
+ * .properties value), and before '/' an escaped slash, which some JSON
+ * encoders write for every '/' in base64; any other run reads as one '\\'.
  */
 static int pem_next(const uint8_t *s, size_t len, size_t *i)
 {
@@ -95,6 +96,11 @@ static int pem_next(const uint8_t *s, size_t len, size_t *i)
 		if (k < len && (s[k] == 'n' || s[k] == 'r' || s[k] == '/')) {
 			*i = k + 1;
 			return s[k] == '/' ? '/' : PEM_EOL;
+		}
+		if (k < len && (s[k] == '\n' || s[k] == '\r')) {
+			/* A line continuation (.properties, shell): one break. */
+			*i = k + 1 + (s[k] == '\r' && k + 1 < len && s[k + 1] == '\n');
+			return PEM_EOL;
 		}
 		/* The whole run at once: rescanning it per backslash would be quadratic. */
 		*i = k;
