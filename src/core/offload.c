@@ -1053,6 +1053,8 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 		struct lsi_apin *pin = NULL;
 		bool added = false;
 
+		if (rd == LSI_RD_OK && s->aborted)
+			rd = LSI_RD_EOF; /* a replay before stopped the scan: no more */
 		if (rd == LSI_RD_OK && n >= PIN_MIN)
 			pin = pin_piece(s, b, n);
 		pthread_mutex_lock(&o->mu);
