@@ -150,6 +150,7 @@ static ls_status begin(ls_scanner *s)
 		return LS_ERR_BAD_STATE;
 	s->busy = true;
 	s->error[0] = '\0';
+	s->walk_root = 0;
 	memset(&s->stats, 0, sizeof(s->stats));
 	s->total_bytes = 0;
 	s->timed_out = false;

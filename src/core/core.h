@@ -67,6 +67,8 @@ struct ls_scanner {
 	bool aborted;           /* the callback asked to stop */
 	bool nomem;             /* an allocation failed while delivering */
 	struct lsi_gitdir *gitdir; /* .git folder of a directory walk (gitdir.c) */
+	size_t walk_root;       /* in a directory walk: bytes of the directory's
+				 * name and '/' before each file's label */
 	/* Flood control (pipeline.c): findings per rule in the current member. */
 	struct lsi_rulecount *rulecount; /* one per rule */
 	/* Rules whose findings were dropped and not yet said, so that the end

@@ -130,7 +130,8 @@ static void put_folded(struct lsi_buf *key, const char *t)
  * source map, a .git folder, an unstripped binary) are the file, or what
  * it shows: their fingerprint is the rule, the place inside the artifact
  * (the input's name as typed left out, unless the input is the file
- * itself or one found in a directory: then its path, without ./) and
+ * itself: then its path, without ./; for a file found in a directory its
+ * path below the directory named) and
  * @message, folded (put_folded) so that
  * each keeps its baseline entry from one release to the next.
  */
@@ -143,6 +144,8 @@ static void place_fingerprint(const ls_scanner *s, const char *rule_id, const ch
 	if (s->path_count == 1) {
 		const char *p = s->path[0];
 
+		if (s->walk_root && strlen(p) > s->walk_root)
+			p += s->walk_root;
 		while (p[0] == '.' && p[1] == '/')
 			p += 2;
 		put_folded(&key, p);

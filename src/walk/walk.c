@@ -147,5 +147,8 @@ ls_status lsi_walk_dir(ls_scanner *s, const char *path)
 		lsi_scanner_set_error(s, "%s: %s", path, strerror(errno));
 		return LS_ERR_IO;
 	}
+	/* Fingerprints leave out the directory as typed (walk() labels
+	 * "." 's files by their names alone). */
+	s->walk_root = strcmp(path, ".") == 0 ? 0 : strlen(path) + (path[strlen(path) - 1] != '/');
 	return walk(s, fd, path, 0);
 }

@@ -349,6 +349,31 @@ def release(version, files):
 
 
 @case
+def baseline_directory_trees_at_other_paths(d):
+    """A baseline written for a directory holds for the same tree at
+    another path (another workspace, an absolute path, scanned from inside
+    with '.'): findings by name (a .env, a source map) are fingerprinted by
+    their place below the directory named, not by the directory as typed."""
+    for root in ('release-old/dist', 'release-new/dist'):
+        os.makedirs(os.path.join(d, root, 'static'))
+        write(d, root + '/.env', b'X=1\n')
+        write(d, root + '/static/app.js.map', json.dumps(
+            {'version': 3, 'sources': ['../src/app.ts'],
+             'sourcesContent': ['export const a = 1;\n'], 'mappings': 'AAAA'}).encode())
+    rc, out, err = run(['--format', 'jsonl', '--write-baseline', 'base.json',
+                        'release-old/dist'], d)
+    old = jsonl(out)
+    expect(rc == 1 and {f['rule'] for f in old} >= {'t-dotenv'}, (rc, old, err))
+    for target, cwd in (('release-new/dist', d), ('release-new/dist/', d),
+                        (os.path.join(d, 'release-new/dist'), d),
+                        ('.', os.path.join(d, 'release-new/dist'))):
+        base = os.path.join(d, 'base.json')
+        rc, out, err = run(['--format', 'jsonl', '--baseline', base, target], cwd,
+                           env={'XDG_CACHE_HOME': os.path.join(d, '.cache-test')})
+        expect(rc == 0 and jsonl(out) == [], (target, rc, out, err))
+
+
+@case
 def baseline_release_bump(d):
     """A baseline written for 1.0 suppresses everything 1.1 still has
     (new version paths, moved lines) and reports only what is new."""
