@@ -13,7 +13,8 @@
  *      findings arrive on the callback, in input order.
  *   4. ls_scanner_free(); once every scanner is gone, ls_rules_free().
  *
- * Reporters (ls_reporter_*) turn findings into text, JSON, JSONL or SARIF
+ * Reporters (ls_reporter_*) turn findings into text, JSON, JSONL, SARIF or a
+ * GitLab secret-detection report
  * through a caller-supplied write function.
  *
  * The library has no global state, spawns no threads, never prints and
@@ -368,7 +369,7 @@ LS_API void ls_scanner_free(ls_scanner *s);
 
 /**
  * Creates a reporter writing format @p format ("text", "json", "jsonl",
- * "sarif") to @p w. @p rules (may be NULL) describes rules in SARIF.
+ * "sarif", "gitlab") to @p w. @p rules (may be NULL) describes rules in SARIF.
  * LS_ERR_UNSUPPORTED for an unknown format. Ownership: the caller frees
  * it with ls_reporter_free(). Findings are buffered only where the format
  * needs it (text groups by input, json wraps an array). A reporter is not

@@ -461,10 +461,18 @@ static char **read_list(const char *path, size_t *count, bool *bad)
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 	ssize_t len;
+	struct stat sb;
 
 	*count = 0;
 	if (!f) {
 		cli_error("--files-from %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		/* A list, not a tree: read as one it would name nothing. */
+		cli_error("--files-from %s: is a directory (a file listing paths, one a line, "
+			  "is wanted; a directory is scanned when named as an input)", path);
+		fclose(f);
 		return NULL;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -490,6 +498,10 @@ static char **read_list(const char *path, size_t *count, bool *bad)
 		items[++n] = NULL;
 	}
 	free(line); /* allocated by getline() */
+	if (ferror(f)) {
+		cli_error("--files-from %s: %s", path, strerror(errno));
+		*bad = true;
+	}
 	if (f != stdin)
 		fclose(f);
 	if (!items && !(items = lsi_calloc(1, sizeof(*items))))
@@ -585,6 +597,23 @@ static void report_stale(const char *path, const ls_baseline *base)
 			  path, stale - 20);
 }
 
+/* Whether @path can be written: opened to append, and removed again
+ * when this made it. */
+static bool baseline_writable(const char *path)
+{
+	bool existed = access(path, F_OK) == 0;
+	FILE *f = fopen(path, "a");
+
+	if (!f) {
+		cli_error("--write-baseline %s: %s", path, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	if (!existed)
+		unlink(path);
+	return true;
+}
+
 static bool write_baseline(const char *path, const ls_baseline *b)
 {
 	FILE *f = fopen(path, "w");
@@ -633,6 +662,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (o.files_from && !(listed = read_list(o.files_from, &listed_count, &run.error)))
 		goto out;
+	if (o.files_from && !listed_count && !o.input_count && !o.quiet)
+		cli_error("--files-from %s: no paths listed: nothing to scan", o.files_from);
+	/* A baseline that cannot be written is said now, not after the scan. */
+	if (o.write_baseline && !baseline_writable(o.write_baseline))
+		goto out;
 	run.out = stdout;
 	if (o.output && !(run.out = open_output(o.output, o.show_secrets))) {
 		cli_error("--output %s: %s", o.output, strerror(errno));
@@ -641,6 +675,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (!(rules = cli_compile(&o.rules, &st)))
 		goto out;
+	if (!ls_rules_count(rules)) {
+		cli_error("scan: no rules to scan with (--no-default-rules needs --rules DIR, or "
+			  "a config that adds rules)");
+		goto out;
+	}
 	if (o.baseline && !(run.base = load_baseline(o.baseline)))
 		goto out;
 	if (o.write_baseline && ls_baseline_new(&run.record) != LS_OK)

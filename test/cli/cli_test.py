@@ -491,6 +491,24 @@ def max_size_skips_files_and_members(d):
 
 
 @case
+def readme_config_example_is_accepted(d):
+    """The config example in the README is accepted as it stands, and its
+    path glob ignores what it says it does."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'README.md')
+    with open(readme, encoding='utf-8') as f:
+        text = f.read()
+    start = text.index('```yaml\n', text.index('`.leakscan.yaml` in the working directory'))
+    block = text[start + 8:text.index('```', start + 8)]
+    write(d, 'example.yaml', block.encode())
+    write(d, 'pkg.tgz', gz(tar_bytes([
+        ('package/docs/arch.md', b'see https://wiki.build.corp.internal/page\n'),
+        ('package/lib/x.js', b'fetch("https://api.build.corp.internal/v1")\n')])))
+    rc, fs, err = scan(d, '--config', 'example.yaml', 'pkg.tgz', rules=False)
+    got = sorted((f['rule'], f['path'][-1]) for f in fs)
+    expect(rc in (0, 1) and got == [('internal-tld-url', 'package/lib/x.js')], (rc, got, err))
+
+
+@case
 def usage_errors(d):
     for args, first in ((['frobnicate'], "leakscan: unknown command 'frobnicate'"), ([], 'usage:')):
         rc, out, err = run(args, d)
@@ -504,11 +522,27 @@ def usage_errors(d):
         rc, out, err = run(['scan'] + args, d, stdin=b'')
         expect(rc == 2 and out == '' and err.startswith('leakscan: ') and
                len(err.splitlines()) == 1 and said in err, (args, rc, err))
-    # An empty --files-from list scans nothing (not the directory).
+    # An empty --files-from list scans nothing (not the directory), and
+    # says so; a directory given as the list is refused.
     write(d, 'empty.list', b'')
     write(d, 'key.txt', ('%s\n' % AWS_ID).encode())
     rc, fs, err = scan(d, '--files-from', 'empty.list')
-    expect(rc == 0 and fs == [] and err == '', (rc, fs, err))
+    expect(rc == 0 and fs == [] and err == 'leakscan: --files-from empty.list: no paths '
+           'listed: nothing to scan\n', (rc, fs, err))
+    os.mkdir(os.path.join(d, 'listdir'))
+    rc, fs, err = scan(d, '--files-from', 'listdir')
+    expect(rc == 2 and fs == [] and len(err.splitlines()) == 1 and 'is a directory' in err,
+           (rc, fs, err))
+    # No rules at all is a usage error, not a scan that finds nothing.
+    rc, out, err = run(['scan', '--no-default-rules', 'key.txt'], d)
+    expect(rc == 2 and out == '' and 'no rules' in err and len(err.splitlines()) == 1,
+           (rc, out, err))
+    # A baseline that cannot be written is refused before the scan.
+    rc, out, err = run(['scan', '--write-baseline', 'nodir/b.json', 'key.txt'], d)
+    expect(rc == 2 and out == '' and err.startswith('leakscan: --write-baseline nodir/b.json'),
+           (rc, out, err))
+    rc, out, err = run(['scan', '-q', '--write-baseline', 'b.json', 'key.txt'], d)
+    expect(rc == 1 and os.path.getsize(os.path.join(d, 'b.json')) > 0, (rc, out, err))
     os.unlink(os.path.join(d, 'key.txt'))
     write(d, 'a.txt', b'x\n')
     for size in ('10M', '10MB', '10MiB', '10m'):
