@@ -562,8 +562,15 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int depth, int
 			st = lsi_mstream_push(ms, b, n, true);
 			lsi_mstream_close(ms);
 			ms = NULL;
-			snprintf(msg, sizeof(msg), "max-size: only the first %" PRIu64 " bytes were scanned",
-				 max);
+			if (size_hint > 0 && (uint64_t)size_hint > max) {
+				snprintf(msg, sizeof(msg),
+					 "max-size: only the first %" PRIu64 " of %" PRId64
+					 " bytes were scanned", max, size_hint);
+				s->stats.bytes_skipped += (uint64_t)size_hint - max;
+			} else {
+				snprintf(msg, sizeof(msg),
+					 "max-size: only the first %" PRIu64 " bytes were scanned", max);
+			}
 			note_limit(s, msg);
 			s->stats.bytes_scanned += n;
 			break;

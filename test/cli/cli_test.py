@@ -491,6 +491,20 @@ def max_size_skips_files_and_members(d):
 
 
 @case
+def max_size_cut_counts_skipped_bytes(d):
+    """--max-size on a file named on the command line scans its first
+    bytes and counts the rest as not scanned, in the JSON summary and the
+    text footer."""
+    write(d, 'a.txt', b'a' * 5000)
+    rc, out, err = run(['scan', '--format', 'json', '--max-size', '1000', 'a.txt'], d)
+    inp = json.loads(out)['summary']['inputs'][0]
+    expect((inp['bytes_scanned'], inp['bytes_skipped'], inp['status']) == (1000, 4000, 'partial')
+           and 'only the first 1000 of 5000 bytes' in err, (inp, err))
+    rc, out, err = run(['scan', '--max-size', '1000', 'a.txt'], d)
+    expect('1 limit reached (at least 3.9 KiB not scanned)' in out, out)
+
+
+@case
 def readme_config_example_is_accepted(d):
     """The config example in the README is accepted as it stands, and its
     path glob ignores what it says it does."""
