@@ -106,6 +106,7 @@ struct lsi_job {
 	size_t npath, cappath;
 	ls_scan_stats stats;
 	bool timed_out, failed;
+	bool input_stop;         /* an input-wide limit stopped the scan in it */
 	bool caller;             /* holds the caller's own deliveries: never run */
 	bool stream;             /* one streamed part */
 	ls_status st;
@@ -121,7 +122,10 @@ struct lsi_offload {
 	struct lsi_job *filling;    /* a batch the caller is still adding to */
 	size_t queued_bytes, queued_jobs, max_bytes;
 	bool stop, draining;
-	_Atomic uint64_t noted[LSI_NOTE_KINDS]; /* input_seq + 1 of the last note */
+	/* input_seq + 1 of the input a replayed job ended (a timeout, the
+	 * byte budget): its later jobs are dropped, as one thread would never
+	 * have scanned their members. Caller's thread only. */
+	uint64_t ended_seq;
 	/* Freed member buffers, reused. Batches all have one size and are
 	 * taken back last in, first out, so the caller copies into pages
 	 * that are mapped and likely still in cache; a larger member gets a
@@ -347,8 +351,10 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	memset(&sh->stats, 0, sizeof(sh->stats));
 	sh->job = j;
 	/* The parts in order, as the caller would have met them; an abort
-	 * (or running out of memory) ends the batch. */
-	for (size_t i = 0; i < j->nparts && st == LS_OK; i++) {
+	 * (or running out of memory) ends the batch, and so does the end of
+	 * the input (a timeout, its byte budget), as it would the caller's walk. */
+	for (size_t i = 0; i < j->nparts && st == LS_OK && !sh->input_stop && !sh->timed_out;
+	     i++) {
 		struct part *p = &j->parts[i];
 
 		for (sh->path_count = 0; sh->path_count < j->path_count; sh->path_count++)
@@ -382,6 +388,7 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	sh->job = NULL;
 	j->stats = sh->stats;
 	j->timed_out = sh->timed_out;
+	j->input_stop = sh->input_stop;
 	if (sh->nomem)
 		j->failed = true;
 	/* The copy is no longer needed; results stay until the replay. */
@@ -613,6 +620,15 @@ static void replay(ls_scanner *s, struct lsi_job *j)
 	const char *path[LSI_MAX_PATH_DEPTH];
 	const char *base = (const char *)j->bytes.data;
 
+	if (s->offload->ended_seq == j->input_seq + 1)
+		return; /* behind the job that ended its input */
+	if (j->timed_out || j->input_stop) {
+		/* The rest of the input is not scanned, at any thread count. */
+		s->offload->ended_seq = j->input_seq + 1;
+		if (j->input_stop)
+			s->input_stop = true;
+	}
+
 	for (size_t i = 0; i < j->nrec && !s->aborted; i++) {
 		const struct rec *r = &j->recs[i];
 		struct lsi_rec_view v = r->v;
@@ -729,17 +745,11 @@ struct lsi_job *lsi_offload_caller_job(ls_scanner *s)
 	lsi_buf_init(&j->bytes, SIZE_MAX / 2);
 	j->caller = true;
 	j->state = J_DONE;
+	j->input_seq = s->input_seq;
 	pthread_mutex_lock(&o->mu);
 	append(o, j);
 	pthread_mutex_unlock(&o->mu);
 	return j;
-}
-
-bool lsi_offload_first_note(ls_scanner *s, enum lsi_note_kind kind)
-{
-	if (!s->offload)
-		return true;
-	return atomic_exchange(&s->offload->noted[kind], s->input_seq + 1) != s->input_seq + 1;
 }
 
 bool lsi_offload_pending(const ls_scanner *s)

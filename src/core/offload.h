@@ -68,11 +68,10 @@ ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, 
 struct lsi_job *lsi_offload_caller_job(ls_scanner *s);
 /*
  * Input-wide limits (timeout, expansion budget) are met by every thread
- * scanning that input; only the first says so. True for the first call
- * of @kind for @s's input (always true without workers).
+ * scanning that input and each notes its own crossing; the replay keeps
+ * the first job, in submission order, that ended the input and drops the
+ * jobs behind it, as one thread would not have scanned their members.
  */
-enum lsi_note_kind { LSI_NOTE_TIMEOUT, LSI_NOTE_BUDGET, LSI_NOTE_KINDS };
-bool lsi_offload_first_note(ls_scanner *s, enum lsi_note_kind kind);
 /* Whether jobs wait to be replayed (and @s is not replaying them now). */
 bool lsi_offload_pending(const ls_scanner *s);
 /* Replays every job submitted so far, waiting for (or running) each. */

@@ -448,8 +448,7 @@ static bool over_budget(ls_scanner *s)
 		snprintf(msg, sizeof(msg), "max-ratio: this input expands more than %" PRIu64
 			 ":1 as a whole (%" PRIu64 " bytes from %" PRId64 "); the rest of it was "
 			 "not scanned", ratio, total, s->input_size);
-		if (lsi_offload_first_note(s, LSI_NOTE_BUDGET))
-			note_limit(s, msg);
+		note_limit(s, msg);
 		s->input_stop = true;
 	}
 	return s->input_stop;
@@ -467,8 +466,7 @@ static bool past_deadline(ls_scanner *s)
 		s->timed_out = true;
 		snprintf(msg, sizeof(msg), "timeout: scanning this input took over %" PRId64 " ms",
 			 s->param[LS_PARAM_TIMEOUT_MS]);
-		if (lsi_offload_first_note(s, LSI_NOTE_TIMEOUT))
-			note_limit(s, msg);
+		note_limit(s, msg);
 	}
 	return s->timed_out;
 }

@@ -553,6 +553,34 @@ def zip_member_damage_same_at_any_size_and_thread_count(d):
 
 
 @case
+def byte_budget_ends_the_input_at_any_thread_count(d):
+    """--max-total-bytes crossed inside small compressed members (scanned
+    in a batch on a worker): the rest of the input is skipped at every
+    thread count, with one limit finding, as at one thread."""
+    text = b'lorem ipsum dolor sit amet consectetur adipiscing elit\n' * (9 * 1024 * 1024 // 56)
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode='w', format=tarfile.USTAR_FORMAT) as t:
+        for i in range(8):
+            blob = gzip.compress(text, 6, mtime=0)
+            ti = tarfile.TarInfo('part%d.txt.gz' % i)
+            ti.size = len(blob)
+            t.addfile(ti, io.BytesIO(blob))
+        ti = tarfile.TarInfo('z.cfg')
+        ti.size = len(SECRET_LINE)
+        t.addfile(ti, io.BytesIO(SECRET_LINE))
+    write(d, 'budget.tar', bio.getvalue())
+    outs = []
+    for j in ('1', '2', '8'):
+        rc, fs, err, _, _ = scan(d, '--threads', j, '--max-total-bytes', '10M', 'budget.tar')
+        limits = [(f['path'], msg(f)) for f in fs if f['rule'] == 'limit-reached']
+        expect(rc == 0 and paths(fs) == [] and len(limits) == 1 and
+               limits[0][1].startswith('max-total-bytes') and len(err.splitlines()) == 1,
+               (j, rc, limits, err))
+        outs.append(fs)
+    expect(outs[0] == outs[1] == outs[2], 'output differs between thread counts')
+
+
+@case
 def crx_extension(d):
     z = zip_bytes([('background.js', b'const k = "%s";\n' % SECRET.encode())])
     header = b'Cr24' + struct.pack('<II', 3, 9) + b'\x12\x07proto!!'
