@@ -163,7 +163,7 @@ static bool is_json_head(const uint8_t *h, size_t n)
 /* Sets up the stream of a file member: decode a layer blob, watch manifests. */
 static enum lsi_rd wrap_member(struct oci *o, struct lsi_member *m)
 {
-	static const struct lsi_guard none = { 0, 0, NULL, 0, 0 };
+	static const struct lsi_guard none = { 0, 0, NULL, 0, 0, 0 };
 	const uint8_t *head;
 	size_t hl;
 	enum lsi_rd st;

@@ -172,7 +172,7 @@ static enum lsi_rd read_headers(struct rpm *r, char *msg)
 /* Opens the payload: decoder by content, then cpio. */
 static enum lsi_rd open_payload(struct rpm *r, char *msg)
 {
-	static const struct lsi_guard none = { 0, 0, NULL, 0, 0 };
+	static const struct lsi_guard none = { 0, 0, NULL, 0, 0, 0 };
 	const struct lsi_decoder_ops *dec;
 	const uint8_t *head;
 	size_t hl;

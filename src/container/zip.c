@@ -385,7 +385,7 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 			return st; /* member_fail() said why */
 	} else {
 		if (!z->dec) {
-			static const struct lsi_guard none = { 0, 0, NULL, 0, 0 };
+			static const struct lsi_guard none = { 0, 0, NULL, 0, 0, 0 };
 
 			z->dec = z->dec_ops->open(&z->slice.base, z->lim.guard ? z->lim.guard : &none);
 			if (!z->dec)
@@ -411,7 +411,11 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 	c->crc = (uint32_t)crc32_z(c->crc, *buf, *len);
 	/* Library decoders answer to the guard themselves; inflate does here. */
 	if (c->method == 8 && z->lim.guard) {
-		enum lsi_rd g = lsi_guard_check(z->lim.guard, bs, lsi_rawinf_total_in(z->inf),
+		/* Judged against the entry's declared compressed size, as a
+		 * stream of known size is (decode.h, in_size). */
+		uint64_t in = lsi_rawinf_total_in(z->inf);
+		enum lsi_rd g = lsi_guard_check(z->lim.guard, bs,
+						c->sizes_known && c->csize > in ? c->csize : in,
 						c->out_total, *len);
 
 		if (g != LSI_RD_OK) {

@@ -694,7 +694,7 @@ struct lsi_guard lsi_pipeline_guard(ls_scanner *s)
 		(uint64_t)s->param[LS_PARAM_MAX_RATIO], (uint64_t)lsi_ratio_floor,
 		s->total, (uint64_t)s->param[LS_PARAM_MAX_TOTAL_BYTES],
 		/* Workers scan with one thread (their shadows say so). */
-		(unsigned)s->param[LS_PARAM_THREADS],
+		(unsigned)s->param[LS_PARAM_THREADS], 0,
 	};
 
 	return g;
@@ -894,7 +894,10 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	}
 	if (dec) {
 		struct lsi_guard g = lsi_pipeline_guard(s);
-		struct lsi_bstream *d = dec->open(p, &g);
+		struct lsi_bstream *d;
+
+		g.in_size = size_hint > 0 ? (uint64_t)size_hint : 0;
+		d = dec->open(p, &g);
 
 		if (!d)
 			return LS_ERR_NOMEM;
@@ -952,7 +955,10 @@ ls_status lsi_pipeline_scan_packed(ls_scanner *shadow, const struct lsi_packed *
 {
 	/* The guard outlives the stream: scan_stream closes it. */
 	struct lsi_guard g = lsi_pipeline_guard(shadow);
-	struct lsi_bstream *in = pk->open(pk->raw, pk->len, pk->recipe, &g);
+	struct lsi_bstream *in;
+
+	g.in_size = pk->len;
+	in = pk->open(pk->raw, pk->len, pk->recipe, &g);
 
 	if (!in)
 		return LS_ERR_NOMEM;

@@ -40,7 +40,7 @@ static ls_status load_input(const char *path, uint8_t **out, size_t *out_len, ch
 			    size_t err_len)
 {
 	uint64_t total = 0;
-	struct lsi_guard g = { 0, 0, &total, BENCH_MAX_BYTES, 0 };
+	struct lsi_guard g = { 0, 0, &total, BENCH_MAX_BYTES, 0, 0 };
 	struct lsi_bstream *s;
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;

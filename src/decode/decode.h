@@ -22,6 +22,12 @@ struct lsi_guard {
 	/* Not a limit: threads a decoder may use for itself (an xz stream of
 	 * several blocks decodes them in parallel); 0 or 1 = the caller's. */
 	unsigned threads;
+	/* Not a limit: the encoded stream's whole size when known (a member's
+	 * declared size, the input's), else 0. The ratio is judged against it
+	 * rather than the bytes read so far, so a highly compressible start
+	 * (a long run of one line) does not cut off a stream that is modest
+	 * as a whole; a bomb is still one as a whole. */
+	uint64_t in_size;
 };
 
 /*

@@ -17,6 +17,8 @@ enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
 			return LSI_RD_LIMIT;
 		}
 	}
+	if (g->in_size > in_bytes)
+		in_bytes = g->in_size;
 	if (g->max_ratio && out_bytes > g->ratio_floor &&
 	    out_bytes / (in_bytes ? in_bytes : 1) > g->max_ratio) {
 		lsi_bstream_fail(s, "max-ratio: expands more than %" PRIu64 ":1 (%" PRIu64

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	for (size_t i = 0; i < sizeof(containers) / sizeof(*containers); i++) {
 		uint64_t total = 0, held = 0, out = 0;
-		struct lsi_guard g = { 50, 1u << 20, &total, MAX_OUT, 0 };
+		struct lsi_guard g = { 50, 1u << 20, &total, MAX_OUT, 0, 0 };
 		struct lsi_climits lim = { 200, member_bytes, &g, &held };
 		const struct lsi_container_ops *ops = containers[i];
 		void *c;
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < sizeof(decoders) / sizeof(*decoders); i++) {
 		uint64_t total = 0;
-		struct lsi_guard g = { 50, 1u << 20, &total, MAX_OUT, 0 };
+		struct lsi_guard g = { 50, 1u << 20, &total, MAX_OUT, 0, 0 };
 		struct lsi_bstream *d;
 
 		if (size >= decoders[i]->probe_len)

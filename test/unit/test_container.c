@@ -190,12 +190,13 @@ static const struct lsi_decoder_ops *const gzips[] = {
 #endif
 };
 static const struct lsi_decoder_ops *gzip_ops = &lsi_decoder_gzip_zlib;
+static uint64_t gunzip_in_size; /* the guard's in_size */
 
 static enum lsi_rd gunzip(const struct lsi_buf *gz, size_t block, struct lsi_buf *out,
 			  uint64_t max_ratio, char *msg)
 {
 	uint64_t total = 0;
-	struct lsi_guard g = { max_ratio, 1024, &total, 0, 0 };
+	struct lsi_guard g = { max_ratio, 1024, &total, 0, 0, gunzip_in_size };
 	struct lsi_bstream *in = lsi_bstream_mem(gz->data, gz->len, block);
 	struct lsi_bstream *d;
 	const uint8_t *b;
@@ -387,6 +388,31 @@ static void test_gzip_ratio_one(void)
 	assert_non_null(strstr(msg, "max-ratio"));
 	lsi_buf_fini(&out);
 	lsi_buf_fini(&gz);
+	/* A compressible start, then data that does not compress: modest as
+	 * a whole. Judged against the bytes read so far it stops early;
+	 * against the stream's known size it is read to the end. */
+	{
+		static uint8_t mixed[(1 << 20) + (64 << 10)];
+		uint32_t x = 12345;
+
+		for (size_t i = 1 << 20; i < sizeof(mixed); i++) {
+			x = x * 1103515245u + 12345u;
+			mixed[i] = (uint8_t)(x >> 16);
+		}
+		lsi_buf_init(&gz, 1 << 20);
+		gz_member(&gz, mixed, sizeof(mixed));
+		for (int known = 0; known < 2; known++) {
+			gunzip_in_size = known ? gz.len : 0;
+			lsi_buf_init(&out, 4 << 20);
+			assert_int_equal(gunzip(&gz, 4096, &out, 100, msg),
+					 known ? LSI_RD_EOF : LSI_RD_LIMIT);
+			if (known)
+				assert_int_equal(out.len, sizeof(mixed));
+			lsi_buf_fini(&out);
+		}
+		gunzip_in_size = 0;
+		lsi_buf_fini(&gz);
+	}
 }
 
 static void test_gzip_ratio(void **state)
@@ -433,7 +459,7 @@ static void test_async(void **state)
 	static uint8_t big[3 << 20];
 	struct lsi_buf gz, out;
 	uint64_t total = 0;
-	struct lsi_guard g = { 0, 0, &total, 0, 0 };
+	struct lsi_guard g = { 0, 0, &total, 0, 0, 0 };
 	const uint8_t *b;
 	size_t n;
 	enum lsi_rd st;
@@ -479,7 +505,7 @@ static void test_async(void **state)
 		/* So does a limit of the expansion guard, after the bytes within it. */
 		{
 			uint64_t t2 = 0;
-			struct lsi_guard lim = { 0, 0, &t2, 1 << 20, 0 };
+			struct lsi_guard lim = { 0, 0, &t2, 1 << 20, 0, 0 };
 			struct lsi_bstream *a = lsi_bstream_async(
 				ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &lim), ri);
 			size_t got = 0;
@@ -513,7 +539,7 @@ static void test_async_pin(void **state)
 	static uint8_t big[4 << 20];
 	struct lsi_buf gz;
 	uint64_t total = 0;
-	struct lsi_guard g = { 0, 0, &total, 0, 0 };
+	struct lsi_guard g = { 0, 0, &total, 0, 0, 0 };
 	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
 	struct {
 		struct lsi_apin *pin;

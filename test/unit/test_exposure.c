@@ -423,7 +423,7 @@ static void test_zlib(void **state)
 	uint8_t plain[5000], comp[6000], out[6000];
 	uLongf clen = sizeof(comp);
 	uint64_t total = 0;
-	struct lsi_guard g = { 200, 1 << 20, &total, 0, 0 };
+	struct lsi_guard g = { 200, 1 << 20, &total, 0, 0, 0 };
 	enum lsi_rd rd;
 
 	(void)state;

@@ -86,7 +86,7 @@ static enum lsi_rd decode_all(const struct lsi_decoder_ops *ops, const struct ls
 			      size_t block, struct lsi_buf *out, uint64_t max_ratio, char *msg)
 {
 	uint64_t total = 0;
-	struct lsi_guard g = { max_ratio, 1024, &total, 0, 0 };
+	struct lsi_guard g = { max_ratio, 1024, &total, 0, 0, 0 };
 	struct lsi_bstream *d;
 	const uint8_t *b;
 	size_t n;
@@ -187,7 +187,7 @@ static void list(const struct lsi_container_ops *ops, const uint8_t *buf, size_t
 		 size_t block, uint64_t max_members, uint64_t max_bytes, struct lsi_buf *out)
 {
 	uint64_t total = 0, held = 0;
-	struct lsi_guard g = { 1000, 1 << 20, &total, 0, 0 };
+	struct lsi_guard g = { 1000, 1 << 20, &total, 0, 0, 0 };
 	struct lsi_climits lim = { max_members, max_bytes, &g, &held };
 	void *c;
 
