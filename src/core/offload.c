@@ -31,6 +31,10 @@
 /* A streamed member's bytes handed over and not yet scanned: past this the
  * caller waits for its runner. */
 #define STREAM_HOLD (4u << 20)
+/* Copies of a streamed member's pieces (those not in a read-ahead block)
+ * go to buffers of this size, reused: a bomb's gigabytes churn no memory. */
+#define COPY_CAP JOB_BLOCK
+#define COPY_SPARES (STREAM_HOLD / COPY_CAP + 2)
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -133,6 +137,8 @@ struct lsi_offload {
 	 * the footprint at its largest members times their number. */
 	uint8_t *batch_spares[BATCH_SPARES];
 	size_t nbatch_spares;
+	uint8_t *copy_spares[COPY_SPARES]; /* under mu */
+	size_t ncopy_spares;
 	struct spare {
 		uint8_t *p;
 		size_t cap;
@@ -218,6 +224,10 @@ static enum lsi_rd stream_read(struct job_stream *js, const uint8_t **buf, size_
 		struct seg *g = &p->segs[js->seg - 1];
 
 		p->held -= g->len;
+		if (g->own && g->len <= COPY_CAP && o->ncopy_spares < COPY_SPARES) {
+			o->copy_spares[o->ncopy_spares++] = g->own;
+			g->own = NULL;
+		}
 		seg_release(g);
 		pthread_cond_broadcast(&o->cv_stream);
 	}
@@ -469,6 +479,8 @@ void lsi_offload_free(struct lsi_offload *o)
 	shadow_free(o->own);
 	for (size_t i = 0; i < o->nbatch_spares; i++)
 		lsi_free(o->batch_spares[i]);
+	for (size_t i = 0; i < o->ncopy_spares; i++)
+		lsi_free(o->copy_spares[i]);
 	for (int i = 0; i < LARGE_SPARES; i++)
 		lsi_free(o->large_spares[i].p);
 	pthread_cond_destroy(&o->cv_work);
@@ -1027,10 +1039,12 @@ ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, 
 	return LS_OK;
 }
 
-/* A copy of @b..@b+@n in a run of @p's own (for a streamed part). */
-static bool seg_copy(struct part *p, const uint8_t *b, size_t n)
+/* A copy of @b..@b+@n in a run of @p's own (for a streamed part), in a
+ * spare copy buffer when it fits; under the pool's lock. */
+static bool seg_copy(struct lsi_offload *o, struct part *p, const uint8_t *b, size_t n)
 {
-	uint8_t *c = lsi_malloc(n);
+	uint8_t *c = n <= COPY_CAP && o->ncopy_spares ? o->copy_spares[--o->ncopy_spares]
+						      : lsi_malloc(n <= COPY_CAP ? COPY_CAP : n);
 
 	if (!c || !seg_add(p, NULL, c, 0, n)) {
 		lsi_free(c);
@@ -1072,7 +1086,7 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 		while (rd == LSI_RD_OK && !p->gone && p->held && p->held + n > STREAM_HOLD)
 			pthread_cond_wait(&o->cv_stream, &o->mu);
 		if (rd == LSI_RD_OK && !p->gone) {
-			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(p, b, n);
+			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n);
 			if (added) {
 				p->held += n;
 			} else {
