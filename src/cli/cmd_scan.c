@@ -47,6 +47,7 @@ struct scan_run {
 	bool fail;              /* a finding at or above --fail-on */
 	bool error;             /* an input could not be read */
 	size_t partial;         /* inputs not read whole (damage, limits) */
+	char partial_first[512]; /* the first of them, and why, for the gate's line */
 	ls_status rep_status;
 	ls_baseline *base;      /* --baseline: findings to suppress */
 	ls_baseline *record;    /* --write-baseline: every finding reported */
@@ -519,8 +520,23 @@ static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 	run->done.bytes_scanned += stats.bytes_scanned;
 	run->done.members += stats.members;
 	run->done.findings += stats.findings;
-	if (st == LS_OK && (stats.damaged || stats.limits))
-		run->partial++;
+	if (st == LS_OK && (stats.damaged || stats.limits)) {
+		/* Named in --fail-on-partial's line: a config may have hidden
+		 * the member notes that would say it. Escaped: a name can hold
+		 * anything. */
+		if (!run->partial++) {
+			struct lsi_buf esc;
+
+			lsi_buf_init(&esc, 256);
+			lsi_escape_term(&esc, path, strlen(path));
+			snprintf(run->partial_first, sizeof(run->partial_first), "%s (%s)",
+				 esc.len ? lsi_buf_str(&esc) : "?",
+				 stats.damaged && stats.limits ? "damaged, and a limit reached"
+				 : stats.damaged		  ? "damaged"
+							  : "a limit reached");
+			lsi_buf_fini(&esc);
+		}
+	}
 	if (st != LS_OK) {
 		progress_clear(run);
 		/* Damaged before one byte of it could be scanned: LS_ERR_IO,
@@ -755,8 +771,12 @@ int cmd_scan(int argc, char **argv)
 	} else if (!run.fail && o.fail_on_partial && run.partial) {
 		/* The gate asked for whole artifacts; the notes above say what
 		 * was not read. */
-		cli_error("%zu input%s not read whole; failing as --fail-on-partial asks",
-			  run.partial, run.partial == 1 ? " was" : "s were");
+		if (run.partial == 1)
+			cli_error("%s was not read whole; failing as --fail-on-partial asks",
+				  run.partial_first);
+		else
+			cli_error("%zu inputs were not read whole, the first %s; failing as "
+				  "--fail-on-partial asks", run.partial, run.partial_first);
 		rc = EXIT_FINDINGS;
 	} else {
 		rc = run.fail ? EXIT_FINDINGS : 0;

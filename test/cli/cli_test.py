@@ -850,11 +850,11 @@ def fail_on_partial(d):
     write(d, 'cut.tgz', whole[:len(whole) // 2])
     write(d, 'flood.js', b''.join(b'DEBUG-MARKER-%03d\n' % i for i in range(50)))
     write(d, 'deep.tgz', gz(tar_bytes([('in.tar', tar_bytes([('x.txt', b'hi\n')]))])))
-    for name, args, want_plain, want_gate in (
-            ('clean.tgz', [], 0, 0),
-            ('flood.js', [], 0, 0),
-            ('cut.tgz', [], 0, 1),
-            ('deep.tgz', ['--max-depth', '1', '--max-members', '1'], 0, 1)):
+    for name, args, want_plain, want_gate, why in (
+            ('clean.tgz', [], 0, 0, ''),
+            ('flood.js', [], 0, 0, ''),
+            ('cut.tgz', [], 0, 1, 'damaged'),
+            ('deep.tgz', ['--max-depth', '1', '--max-members', '1'], 0, 1, 'a limit reached')):
         rc, fs, err = scan(d, *args, name)
         expect(rc == want_plain, (name, rc, err))
         rc, fs, err = scan(d, '--fail-on-partial', *args, name)
@@ -862,8 +862,13 @@ def fail_on_partial(d):
         said = [l for l in err.splitlines() if 'fail-on-partial' in l]
         expect(len(said) == want_gate, (name, err))
         if want_gate:
-            expect(said[0] == 'leakscan: 1 input was not read whole; failing as '
-                   '--fail-on-partial asks', said)
+            expect(said[0] == 'leakscan: %s (%s) was not read whole; failing as '
+                   '--fail-on-partial asks' % (name, why), said)
+    # The input is named even when a config hides its member notes.
+    write(d, 'quiet.yaml', b'ignore:\n  - rule: unreadable-member\n    reason: known\n')
+    rc, fs, err = scan(d, '--fail-on-partial', '--config', 'quiet.yaml', 'cut.tgz', 'clean.tgz')
+    expect(rc == 1 and err.splitlines()[-1] == 'leakscan: cut.tgz (damaged) was not read whole; '
+           'failing as --fail-on-partial asks', (rc, err))
     rc, out, err = run(['scan', '--format', 'json', '--no-default-rules', '--rules', RULES,
                         '--min-severity', 'info', 'flood.js'], d)
     doc = json.loads(out)
