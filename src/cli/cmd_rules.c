@@ -174,7 +174,7 @@ static int rules_bench(struct cli_rules_opts *o, const char *path)
 	if (st != LS_OK) {
 		cli_error("rules bench: %s", err[0] ? err : ls_status_str(st));
 		ls_rules_free(r);
-		return st == LS_ERR_IO ? 1 : EXIT_USAGE;
+		return EXIT_USAGE; /* as scan: an input not read at all is 2 */
 	}
 	mb = (double)bytes / 1e6;
 	lsi_buf_init(&b, 1 << 20);
@@ -205,7 +205,7 @@ static int rules_bench(struct cli_rules_opts *o, const char *path)
 		cli_error("rules bench: %s", err[0] ? err : ls_status_str(st));
 		lsi_buf_fini(&b);
 		ls_rules_free(r);
-		return st == LS_ERR_IO ? 1 : EXIT_USAGE;
+		return EXIT_USAGE; /* as scan: an input not read at all is 2 */
 	}
 	lsi_buf_printf(&b, "\nwhat each directory of rules adds (all rules together: %.1f ms; "
 			  "timed interleaved):\n\n%-40s %6s %12s %10s %7s\n", all * 1e3, "rules from",

@@ -604,8 +604,12 @@ static void report_stale(const char *path, const ls_baseline *base)
 		}
 		if (e.line)
 			lsi_buf_printf(&b, ":%" PRIu64, e.line);
-		cli_error("baseline %s: %s %s (first at %s) no longer matches anything", path,
-			  e.fingerprint, e.rule, lsi_buf_str(&b));
+		if (b.len)
+			cli_error("baseline %s: %s %s (first at %s) no longer matches anything",
+				  path, e.fingerprint, e.rule, lsi_buf_str(&b));
+		else
+			cli_error("baseline %s: %s %s no longer matches anything", path,
+				  e.fingerprint, e.rule);
 		lsi_buf_fini(&b);
 	}
 	if (stale > 20)

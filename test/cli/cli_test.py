@@ -733,7 +733,7 @@ def rules_bench_per_rule_and_per_directory(d):
     expect('m-token' in content and 't-aws-key-id' in content, out)
     expect(groups.get('mine') == 1 and sum(groups.values()) == len(content), (groups, out))
     rc, out, err = run(['rules', 'bench', '--no-default-rules', '--rules', RULES, 'nope.js'], d)
-    expect(rc == 1 and 'nope.js' in err and len(err.strip().splitlines()) == 1, (rc, err))
+    expect(rc == 2 and 'nope.js' in err and len(err.strip().splitlines()) == 1, (rc, err))
 
 
 @case
