@@ -426,6 +426,7 @@ static void *worker(void *arg)
 	 * and starve the workers in turn (measured: -j2 on next 10-13% faster,
 	 * on the kernel tarball 10%). Linux keeps the nice value per thread.
 	 */
+	(void)pthread_setname_np(pthread_self(), "leakscan-scan");
 	errno = 0;
 	nice = getpriority(PRIO_PROCESS, 0);
 	if (errno == 0)
