@@ -398,7 +398,9 @@ static enum lsi_rd tar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN]
 	t->remaining = t->padding = 0;
 	if (st != LSI_RD_OK) {
 		t->ended = true;
-		if (st == LSI_RD_DAMAGED)
+		/* Damage underneath (a gzip checksum after the last member's
+		 * data) says more than the end of the bytes does. */
+		if (st == LSI_RD_DAMAGED && !(t->rd.err && t->in->msg[0]))
 			snprintf(msg, LSI_MSG_LEN, "tar archive truncated inside a member");
 		else if (st != LSI_RD_EOF)
 			memcpy(msg, t->in->msg, LSI_MSG_LEN);

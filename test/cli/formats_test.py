@@ -610,6 +610,24 @@ def compressible_start_is_not_a_bomb(d):
 
 
 @case
+def gzip_checksum_after_an_unpadded_tar(d):
+    """A .tar.gz whose tar stops right after a member's data (no padding)
+    and whose gzip checksum is wrong: the checksum is what is said, at any
+    thread count, and the member was scanned."""
+    data = SECRET_LINE + b'x' * 950
+    raw = tar_bytes([('a.cfg', data)])
+    g = bytearray(gzip.compress(raw[:512 + len(data)], 6, mtime=0))
+    g[-8] ^= 1
+    write(d, 'unpadded.tar.gz', bytes(g))
+    for j in ('1', '2'):
+        rc, fs, err, _, _ = scan(d, '--threads', j, 'unpadded.tar.gz')
+        bad = [(f['path'], msg(f)) for f in fs if f['rule'] == 'unreadable-member']
+        expect(paths(fs) == [('unpadded.tar.gz', 'a.cfg')] and
+               bad == [(['unpadded.tar.gz'], 'corrupt gzip data: checksum mismatch')],
+               (j, bad, err))
+
+
+@case
 def crx_extension(d):
     z = zip_bytes([('background.js', b'const k = "%s";\n' % SECRET.encode())])
     header = b'Cr24' + struct.pack('<II', 3, 9) + b'\x12\x07proto!!'
