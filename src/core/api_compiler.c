@@ -383,7 +383,8 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 						 "rule '%s': no literal of 3+ bytes for Hyperscan to anchor "
 						 "on (it slows every scan): add one, or an hs_pattern, or "
 						 "no_literal_reason", rule->id);
-				fn(rule->file, rule->line, msg, user);
+				fn(rule->file, rule->pattern_line ? rule->pattern_line : rule->line,
+				   msg, user);
 			}
 		}
 		/* A rule nobody showed a match and a near miss for is never tested. */

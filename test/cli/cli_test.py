@@ -606,19 +606,28 @@ def rules_check_lists_every_problem(d):
                          '  - id: acme-untested\n'             # 8
                          '    category: debug-log\n'
                          '    severity: low\n'
-                         '    pattern: \'ACME-DEBUG-[0-9]{3}\'\n').encode())
+                         '    pattern: \'ACME-DEBUG-[0-9]{3}\'\n'
+                         '  - id: acme-shape\n'                # 12
+                         '    category: secret\n'
+                         '    severity: high\n'
+                         '    pattern: \'([A-Za-z0-9]{40})\'\n'  # 15
+                         "    examples: ['Q7m2Zp9Lx4Rk8Vt1Ny6Bw3Hc5Jd0Fs2GQ7m2Zp9L', "
+                         "'Z8Yx7Wv6Ut5Sr4Qp3On2Ml1Kj9Ih8Gf7Z8Yx7Wv6']\n"
+                         "    negative_examples: ['abc', 'xyz']\n").encode())
     rc, out, err = run(['rules', 'check', 'r/'], d)
     expect(rc == 2, (rc, out, err))
     got = sorted(set(l.split(': ')[1] for l in err.splitlines()))
-    want = sorted(['r/a.yml:2', 'r/a.yml:8', 'r/a.yml:15', 'r/b.yml:2', 'r/b.yml:8'])
+    want = sorted(['r/a.yml:2', 'r/a.yml:8', 'r/a.yml:15', 'r/b.yml:2', 'r/b.yml:8',
+                   'r/b.yml:15'])
     expect(got == want, (got, err))
     for place, text in (('r/a.yml:2', "no severity"), ('r/a.yml:8', 'bad pattern'),
                         ('r/a.yml:15', 'example not found'),
                         ('r/b.yml:2', 'taken by a built-in rule'),
-                        ('r/b.yml:8', '2 examples and 2 negative_examples')):
+                        ('r/b.yml:8', '2 examples and 2 negative_examples'),
+                        ('r/b.yml:15', 'no literal of 3+ bytes')):
         expect(any(l.startswith('leakscan: %s: ' % place) and text in l
                    for l in err.splitlines()), (place, text, err))
-    expect(out.strip().endswith('6 problems'), out)  # both examples of acme-live fail
+    expect(out.strip().endswith('7 problems'), out)  # both examples of acme-live fail
     # The built-in rules' own files check clean (they are those rules).
     rc, out, err = run(['rules', 'check', os.path.join(os.path.dirname(HERE), '..', 'rules')], d)
     expect(rc == 0 and err == '', (rc, err))
