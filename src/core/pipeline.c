@@ -897,6 +897,11 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		struct lsi_bstream *d;
 
 		g.in_size = size_hint > 0 ? (uint64_t)size_hint : 0;
+		/* The input's own compression, of known size: its ratio is the
+		 * input's as a whole, judged once where the bytes are scanned
+		 * (over_budget), on whichever thread, not also here. */
+		if (depth == 0 && s->input_size > 0 && g.in_size == (uint64_t)s->input_size)
+			g.max_ratio = 0;
 		d = dec->open(p, &g);
 
 		if (!d)

@@ -610,6 +610,24 @@ def compressible_start_is_not_a_bomb(d):
 
 
 @case
+def input_ratio_said_once_at_any_thread_count(d):
+    """An input's own compression crossing --max-ratio is the input's
+    ratio as a whole: one limit finding, where the bytes were being
+    scanned, the same at 1 and 2 threads (the outer decoder, on the
+    read-ahead thread at 2, used to say it too)."""
+    line = b'lorem ipsum dolor sit amet consectetur adipiscing elit\n'
+    raw = tar_bytes([('big.txt', line * (70 * MIB // len(line))),
+                     ('noise.bin', os.urandom(6 * MIB)), ('z.cfg', SECRET_LINE)])
+    write(d, 'ratio.tar.gz', gzip.compress(raw, 6, mtime=0))
+    for j in ('1', '2'):
+        rc, fs, err, _, _ = scan(d, '--threads', j, '--max-ratio', '5', 'ratio.tar.gz')
+        lim = [(f['path'], msg(f)) for f in fs if f['rule'] == 'limit-reached']
+        expect(rc == 0 and paths(fs) == [] and len(lim) == 1 and
+               lim[0][0] == ['ratio.tar.gz', 'big.txt'] and 'as a whole' in lim[0][1],
+               (j, rc, lim, err))
+
+
+@case
 def gzip_checksum_after_an_unpadded_tar(d):
     """A .tar.gz whose tar stops right after a member's data (no padding)
     and whose gzip checksum is wrong: the checksum is what is said, at any
