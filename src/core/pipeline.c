@@ -445,9 +445,17 @@ static bool over_budget(ls_scanner *s)
 	    total / (uint64_t)s->input_size > ratio) {
 		char msg[256];
 
+		/* The bound crossed, not the count: with threads, how far past
+		 * it the count got depends on timing. */
+		uint64_t bound = (uint64_t)s->input_size > UINT64_MAX / ratio
+					 ? UINT64_MAX
+					 : ratio * (uint64_t)s->input_size;
+
+		if (bound < (uint64_t)lsi_ratio_floor)
+			bound = (uint64_t)lsi_ratio_floor;
 		snprintf(msg, sizeof(msg), "max-ratio: this input expands more than %" PRIu64
-			 ":1 as a whole (%" PRIu64 " bytes from %" PRId64 "); the rest of it was "
-			 "not scanned", ratio, total, s->input_size);
+			 ":1 as a whole (over %" PRIu64 " bytes from %" PRId64 "); the rest of it "
+			 "was not scanned", ratio, bound, s->input_size);
 		note_limit(s, msg);
 		s->input_stop = true;
 	}
