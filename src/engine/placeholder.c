@@ -26,6 +26,16 @@ static const char *const documented[] = {
 	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 	/* the bot token of Slack's oauth.v2.access documentation */
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+	/* RFC 6749's examples: client s6BhdRkqt3:gX1fBat3bV as HTTP Basic,
+	 * its access and refresh tokens and authorization code */
+	"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+	"2YotnFZFEjr1zCsicMWpAA",
+	"tGzv3JOkF0XG5Qx2TlKWIA",
+	"SplxlOBeZQQYbYS6WxSbIA",
+	/* RFC 5849's (OAuth 1.0) example consumer key, token and signature */
+	"0685bd9184jfhq22",
+	"ad180jjd733klru7",
+	"wOJIO9A2W5mFwDgiDvZbTSMK%2FPY%3D",
 };
 
 /* Parts of widely copied documentation values: the jwt.io sample token's

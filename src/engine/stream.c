@@ -523,10 +523,15 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 
 		while (p < h->start && (byte_at(s, p) == ' ' || byte_at(s, p) == '\t'))
 			p++;
+		/* '#' and ';' only before a blank or another of them: a
+		 * shell, Python, YAML or config comment, not #define or #!. */
 		h->in_comment = bytes_at(s, p, h->start, "//", false) ||
 				bytes_at(s, p, h->start, "/*", false) ||
 				(p < h->start && byte_at(s, p) == '*' &&
-				 (p + 1 == h->start || byte_at(s, p + 1) == ' '));
+				 (p + 1 == h->start || byte_at(s, p + 1) == ' ')) ||
+				(p + 1 < h->start && (byte_at(s, p) == '#' || byte_at(s, p) == ';') &&
+				 (byte_at(s, p + 1) == ' ' || byte_at(s, p + 1) == '\t' ||
+				  byte_at(s, p + 1) == byte_at(s, p)));
 	}
 	if (cr->def->category == LS_CAT_SECRET)
 		h->loopback = loopback_at(s, sec_hi, hi);

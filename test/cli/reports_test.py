@@ -548,6 +548,16 @@ def comments_and_examples_rank_lower(d):
     expect(got == [(1, 55, []), (2, 35, ['in a comment']), (3, 35, ['in a comment']),
                    (4, 35, ['in a comment']), (5, 35, ['example context']), (6, 55, []),
                    (7, 95, [])], got)
+    # Shell, Python, YAML and ini comments too; not #define or a URL fragment.
+    write(d, 'proxy.conf', ('# ProxyPass / https://wiki-g.corp.internal/\n'
+                            '  ## https://wiki-h.corp.internal/\n'
+                            '; https://wiki-i.corp.internal/\n'
+                            '#define HOME "https://wiki-j.corp.internal/"\n'
+                            'url = https://wiki-k.corp.internal/#x\n'
+                            '# old key: %s\n' % AWS_ID).encode())
+    rc, out, err = run(['--format', 'jsonl', '--min-severity', 'info', 'proxy.conf'], d)
+    got = [(f['line'], 'in a comment' in f['reasons']) for f in jsonl(out)]
+    expect(got == [(1, True), (2, True), (3, True), (4, False), (5, False), (6, False)], got)
 
 
 @case

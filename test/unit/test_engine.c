@@ -214,9 +214,14 @@ static void test_entropy_placeholder(void **state)
 			"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
 			"KBHBeksoGMGw==",
 			"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+			/* RFC 6749's client credentials and refresh token */
+			"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+			"tGzv3JOkF0XG5Qx2TlKWIA",
+			/* RFC 5849's token */
+			"ad180jjd733klru7",
 		};
 
-		for (size_t i = 0; i < 2; i++)
+		for (size_t i = 0; i < sizeof(doc) / sizeof(*doc); i++)
 			assert_non_null(lsi_placeholder_reason((const uint8_t *)doc[i], strlen(doc[i])));
 	}
 	{
