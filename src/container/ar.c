@@ -255,6 +255,15 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 				a->ended = true;
 				return LSI_RD_EOF; /* the damage was said */
 			}
+			if (st != LSI_RD_OK) {
+				/* The bytes underneath failed (a sticky error): no
+				 * header can follow; said once, then the end. */
+				if (st == LSI_RD_DAMAGED)
+					return damaged(a, msg, "ar archive truncated");
+				a->ended = true;
+				memcpy(msg, a->in->msg, LSI_MSG_LEN);
+				return st;
+			}
 			a->resync = false;
 			goto parse;
 		}

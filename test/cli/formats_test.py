@@ -632,6 +632,21 @@ def input_ratio_said_once_at_any_thread_count(d):
 
 
 @case
+def ar_resync_into_damage_ends(d):
+    """An ar whose bad header starts a search for the next one, inside a
+    gzip stream cut short: the search meets the damage and the archive
+    ends there (it repeated the bad-header note forever)."""
+    ar = b'!<arch>\n' + b'x' * 60 + bytes(range(256)) * 40
+    g = gzip.compress(ar, 6, mtime=0)
+    write(d, 'cut.a.gz', g[:len(g) // 2])
+    rc, fs, err, secs, rss = scan(d, 'cut.a.gz')
+    hostile_ok(rc, secs, rss, 'ar resync into damage')
+    bad = [msg(f) for f in fs if f['rule'] == 'unreadable-member']
+    expect(len(bad) == 2 and bad[0].startswith('bad ar member header at offset 8') and
+           bad[1].startswith('truncated gzip stream'), bad[:5])
+
+
+@case
 def gzip_checksum_after_an_unpadded_tar(d):
     """A .tar.gz whose tar stops right after a member's data (no padding)
     and whose gzip checksum is wrong: the checksum is what is said, at any
