@@ -183,6 +183,16 @@ static enum lsi_rd damaged(struct ar *a, char *msg, const char *what)
 	return LSI_RD_DAMAGED;
 }
 
+/* A header read that failed with @st (not EOF): the archive ends there. */
+static enum lsi_rd header_failed(struct ar *a, char *msg, enum lsi_rd st, const char *what)
+{
+	if (st == LSI_RD_DAMAGED)
+		return damaged(a, msg, what);
+	a->ended = true;
+	memcpy(msg, a->in->msg, LSI_MSG_LEN);
+	return st;
+}
+
 /* Resolves the member's name into a->name; false when it is unreadable. */
 static enum lsi_rd member_name(struct ar *a, const uint8_t *h, uint64_t *size, char *msg)
 {
@@ -255,15 +265,10 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 				a->ended = true;
 				return LSI_RD_EOF; /* the damage was said */
 			}
-			if (st != LSI_RD_OK) {
-				/* The bytes underneath failed (a sticky error): no
-				 * header can follow; said once, then the end. */
-				if (st == LSI_RD_DAMAGED)
-					return damaged(a, msg, "ar archive truncated");
-				a->ended = true;
-				memcpy(msg, a->in->msg, LSI_MSG_LEN);
-				return st;
-			}
+			/* The bytes underneath failed (a sticky error): no
+			 * header can follow; said once, then the end. */
+			if (st != LSI_RD_OK)
+				return header_failed(a, msg, st, "ar archive truncated");
 			a->resync = false;
 			goto parse;
 		}
@@ -277,13 +282,8 @@ static enum lsi_rd ar_next(void *c, struct lsi_member *m, char msg[LSI_MSG_LEN])
 		}
 		if (st == LSI_RD_OK)
 			st = lsi_reader_read(&a->rd, h + 1, HDR - 1);
-		if (st != LSI_RD_OK) {
-			if (st == LSI_RD_DAMAGED)
-				return damaged(a, msg, "ar archive truncated inside a header");
-			a->ended = true;
-			memcpy(msg, a->in->msg, LSI_MSG_LEN);
-			return st;
-		}
+		if (st != LSI_RD_OK)
+			return header_failed(a, msg, st, "ar archive truncated inside a header");
 parse:
 		if (h[58] != '`' || h[59] != '\n' || !decimal(h + 48, 10, &size)) {
 			/* Its member cannot be stepped over: the next header is
