@@ -411,12 +411,13 @@ static enum lsi_rd data_read(struct lsi_bstream *bs, const uint8_t **buf, size_t
 	c->crc = (uint32_t)crc32_z(c->crc, *buf, *len);
 	/* Library decoders answer to the guard themselves; inflate does here. */
 	if (c->method == 8 && z->lim.guard) {
-		/* Judged against the entry's declared compressed size, as a
-		 * stream of known size is (decode.h, in_size). */
-		uint64_t in = lsi_rawinf_total_in(z->inf);
-		enum lsi_rd g = lsi_guard_check(z->lim.guard, bs,
-						c->sizes_known && c->csize > in ? c->csize : in,
-						c->out_total, *len);
+		/* The entry's declared compressed size is its in_size, as for
+		 * any stream of known size (decode.h). */
+		struct lsi_guard eg = *z->lim.guard;
+		enum lsi_rd g;
+
+		eg.in_size = c->sizes_known ? c->csize : 0;
+		g = lsi_guard_check(&eg, bs, lsi_rawinf_total_in(z->inf), c->out_total, *len);
 
 		if (g != LSI_RD_OK) {
 			if (c->sizes_known && c->usize > c->out_total) {
