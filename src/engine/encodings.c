@@ -69,10 +69,97 @@ static size_t count_bad(const uint8_t *p, size_t n, size_t limit)
 	return n - good;
 }
 
+/*
+ * count_bad() for at most 64 bytes, with bit masks instead of a branch per
+ * byte (decoded noise would mispredict most of them). A lead byte's
+ * sequence is good when the bytes it needs are continuations; bytes past
+ * the end count as continuations, since a sequence cut by the end is good.
+ * Sequences cannot overlap (a lead is no continuation), so the good bytes
+ * are the text ASCII, the leads of good sequences and their continuations.
+ */
+/* Bits set in @x; x86-64's baseline has no popcnt instruction, and the
+ * library call costs more than this. */
+static inline unsigned ones(uint64_t x)
+{
+	x = x - (x >> 1 & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + (x >> 2 & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)(x * 0x0101010101010101ull >> 56);
+}
+
+/* @p is readable for 64 bytes; those past @n are not counted. */
+static size_t count_bad_masks(const uint8_t *p, size_t n)
+{
+	uint64_t ascii = 0, nul = 0, cont = 0, lead2 = 0, lead3 = 0, lead4 = 0;
+	uint64_t real = n < 64 ? (1ull << n) - 1 : ~0ull, next1, next2, next3, ok2, ok3, ok4, seq_cont;
+
+#if defined(__SSE2__)
+	for (size_t i = 0; i < n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i x = _mm_xor_si128(v, _mm_set1_epi8((char)0x80)); /* unsigned order, signed compares */
+		__m128i text = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+					     _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+		__m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+					  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+						       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+		__m128i c = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
+					   _mm_set1_epi8((char)0x80));
+		/* x = byte - 128 as signed: 0xc2..0xdf is 0x42..0x5f, and so on */
+		__m128i l2 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x41)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x60)));
+		__m128i l3 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x5f)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x70)));
+		__m128i l4 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x6f)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x75)));
+
+		ascii |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(text, ws)) << i;
+		nul |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) << i;
+		cont |= (uint64_t)(uint16_t)_mm_movemask_epi8(c) << i;
+		lead2 |= (uint64_t)(uint16_t)_mm_movemask_epi8(l2) << i;
+		lead3 |= (uint64_t)(uint16_t)_mm_movemask_epi8(l3) << i;
+		lead4 |= (uint64_t)(uint16_t)_mm_movemask_epi8(l4) << i;
+	}
+#else
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		ascii |= (uint64_t)((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') << i;
+		nul |= (uint64_t)(c == 0) << i;
+		cont |= (uint64_t)((c & 0xc0) == 0x80) << i;
+		lead2 |= (uint64_t)(c >= 0xc2 && c <= 0xdf) << i;
+		lead3 |= (uint64_t)(c >= 0xe0 && c <= 0xef) << i;
+		lead4 |= (uint64_t)(c >= 0xf0 && c <= 0xf4) << i;
+	}
+#endif
+	if (nul & real)
+		return SIZE_MAX;
+	/* next_k: bit i is whether byte i + k is a continuation (or past the end) */
+	cont = (cont & real) | ~real;
+	next1 = cont >> 1 | ~(~0ull >> 1);
+	next2 = cont >> 2 | ~(~0ull >> 2);
+	next3 = cont >> 3 | ~(~0ull >> 3);
+	ok2 = lead2 & real & next1;
+	ok3 = lead3 & real & next1 & next2;
+	ok4 = lead4 & real & next1 & next2 & next3;
+	seq_cont = ((ok2 | ok3 | ok4) << 1 | (ok3 | ok4) << 2 | ok4 << 3) & real;
+	return n - ones((ascii & real) | ok2 | ok3 | ok4 | seq_cont);
+}
+
+/* count_bad() without a limit for at most 64 bytes. */
+static size_t count_bad_small(const uint8_t *p, size_t n)
+{
+	uint8_t pad[64] = { 0 };
+
+	memcpy(pad, p, n);
+	return count_bad_masks(pad, n);
+}
+
 bool lsi_text_like(const uint8_t *p, size_t n)
 {
 	/* At least 90% must be text. */
-	return n && count_bad(p, n, n / 10) <= n / 10;
+	if (n <= 64)
+		return n && count_bad_small(p, n) <= n / 10;
+	return count_bad(p, n, n / 10) <= n / 10;
 }
 
 void lsi_b64scan_init(struct lsi_b64scan *b, const struct lsi_b64_sink *sink, void *user)
@@ -124,6 +211,36 @@ static void put_tail(struct lsi_b64scan *b)
 
 #define JUDGE_PREFIX_MIN 16 /* characters decoded before the rest of a head */
 
+/*
+ * Whether the head of a run of @run_chars characters (@chars, at most
+ * LSI_B64_JUDGE_CHARS of them) fails on its first quarter. Decoded noise
+ * (a long identifier, a hash) fails there: no need to decode the rest.
+ * The whole would decode to at most n_max bytes, and a prefix has no more
+ * bad bytes than the whole.
+ */
+static bool head_fails(const uint8_t *chars, size_t run_chars)
+{
+	uint8_t dec[LSI_B64_JUDGE_CHARS / 4 * 3];
+	size_t q = run_chars & ~(size_t)3, pre = (q / 4 + 3) & ~(size_t)3;
+	size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10;
+
+	if (pre < JUDGE_PREFIX_MIN)
+		pre = JUDGE_PREFIX_MIN;
+	if (pre >= q)
+		return false;
+	_Static_assert(sizeof(dec) >= 64, "count_bad_masks() reads 64 bytes");
+	memset(dec, 0, 64);
+	for (size_t i = 0; i < pre; i += 4) {
+		uint32_t v = (uint32_t)b64val[chars[i]] << 18 | (uint32_t)b64val[chars[i + 1]] << 12 |
+			     (uint32_t)b64val[chars[i + 2]] << 6 | (uint32_t)b64val[chars[i + 3]];
+
+		dec[i / 4 * 3] = (uint8_t)(v >> 16);
+		dec[i / 4 * 3 + 1] = (uint8_t)(v >> 8);
+		dec[i / 4 * 3 + 2] = (uint8_t)v;
+	}
+	return count_bad_masks(dec, pre / 4 * 3) > bad_max;
+}
+
 /* Decodes the held head and decides: text is announced, anything else skipped. */
 static void judge(struct lsi_b64scan *b, bool at_end)
 {
@@ -131,34 +248,12 @@ static void judge(struct lsi_b64scan *b, bool at_end)
 
 	_Static_assert(LSI_B64_OUT >= LSI_B64_JUDGE_CHARS / 4 * 3, "a whole head fits in out");
 
-	/* Decoded noise (a long identifier, a hash) fails on its first
-	 * quarter: no need to decode the rest. The whole would decode to at
-	 * most n_max bytes, and a prefix has no more bad bytes than the whole. */
-	size_t pre = (q / 4 + 3) & ~(size_t)3;
-
-	if (pre < JUDGE_PREFIX_MIN)
-		pre = JUDGE_PREFIX_MIN;
-	if (pre < q) {
-		size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10;
-
-		for (i = 0; i < pre; i += 4) {
-			uint32_t v = (uint32_t)b64val[b->head[i]] << 18 |
-				     (uint32_t)b64val[b->head[i + 1]] << 12 |
-				     (uint32_t)b64val[b->head[i + 2]] << 6 |
-				     (uint32_t)b64val[b->head[i + 3]];
-
-			b->out[i / 4 * 3] = (uint8_t)(v >> 16);
-			b->out[i / 4 * 3 + 1] = (uint8_t)(v >> 8);
-			b->out[i / 4 * 3 + 2] = (uint8_t)v;
-		}
-		i = 0;
-		if (count_bad(b->out, pre / 4 * 3, bad_max) > bad_max) {
-			b->out_len = 0;
-			b->quad = 0;
-			b->quad_n = 0;
-			b->state = B64_SKIP;
-			return;
-		}
+	if (head_fails(b->head, b->run_chars)) {
+		b->out_len = 0;
+		b->quad = 0;
+		b->quad_n = 0;
+		b->state = B64_SKIP;
+		return;
 	}
 	b->out_len = 0;
 	b->quad = 0;
@@ -418,11 +513,24 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 		if (b->state == B64_IDLE) {
 			if ((i = loops.skip_idle(p, n, i)) == n)
 				break;
+			/* A run that ends in this chunk, short enough to be judged
+			 * whole and not wrapped, is judged in place: most runs are
+			 * identifiers and paths that fail on their first quarter,
+			 * and then they never enter the state machine. */
+			j = loops.run_end(p, n, i);
+			if (j < n && j - i < LSI_B64_JUDGE_CHARS &&
+			    (j - i < LSI_B64_WRAP_MIN || (p[j] != '\n' && p[j] != '\r')) &&
+			    head_fails(p + i, j - i)) {
+				i = j + 1;
+				continue;
+			}
 			b->state = B64_JUDGING;
 			b->run_start = b->pos + i;
 			b->run_chars = b->line_chars = b->wrap_chars = 0;
+		} else {
+			j = loops.run_end(p, n, i);
 		}
-		if ((j = loops.run_end(p, n, i)) > i) {
+		if (j > i) {
 			take_chars(b, p + i, j - i);
 			i = j;
 			continue;

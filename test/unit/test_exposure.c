@@ -229,6 +229,53 @@ static void b64_encode(const uint8_t *in, size_t n, char *out)
 	out[o] = '\0';
 }
 
+/*
+ * Runs that end inside a chunk are judged in place, the others through the
+ * filter's state: fed whole and a byte at a time, the same text comes out.
+ * The runs are base64 of text with a few bad bytes (near the judge's one
+ * in ten), of identifiers' noise, and runs ended by line breaks.
+ */
+static void test_b64_in_place_agrees(void **state)
+{
+	static const char *const ends[] = { " ", "\n", "\r\n", ";", "\"", "\n\n" };
+	unsigned seed = 99;
+	uint8_t plain[200];
+	char *in = lsi_malloc(40000), enc[300];
+
+	(void)state;
+	assert_non_null(in);
+	for (int round = 0; round < 300; round++) {
+		size_t len = 0;
+
+		while (len < 30000) {
+			size_t n = 20 + rand_r(&seed) % 170, bad = rand_r(&seed) % (n / 6 + 1);
+
+			for (size_t i = 0; i < n; i++)
+				plain[i] = (uint8_t)('a' + rand_r(&seed) % 26);
+			for (size_t k = 0; k < bad; k++)
+				plain[rand_r(&seed) % n] = (uint8_t)(0x80 + rand_r(&seed) % 128);
+			if (rand_r(&seed) % 3 == 0) {
+				/* an identifier: base64 characters, noise decoded */
+				for (size_t i = 0; i < n; i++)
+					enc[i] = (char)plain[i] < 0 ? 'Q' : (char)plain[i];
+				enc[n] = '\0';
+			} else {
+				b64_encode(plain, n, enc);
+				if (rand_r(&seed) % 2) /* unpadded */
+					enc[strcspn(enc, "=")] = '\0';
+			}
+			len += (size_t)snprintf(in + len, 40000 - len, "%s%s", enc,
+						ends[rand_r(&seed) % (sizeof(ends) / sizeof(*ends))]);
+		}
+		char *whole = b64_run(in, len, 0), *bytes = b64_run(in, len, 1);
+
+		assert_string_equal(whole, bytes);
+		lsi_free(whole);
+		lsi_free(bytes);
+	}
+	lsi_free(in);
+}
+
 /* A run is judged on its head; the judge may stop at a prefix, so a head
  * whose non-text bytes all come first must be judged as a whole: as many
  * as one in ten passes, one more does not. */
@@ -270,6 +317,77 @@ static void test_text_like(void **state)
 	assert_false(lsi_text_like((const uint8_t *)"a\0b", 3));
 	assert_false(lsi_text_like((const uint8_t *)"\xff\xfe\x01\x02\x80\x81xy", 8));
 	assert_false(lsi_text_like((const uint8_t *)"", 0));
+}
+
+/* The definition lsi_text_like() implements, byte by byte. */
+static bool text_like_ref(const uint8_t *p, size_t n)
+{
+	size_t good = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		size_t len, k;
+
+		if (c == 0)
+			return false;
+		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') {
+			good++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xf4) {
+			len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+			for (k = 1; k < len && i + k < n; k++)
+				if ((p[i + k] & 0xc0) != 0x80)
+					break;
+			if (k == len || i + k == n) { /* whole, or cut by the end */
+				good += k;
+				i += k - 1;
+			}
+		}
+	}
+	return n && n - good <= n / 10;
+}
+
+/* Short inputs are counted with bit masks: same answers as the definition
+ * on random mixes of text, continuations, leads and control bytes, at
+ * every length up to the mask width and past it. */
+static void test_text_like_masks(void **state)
+{
+	unsigned seed = 4242;
+	uint8_t buf[80];
+	size_t agree_true = 0;
+
+	(void)state;
+	for (int round = 0; round < 400000; round++) {
+		size_t n = 1 + rand_r(&seed) % 70;
+		unsigned text_share = rand_r(&seed) % 10; /* mostly text, or not */
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned x = rand_r(&seed) % 10;
+
+			if (x < text_share)
+				buf[i] = (uint8_t)(0x20 + rand_r(&seed) % 95);
+			else if (x % 4 == 0)
+				buf[i] = (uint8_t)(0x80 + rand_r(&seed) % 64);
+			else if (x % 4 == 1)
+				buf[i] = (uint8_t)(0xc0 + rand_r(&seed) % 64);
+			else if (x % 4 == 2)
+				buf[i] = (uint8_t)(rand_r(&seed) % 16);
+			else
+				buf[i] = (uint8_t)rand_r(&seed);
+		}
+		bool want = text_like_ref(buf, n);
+
+		agree_true += want;
+		if (lsi_text_like(buf, n) != want) {
+			fprintf(stderr, "round %d, %zu bytes:", round, n);
+			for (size_t i = 0; i < n; i++)
+				fprintf(stderr, " %02x", buf[i]);
+			fprintf(stderr, "\n");
+			fail();
+		}
+	}
+	assert_true(agree_true > 10000); /* both answers were tried */
 }
 
 /* ---- UTF-16LE ---- */
@@ -957,6 +1075,8 @@ int main(void)
 		cmocka_unit_test(test_b64_paths_agree),
 		cmocka_unit_test(test_b64_bad_bytes_first),
 		cmocka_unit_test(test_text_like),
+		cmocka_unit_test(test_text_like_masks),
+		cmocka_unit_test(test_b64_in_place_agrees),
 		cmocka_unit_test(test_u16),
 		cmocka_unit_test(test_u16_paths_agree),
 		cmocka_unit_test(test_zlib),
