@@ -56,8 +56,22 @@ bool lsi_strlist_add(struct lsi_strlist *l, const char *s, size_t len, unsigned 
 	return true;
 }
 
+/* A list whose items are borrowed: only its arrays are the rule's. */
+static void borrowed_list_fini(struct lsi_strlist *l)
+{
+	lsi_free(l->items);
+	lsi_free(l->lines);
+	memset(l, 0, sizeof(*l));
+}
+
 static void rule_fini(struct lsi_rule *r)
 {
+	if (r->borrowed) {
+		borrowed_list_fini(&r->references);
+		borrowed_list_fini(&r->examples);
+		borrowed_list_fini(&r->negatives);
+		return;
+	}
 	lsi_free(r->id);
 	lsi_free(r->name);
 	lsi_free(r->pattern);

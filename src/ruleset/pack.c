@@ -6,7 +6,7 @@
  *
  * Layout, little-endian: "LSRP1\n", u32 rule count, then per rule the
  * strings id, name, pattern, hs_pattern, validator, no_literal_reason and
- * file (u32 length, 0xffffffff for none, then the bytes), u8 category,
+ * file (u32 length, 0xffffffff for none, then the bytes and a NUL), u8 category,
  * u8 severity, u8 flags (1 path rule, 2 analyzer), min_entropy as the u64
  * bits of a double, u32 line, then references, examples and negative
  * examples (u32 count, then per item a u32 line and a string).
@@ -17,7 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
-#define MAGIC "LSRP1\n"
+#define MAGIC "LSRP2\n"
 #define NO_STR 0xffffffffu
 
 /* ---- writing ---- */
@@ -35,7 +35,7 @@ static bool put_str(struct lsi_buf *b, const char *s)
 
 	if (!s)
 		return put_u32(b, NO_STR);
-	return n < NO_STR && put_u32(b, (uint32_t)n) && lsi_buf_append(b, s, n);
+	return n < NO_STR && put_u32(b, (uint32_t)n) && lsi_buf_append(b, s, n + 1);
 }
 
 static bool put_list(struct lsi_buf *b, const struct lsi_strlist *l)
@@ -76,6 +76,7 @@ bool lsi_ruleset_pack(const struct lsi_ruleset *rs, struct lsi_buf *out)
 struct rd {
 	const uint8_t *p, *end;
 	bool bad;
+	bool borrow; /* strings stay in the packed bytes */
 };
 
 static uint32_t get_u32(struct rd *r)
@@ -92,7 +93,12 @@ static uint32_t get_u32(struct rd *r)
 	return v;
 }
 
-/* A copy of the next string (NULL for none, or on damage: r->bad says). */
+/*
+ * The next string (NULL for none, or on damage: r->bad says): in place
+ * when r->borrow (the packed bytes outlive the rules: the built-in rules
+ * are packed into the binary, and start-up copies none of them), else a
+ * copy.
+ */
 static char *get_str(struct rd *r, bool *oom)
 {
 	uint32_t n = get_u32(r);
@@ -100,13 +106,15 @@ static char *get_str(struct rd *r, bool *oom)
 
 	if (r->bad || n == NO_STR)
 		return NULL;
-	if ((size_t)(r->end - r->p) < n) {
+	if ((size_t)(r->end - r->p) <= n || r->p[n] != '\0') {
 		r->bad = true;
 		return NULL;
 	}
-	if (!(s = lsi_strndup((const char *)r->p, n)))
+	if (r->borrow)
+		s = (char *)r->p;
+	else if (!(s = lsi_strndup((const char *)r->p, n)))
 		*oom = true;
-	r->p += n;
+	r->p += (size_t)n + 1;
 	return s;
 }
 
@@ -137,7 +145,7 @@ static void get_list(struct rd *r, struct lsi_strlist *l, bool *oom)
 ls_status lsi_ruleset_unpack(struct lsi_ruleset *rs, const uint8_t *data, size_t len,
 			     bool builtin)
 {
-	struct rd r = { data, data + len, false };
+	struct rd r = { data, data + len, false, builtin };
 	bool oom = false;
 	uint32_t count;
 
@@ -161,6 +169,7 @@ ls_status lsi_ruleset_unpack(struct lsi_ruleset *rs, const uint8_t *data, size_t
 
 		memset(x, 0, sizeof(*x));
 		x->builtin = builtin;
+		x->borrowed = builtin;
 		x->id = get_str(&r, &oom);
 		x->name = get_str(&r, &oom);
 		x->pattern = get_str(&r, &oom);

@@ -40,6 +40,7 @@ struct lsi_rule {
 	bool disabled;        /* by config, or (lint) a pattern that did not compile */
 	bool builtin;
 	bool generated;       /* made from the config (internal domains, markers) */
+	bool borrowed;        /* strings point into packed bytes: not freed */
 };
 
 struct lsi_ignore {
@@ -135,7 +136,9 @@ struct lsi_buf;
 /* Appends @rs's rules to @out in the packed form (pack.c); false on OOM. */
 bool lsi_ruleset_pack(const struct lsi_ruleset *rs, struct lsi_buf *out);
 /*
- * Appends the rules packed in @data to @rs, marked @builtin. LS_ERR_RULES
+ * Appends the rules packed in @data to @rs, marked @builtin. Built-in
+ * rules borrow their strings from @data, which must outlive @rs (the
+ * built-in pack is static). LS_ERR_RULES
  * when @data is damaged (@rs then holds what was read and is to be
  * discarded), LS_ERR_NOMEM.
  */
