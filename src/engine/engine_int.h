@@ -38,6 +38,7 @@ struct lsi_matcher {
 	const struct lsi_engine *e;
 	hs_scratch_t *scratch;
 	pcre2_match_data *md;
+	pcre2_match_context *mc;     /* carries the latest start a confirmation takes */
 	uint8_t *asm_buf;            /* assembles history + chunk for PCRE2 */
 	size_t asm_cap;
 	uint8_t *path_hit;           /* per rule: the path database reported it */

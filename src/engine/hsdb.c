@@ -19,8 +19,9 @@
 /* Compiles (and JITs) a rule pattern; NULL with err and erroff set on failure. */
 static pcre2_code *build_re(const struct lsi_rule *r, int *err, PCRE2_SIZE *erroff)
 {
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE_FLAGS,
-				       err, erroff, NULL);
+	/* The offset limit bounds where a confirmation's match may start. */
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED,
+				       PCRE_FLAGS | PCRE2_USE_OFFSET_LIMIT, err, erroff, NULL);
 
 	/* JIT is an optimisation; when unavailable the interpreter runs. */
 	if (re)

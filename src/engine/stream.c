@@ -95,7 +95,8 @@ static ls_status matcher_make(const struct lsi_engine *e, const struct lsi_match
 	}
 	if (!(m->path_hit = lsi_calloc(e->count ? e->count : 1, 1)))
 		goto oom;
-	if (!(m->md = pcre2_match_data_create(10, NULL)))
+	if (!(m->md = pcre2_match_data_create(10, NULL)) ||
+	    !(m->mc = pcre2_match_context_create(NULL)))
 		goto oom;
 	m->asm_cap = 2 * LSI_WINDOW + 2 * CONTEXT_BEFORE + HIST_CAP;
 	if (!(m->asm_buf = lsi_malloc(m->asm_cap)))
@@ -140,6 +141,7 @@ void lsi_matcher_free(struct lsi_matcher *m)
 	}
 	hs_free_scratch(m->scratch);
 	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mc);
 	lsi_free(m->asm_buf);
 	lsi_free(m->path_hit);
 	lsi_free(m->pad);
@@ -684,8 +686,11 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 	if (hi < avail_hi || !s->last)
 		opts |= PCRE2_NOTEOL;
 	pos = (PCRE2_SIZE)(from - lo);
+	/* A match starting past the hit is not this hit's: PCRE2 stops
+	 * trying there instead of searching the rest of the window. */
+	pcre2_set_offset_limit(s->m->mc, (PCRE2_SIZE)(end - lo));
 	while (pos <= (PCRE2_SIZE)(hi - lo)) {
-		int rc = pcre2_match(re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, NULL);
+		int rc = pcre2_match(re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, s->m->mc);
 		uint64_t ms, me;
 		struct lsi_hit h;
 
