@@ -69,14 +69,6 @@ static size_t count_bad(const uint8_t *p, size_t n, size_t limit)
 	return n - good;
 }
 
-/*
- * count_bad() for at most 64 bytes, with bit masks instead of a branch per
- * byte (decoded noise would mispredict most of them). A lead byte's
- * sequence is good when the bytes it needs are continuations; bytes past
- * the end count as continuations, since a sequence cut by the end is good.
- * Sequences cannot overlap (a lead is no continuation), so the good bytes
- * are the text ASCII, the leads of good sequences and their continuations.
- */
 /* Bits set in @x; x86-64's baseline has no popcnt instruction, and the
  * library call costs more than this. */
 static inline unsigned ones(uint64_t x)
@@ -87,16 +79,27 @@ static inline unsigned ones(uint64_t x)
 	return (unsigned)(x * 0x0101010101010101ull >> 56);
 }
 
-/* @p is readable for 64 bytes; those past @n are not counted. */
+/*
+ * count_bad() for at most 64 bytes, with bit masks instead of a branch per
+ * byte (decoded noise would mispredict most of them). A lead byte's
+ * sequence is good when the bytes it needs are continuations; bytes past
+ * the end count as continuations, since a sequence cut by the end is good.
+ * Sequences cannot overlap (a lead is no continuation), so the good bytes
+ * are the text ASCII, the leads of good sequences and their continuations.
+ *
+ * @p is readable for 64 bytes; those past @n are not counted.
+ */
 static size_t count_bad_masks(const uint8_t *p, size_t n)
 {
 	uint64_t ascii = 0, nul = 0, cont = 0, lead2 = 0, lead3 = 0, lead4 = 0;
-	uint64_t real = n < 64 ? (1ull << n) - 1 : ~0ull, next1, next2, next3, ok2, ok3, ok4, seq_cont;
+	uint64_t real = n < 64 ? (1ull << n) - 1 : ~0ull;
+	uint64_t next1, next2, next3, ok2, ok3, ok4, seq_cont;
 
 #if defined(__SSE2__)
 	for (size_t i = 0; i < n; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		__m128i x = _mm_xor_si128(v, _mm_set1_epi8((char)0x80)); /* unsigned order, signed compares */
+		/* x = byte - 128: unsigned order for signed compares */
+		__m128i x = _mm_xor_si128(v, _mm_set1_epi8((char)0x80));
 		__m128i text = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
 					     _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
 		__m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
@@ -104,16 +107,17 @@ static size_t count_bad_masks(const uint8_t *p, size_t n)
 						       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
 		__m128i c = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
 					   _mm_set1_epi8((char)0x80));
-		/* x = byte - 128 as signed: 0xc2..0xdf is 0x42..0x5f, and so on */
+		/* leads: 0xc2..0xdf is x 0x42..0x5f, and so on */
 		__m128i l2 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x41)),
 					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x60)));
 		__m128i l3 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x5f)),
 					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x70)));
 		__m128i l4 = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x6f)),
 					   _mm_cmplt_epi8(x, _mm_set1_epi8(0x75)));
+		__m128i zero = _mm_cmpeq_epi8(v, _mm_setzero_si128());
 
 		ascii |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(text, ws)) << i;
-		nul |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) << i;
+		nul |= (uint64_t)(uint16_t)_mm_movemask_epi8(zero) << i;
 		cont |= (uint64_t)(uint16_t)_mm_movemask_epi8(c) << i;
 		lead2 |= (uint64_t)(uint16_t)_mm_movemask_epi8(l2) << i;
 		lead3 |= (uint64_t)(uint16_t)_mm_movemask_epi8(l3) << i;
@@ -122,8 +126,9 @@ static size_t count_bad_masks(const uint8_t *p, size_t n)
 #else
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
+		bool text = (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
 
-		ascii |= (uint64_t)((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') << i;
+		ascii |= (uint64_t)text << i;
 		nul |= (uint64_t)(c == 0) << i;
 		cont |= (uint64_t)((c & 0xc0) == 0x80) << i;
 		lead2 |= (uint64_t)(c >= 0xc2 && c <= 0xdf) << i;

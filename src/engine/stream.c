@@ -690,7 +690,8 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 	 * trying there instead of searching the rest of the window. */
 	pcre2_set_offset_limit(s->m->mc, (PCRE2_SIZE)(end - lo));
 	while (pos <= (PCRE2_SIZE)(hi - lo)) {
-		int rc = pcre2_match(re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md, s->m->mc);
+		int rc = pcre2_match(re, subj, (PCRE2_SIZE)(hi - lo), pos, opts, s->m->md,
+				     s->m->mc);
 		uint64_t ms, me;
 		struct lsi_hit h;
 
