@@ -23,36 +23,113 @@
 #include "util/alloc.h"
 
 #define SLOTS 8
-#define SLOT_CAP (256u * 1024u)
+/* A block with its header: eight to a huge page. */
+#define BLOCK_BYTES (256u * 1024u)
+#define CHUNK_BLOCKS (LSI_HUGE_PAGE / BLOCK_BYTES)
 /* A waiting side is woken only when this many slots are there for it (or
  * at the end): the two threads trade blocks in bursts, not one at a time,
  * which saves a pair of context switches for every block. */
 #define WAKE_AT 4
 
+/*
+ * A stream's blocks, carved from huge pages and reused: fresh 4 KiB pages
+ * would cost the reader a page fault for each it writes, on the one
+ * thread that cannot be split. Blocks go back to the free list, never to
+ * the system, until the pool goes: it lives while the stream or any of
+ * its blocks does (a pinned block outlives the stream), one reference
+ * for the stream and one per block handed out.
+ */
+struct block_pool {
+	_Atomic unsigned refs;
+	pthread_mutex_t mu;
+	struct lsi_apin *free;        /* linked through spare */
+	struct chunk {
+		void *p;
+		size_t len;
+	} *chunks;
+	size_t nchunks, capchunks;
+};
+
 struct lsi_apin {
 	_Atomic unsigned refs;        /* the ring's own, plus one per pin */
 	struct lsi_apin *spare;       /* the slot's next block once pinned */
+	struct block_pool *pool;      /* where the block goes back to */
 	size_t len;
-	uint8_t data[SLOT_CAP];
+	uint8_t data[];
 };
 
-static struct lsi_apin *block_new(void)
-{
-	struct lsi_apin *b = lsi_malloc(sizeof(*b));
+#define SLOT_CAP (BLOCK_BYTES - sizeof(struct lsi_apin))
 
-	if (b) {
-		atomic_init(&b->refs, 1);
-		b->spare = NULL;
-		b->len = 0;
+static void pool_unref(struct block_pool *pool)
+{
+	if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; i < pool->nchunks; i++)
+		lsi_huge_free(pool->chunks[i].p, pool->chunks[i].len);
+	lsi_free(pool->chunks);
+	pthread_mutex_destroy(&pool->mu);
+	lsi_free(pool);
+}
+
+/* Under the pool's lock: a huge page more of free blocks; false on OOM. */
+static bool pool_grow(struct block_pool *pool)
+{
+	struct chunk c;
+
+	if (!lsi_grow(&pool->chunks, &pool->capchunks, pool->nchunks + 1, sizeof(*pool->chunks),
+		      4) ||
+	    !(c.p = lsi_huge_alloc(LSI_HUGE_PAGE, &c.len)))
+		return false;
+	pool->chunks[pool->nchunks++] = c;
+	for (size_t i = CHUNK_BLOCKS; i-- > 0;) {
+		struct lsi_apin *b = (struct lsi_apin *)((uint8_t *)c.p + i * BLOCK_BYTES);
+
+		b->spare = pool->free;
+		pool->free = b;
 	}
+	return true;
+}
+
+static struct lsi_apin *block_new(struct block_pool *pool)
+{
+	struct lsi_apin *b = NULL;
+
+	pthread_mutex_lock(&pool->mu);
+	if (pool->free || pool_grow(pool)) {
+		b = pool->free;
+		pool->free = b->spare;
+	}
+	pthread_mutex_unlock(&pool->mu);
+	if (!b)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
+	b->pool = pool;
+	b->spare = NULL;
+	b->len = 0;
 	return b;
+}
+
+/* @b is unused: back to its pool's free list. */
+static void block_free(struct lsi_apin *b)
+{
+	struct block_pool *pool;
+
+	if (!b)
+		return;
+	pool = b->pool;
+	pthread_mutex_lock(&pool->mu);
+	b->spare = pool->free;
+	pool->free = b;
+	pthread_mutex_unlock(&pool->mu);
+	pool_unref(pool);
 }
 
 void lsi_async_unpin(struct lsi_apin *b)
 {
 	if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
-		lsi_free(b->spare);
-		lsi_free(b);
+		block_free(b->spare);
+		block_free(b);
 	}
 }
 
@@ -73,6 +150,7 @@ struct async_stream {
 	char end_msg[LSI_MSG_LEN];
 	bool cancel;                  /* the reader closed early */
 	bool reader_holds;            /* the reader still uses slot head */
+	struct block_pool *pool;
 	struct lsi_apin *slots[SLOTS];
 };
 
@@ -192,7 +270,7 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 				lsi_async_unpin(b);
 			} else {
 				/* Every pin went already: keep the block. */
-				lsi_free(b->spare);
+				block_free(b->spare);
 				b->spare = NULL;
 			}
 		}
@@ -234,6 +312,7 @@ static void async_close(struct lsi_bstream *bs)
 	lsi_bstream_close(s->in);
 	for (int i = 0; i < SLOTS; i++)
 		lsi_async_unpin(s->slots[i]); /* pinned blocks live on */
+	pool_unref(s->pool);
 	pthread_cond_destroy(&s->cv_data);
 	pthread_cond_destroy(&s->cv_space);
 	pthread_mutex_destroy(&s->mu);
@@ -254,7 +333,7 @@ struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t 
 		struct lsi_apin *h = s->slots[s->head % SLOTS];
 
 		if (p >= h->data && n <= h->len && p - h->data <= (ptrdiff_t)(h->len - n) &&
-		    (h->spare || (h->spare = block_new()))) {
+		    (h->spare || (h->spare = block_new(s->pool)))) {
 			atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
 			b = h;
 		}
@@ -267,7 +346,9 @@ struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t 
 static struct lsi_bstream *give_up(struct async_stream *s, struct lsi_bstream *in)
 {
 	for (int i = 0; i < SLOTS; i++)
-		lsi_free(s->slots[i]);
+		block_free(s->slots[i]);
+	if (s->pool)
+		pool_unref(s->pool);
 	lsi_free(s);
 	return in;
 }
@@ -278,13 +359,17 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_
 
 	if (!s)
 		return in; /* no memory for read-ahead: read on this thread */
+	if (!(s->pool = lsi_calloc(1, sizeof(*s->pool))))
+		return give_up(s, in);
+	atomic_init(&s->pool->refs, 1);
+	if (pthread_mutex_init(&s->pool->mu, NULL) != 0) {
+		lsi_free(s->pool);
+		s->pool = NULL;
+		return give_up(s, in);
+	}
 	for (int i = 0; i < SLOTS; i++)
-		if (!(s->slots[i] = block_new())) {
-			for (int k = 0; k < i; k++)
-				lsi_free(s->slots[k]);
-			lsi_free(s);
-			return in;
-		}
+		if (!(s->slots[i] = block_new(s->pool)))
+			return give_up(s, in);
 	s->base.ops = &async_ops;
 	s->in = in;
 	s->read_into = read_into;

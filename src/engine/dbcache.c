@@ -61,48 +61,20 @@ static bool path_for(const char *dir, const char *key, char *out, size_t n)
 	return k > 0 && (size_t)k < n;
 }
 
-/* One length-prefixed serialized database at *off; length 0 is none. */
-#define HUGE_PAGE (2u << 20)
-
-/*
- * Memory for the content database, which is megabytes: a fresh mapping
- * aligned to 2 MiB and marked for transparent huge pages takes one page
- * fault where 4 KiB pages take hundreds (a visible share of start-up).
- */
-static void *db_memory(size_t need, size_t *map_len)
-{
-	size_t len = (need + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE + HUGE_PAGE;
-	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t a;
-	size_t head;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	head = (size_t)(a - (uintptr_t)p);
-	/* Keep [a, a + len - HUGE_PAGE): trim the rest. */
-	if (head)
-		munmap(p, head);
-	if (HUGE_PAGE - head)
-		munmap((uint8_t *)a + len - HUGE_PAGE, HUGE_PAGE - head);
-	*map_len = len - HUGE_PAGE;
-#ifdef MADV_HUGEPAGE
-	madvise((void *)a, *map_len, MADV_HUGEPAGE);
-#endif
-	return (void *)a;
-}
-
 void lsi_dbcache_free_db(struct lsi_engine *e)
 {
 	if (e->db && e->db_map_len)
-		munmap(e->db, e->db_map_len);
+		lsi_huge_free(e->db, e->db_map_len);
 	else
 		hs_free_database(e->db);
 	e->db = NULL;
 	e->db_map_len = 0;
 }
 
-/* Reads one database at *off; @map_len set when it went to db_memory(). */
+/*
+ * Reads one length-prefixed database at *off (length 0: none); @map_len
+ * is set when it went to huge-page memory (megabytes, at start-up).
+ */
 static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t **db,
 		    size_t *map_len)
 {
@@ -119,10 +91,10 @@ static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t
 		return false;
 	if (n && map_len && hs_serialized_database_size((const char *)data + *off, (size_t)n,
 						       &need) == HS_SUCCESS &&
-	    (mem = db_memory(need, map_len)) != NULL) {
+	    (mem = lsi_huge_alloc(need, map_len)) != NULL) {
 		if (hs_deserialize_database_at((const char *)data + *off, (size_t)n, mem) !=
 		    HS_SUCCESS) {
-			munmap(mem, *map_len);
+			lsi_huge_free(mem, *map_len);
 			*map_len = 0;
 			return false;
 		}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Thread_local long fail_after = -1;
 
@@ -51,6 +52,39 @@ void *lsi_realloc(void *p, size_t n)
 void lsi_free(void *p)
 {
 	free(p);
+}
+
+void *lsi_huge_alloc(size_t n, size_t *len)
+{
+	size_t want = (n + LSI_HUGE_PAGE - 1) / LSI_HUGE_PAGE * LSI_HUGE_PAGE;
+	uint8_t *p;
+	uintptr_t a;
+	size_t head;
+
+	if (should_fail() || !n || want < n || want + LSI_HUGE_PAGE < want)
+		return NULL;
+	/* Over-map by one huge page, then trim to an aligned run. */
+	p = mmap(NULL, want + LSI_HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)p + LSI_HUGE_PAGE - 1) & ~(uintptr_t)(LSI_HUGE_PAGE - 1);
+	head = (size_t)(a - (uintptr_t)p);
+	if (head)
+		munmap(p, head);
+	if (LSI_HUGE_PAGE - head)
+		munmap((uint8_t *)a + want, LSI_HUGE_PAGE - head);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)a, want, MADV_HUGEPAGE); /* advice: harmless to fail */
+#endif
+	*len = want;
+	return (void *)a;
+}
+
+void lsi_huge_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
 }
 
 char *lsi_strndup(const char *s, size_t n)

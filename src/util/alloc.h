@@ -24,6 +24,17 @@ char *lsi_strndup(const char *s, size_t n);
 bool lsi_grow(void *slot, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
+ * Memory for megabytes that are written once fresh (the content database,
+ * read-ahead blocks): a mapping aligned to 2 MiB and marked for
+ * transparent huge pages, which takes one page fault where 4 KiB pages
+ * take 512 (measured: 8 MiB touched in 1.2 ms instead of 5-6 ms).
+ * At least @n bytes, zeroed; *@len is what lsi_huge_free() needs back.
+ */
+void *lsi_huge_alloc(size_t n, size_t *len);
+void lsi_huge_free(void *p, size_t len);
+#define LSI_HUGE_PAGE ((size_t)2 << 20)
+
+/*
  * Test seam: after @n more successful allocations, fail every further one
  * (n < 0 disables). Thread-local, so parallel tests do not interfere.
  */
