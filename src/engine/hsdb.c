@@ -11,6 +11,7 @@
 
 #include "dbcache.h"
 #include "engine_int.h"
+#include "hscompiler.h"
 #include "util/alloc.h"
 
 #define HS_FLAGS (HS_FLAG_MULTILINE)
@@ -87,14 +88,14 @@ static unsigned hs_probe(const char *expr, bool *prefilter, char *msg, size_t ms
 	unsigned w;
 
 	*prefilter = false;
-	if (hs_expression_info(expr, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
-		hs_free_compile_error(cerr);
+	if (lsi_hsc_expression_info(expr, HS_FLAGS, &info, &cerr) != HS_SUCCESS) {
+		lsi_hsc_free_compile_error(cerr);
 		cerr = NULL;
-		if (hs_expression_info(expr, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
+		if (lsi_hsc_expression_info(expr, HS_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) !=
 		    HS_SUCCESS) {
 			snprintf(msg, msg_len, "%s",
 				 cerr && cerr->message ? cerr->message : "unknown error");
-			hs_free_compile_error(cerr);
+			lsi_hsc_free_compile_error(cerr);
 			return 0;
 		}
 		*prefilter = true;
@@ -171,9 +172,9 @@ static void build_path_db(struct lsi_engine *e)
 		flags[n] = HS_FLAGS | HS_FLAG_SINGLEMATCH | (cr->prefilter ? HS_FLAG_PREFILTER : 0);
 		ids[n++] = e->path_ids[k];
 	}
-	if (n && hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &e->path_db,
-				  &cerr) != HS_SUCCESS) {
-		hs_free_compile_error(cerr);
+	if (n && lsi_hsc_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, &e->path_db,
+				       &cerr) != HS_SUCCESS) {
+		lsi_hsc_free_compile_error(cerr);
 		e->path_db = NULL;
 		goto fallback;
 	}
@@ -277,8 +278,8 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 		int bad;
 		const struct lsi_rule *r;
 
-		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM, NULL, &e->db,
-				     &cerr) == HS_SUCCESS)
+		if (lsi_hsc_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_STREAM, &e->db,
+					  &cerr) == HS_SUCCESS)
 			break;
 		bad = cerr ? cerr->expression : -1;
 		r = bad >= 0 ? &rs->rules[ids[bad]] : NULL;
@@ -286,7 +287,7 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 				 r ? (r->pattern_line ? r->pattern_line : r->line) : 0,
 				 "rule '%s': Hyperscan: %s", r ? r->id : "?",
 				 cerr && cerr->message ? cerr->message : "compile failed");
-		hs_free_compile_error(cerr);
+		lsi_hsc_free_compile_error(cerr);
 		e->db = NULL;
 		if (!rs->lint || bad < 0)
 			break;

@@ -15,6 +15,7 @@
 #include "engine/dbcache.h"
 #include "engine/engine.h"
 #include "engine/engine_int.h"
+#include "engine/hscompiler.h"
 #include "ruleset/ruleset.h"
 #include "util/buf.h"
 #include "util/alloc.h"
@@ -689,6 +690,58 @@ static void test_cache_key(void **state)
  * literal matcher reads past the end of short inputs, so the engine must
  * never hand it the caller's last bytes directly (names and chunks).
  */
+static int count_hit(unsigned id, unsigned long long from, unsigned long long to,
+		     unsigned flags, void *ctx)
+{
+	(void)from;
+	(void)flags;
+	((unsigned *)ctx)[0]++;
+	((unsigned *)ctx)[1] = id;
+	((unsigned *)ctx)[2] = (unsigned)to;
+	return 0;
+}
+
+/* The compiler (loaded on demand where the runtime is linked alone) makes
+ * databases the runtime scans, and its errors come back and are freed. */
+static void test_compiler_and_runtime(void **state)
+{
+	const char *exprs[] = { "tok_[a-f0-9]{4}", "AKIA" };
+	unsigned flags[] = { 0, 0 }, ids[] = { 7, 9 };
+	hs_database_t *db = NULL;
+	hs_scratch_t *scratch = NULL;
+	hs_compile_error_t *err = NULL;
+	hs_expr_info_t *info = NULL;
+	unsigned got[3] = { 0 };
+	const char text[] = "xx tok_beef yy";
+	const char *bad[] = { "a(b" };
+
+	(void)state;
+	assert_int_equal(lsi_hsc_compile_multi(exprs, flags, ids, 2, HS_MODE_BLOCK, &db, &err),
+			 HS_SUCCESS);
+	assert_int_equal(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+	assert_int_equal(hs_scan(db, text, sizeof(text) - 1, 0, scratch, count_hit, got),
+			 HS_SUCCESS);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[1], 7);
+	assert_int_equal(got[2], 11);
+	hs_free_scratch(scratch);
+	hs_free_database(db);
+
+	db = NULL;
+	assert_int_equal(lsi_hsc_compile_multi(bad, flags, ids, 1, HS_MODE_BLOCK, &db, &err),
+			 HS_COMPILER_ERROR);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "parenthes"));
+	assert_int_equal(err->expression, 0);
+	assert_null(db);
+	lsi_hsc_free_compile_error(err);
+
+	assert_int_equal(lsi_hsc_expression_info("ab[0-9]{2,5}", 0, &info, &err), HS_SUCCESS);
+	assert_int_equal(info->min_width, 4);
+	assert_int_equal(info->max_width, 7);
+	free(info);
+}
+
 static void test_input_at_end_of_mapping(void **state)
 {
 	static const char yaml[] =
@@ -772,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
 		cmocka_unit_test(test_input_at_end_of_mapping),
+		cmocka_unit_test(test_compiler_and_runtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
