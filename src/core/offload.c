@@ -114,6 +114,7 @@ struct lsi_job {
 	bool caller;             /* holds the caller's own deliveries: never run */
 	bool stream;             /* one streamed part */
 	ls_status st;
+	size_t fp;               /* its footprint, counted in queued_bytes until it has run */
 };
 
 struct lsi_offload {
@@ -124,6 +125,8 @@ struct lsi_offload {
 	struct lsi_job *head, *tail; /* not yet replayed, in submission order */
 	struct lsi_job *next_queued; /* the first job nobody has taken */
 	struct lsi_job *filling;    /* a batch the caller is still adding to */
+	/* Bytes of the jobs queued or running (a job that has run holds only
+	 * its records), and the jobs not yet replayed. */
 	size_t queued_bytes, queued_jobs, max_bytes;
 	bool stop, draining;
 	/* input_seq + 1 of the input a replayed job ended (a timeout, the
@@ -405,6 +408,15 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	give_back(sh->offload, j);
 }
 
+/* Under the lock: @j has run; its bytes are free (its records stay). */
+static void ran(struct lsi_offload *o, struct lsi_job *j)
+{
+	j->state = J_DONE;
+	o->queued_bytes -= j->fp;
+	j->fp = 0;
+	pthread_cond_broadcast(&o->cv_done);
+}
+
 /* The first job after @j still waiting for a runner (under the lock). */
 static struct lsi_job *next_queued_after(struct lsi_job *j)
 {
@@ -441,8 +453,7 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&o->mu);
 			run_job(sh, j);
 			pthread_mutex_lock(&o->mu);
-			j->state = J_DONE;
-			pthread_cond_broadcast(&o->cv_done);
+			ran(o, j);
 			continue;
 		}
 		if (o->stop)
@@ -690,14 +701,13 @@ static void replay_oldest(ls_scanner *s)
 		pthread_mutex_unlock(&o->mu);
 		run_job(o->own, j);
 		pthread_mutex_lock(&o->mu);
-		j->state = J_DONE;
+		ran(o, j);
 	}
 	while (j->state != J_DONE)
 		pthread_cond_wait(&o->cv_done, &o->mu);
 	o->head = j->next;
 	if (!o->head)
 		o->tail = NULL;
-	o->queued_bytes -= footprint(j);
 	o->queued_jobs--;
 	pthread_mutex_unlock(&o->mu);
 	o->draining = true;
@@ -714,7 +724,10 @@ static void append(struct lsi_offload *o, struct lsi_job *j)
 	else
 		o->head = j;
 	o->tail = j;
-	o->queued_bytes += footprint(j);
+	if (j->state != J_DONE) {
+		j->fp = footprint(j);
+		o->queued_bytes += j->fp;
+	}
 	o->queued_jobs++;
 }
 
@@ -820,16 +833,45 @@ static struct lsi_job *job_new(ls_scanner *s, size_t need, int depth)
 	return j;
 }
 
+/*
+ * Frees queue room: runs the next waiting job here, or waits until a
+ * running one ends. Whichever job that is, not only the oldest: waiting
+ * for the oldest (a large member still scanning) left the other workers
+ * idle and the read-ahead stalled behind this thread.
+ */
+static void make_room(ls_scanner *s)
+{
+	struct lsi_offload *o = s->offload;
+
+	pthread_mutex_lock(&o->mu);
+	pthread_cond_wait(&o->cv_done, &o->mu);
+	pthread_mutex_unlock(&o->mu);
+}
+
 /* Queues @j for the workers, replaying older jobs first to bound memory. */
 static void job_queue(ls_scanner *s, struct lsi_job *j)
 {
 	struct lsi_offload *o = s->offload;
+	size_t fp = footprint(j);
 
 	replay_ready(s);
-	/* Bounded memory: past the queue's share, replay from the front. */
-	while (o->head && !s->aborted &&
-	       (o->queued_bytes + footprint(j) > o->max_bytes || o->queued_jobs >= QUEUE_JOBS))
-		replay_oldest(s);
+	/* Bounded memory: past the queue's share of bytes, make room; past
+	 * its count of jobs, replay from the front (records are memory too). */
+	while (o->head && !s->aborted) {
+		bool bytes, jobs;
+
+		pthread_mutex_lock(&o->mu);
+		bytes = o->queued_bytes && o->queued_bytes + fp > o->max_bytes;
+		jobs = o->queued_jobs >= QUEUE_JOBS;
+		pthread_mutex_unlock(&o->mu);
+		if (jobs)
+			replay_oldest(s);
+		else if (bytes)
+			make_room(s);
+		else
+			break;
+		replay_ready(s);
+	}
 	pthread_mutex_lock(&o->mu);
 	append(o, j);
 	if (!o->next_queued)

@@ -48,7 +48,8 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
 /*
  * The same for a member too large to copy whole, its bytes plain (no
  * archive or compression inside, which would scan on the caller with
- * workers of their own): its job is queued first and a worker scans the
+ * workers of their own) or a source map (whose sources are parsed out on
+ * the worker): its job is queued first and a worker scans the
  * bytes as they are read here, pinned where they lie in read-ahead blocks
  * (up to STREAM_HOLD of them waiting), so inflating, this thread's parsing
  * and the member's scan overlap, and two large members scan at once.

@@ -930,6 +930,15 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		}
 		return scan_stream(s, d, depth + 1, -1);
 	}
+	if (cont == &lsi_container_sourcemap && streamable(s, depth, size_hint)) {
+		/* A large map goes to a worker as it streams, parsing and all:
+		 * its sources, of unknown size, could not be offloaded one by
+		 * one, and decoding and scanning them here stalled this thread,
+		 * the read-ahead behind it and the other workers. */
+		st = lsi_offload_submit_stream(s, p, depth, size_hint);
+		lsi_bstream_close(p);
+		return st;
+	}
 	if (cont) {
 		/* The container owns p from here. */
 		return scan_container(s, cont, p, depth);

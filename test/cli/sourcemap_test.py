@@ -612,6 +612,37 @@ def inline_maps_across_read_boundaries(d):
 
 
 @case
+def large_map_parsed_off_the_reading_thread(d):
+    """A map above the size members go whole to a worker (4 MiB) streams
+    to one, parsing and all, between members scanned elsewhere: findings
+    at original lines inside it, those before and after it, in the order
+    one thread gives."""
+    filler = ''.join('export const f%05d = "%s";\n' % (i, 'x' * 90) for i in range(48000))
+    big = smap(['../src/filler.ts', '../src/auth.ts', '../src/tail.ts'],
+               [filler, AUTH_TS, 'export const k = "%s";\n' % AWS_ID])
+    expect(len(big) > (4 << 20), len(big))
+    write(d, 'big.tgz', gz(tar_bytes([
+        ('package/a.js', ('var a = "%s";\n' % AWS_ID).encode()),
+        ('package/dist/cli.js.map', big),
+        ('package/z.js', ('\nvar z = "%s";\n' % AWS_ID).encode()),
+    ])))
+    outs = {}
+    for j in ('1', '2'):
+        rc, fs, err = scan(d, '--threads', j, 'big.tgz')
+        expect(rc == 1, (j, rc, err))
+        outs[j] = fs
+        expect(short(fs) == [
+            ('t-aws-key-id', ('big.tgz', 'package/a.js'), 1, 10),
+            ('t-aws-key-id', ('big.tgz', 'package/dist/cli.js.map', '../src/auth.ts'),
+             KEY_LINE, KEY_COL),
+            ('t-aws-key-id', ('big.tgz', 'package/dist/cli.js.map', '../src/tail.ts'), 1, 19),
+            ('sourcemap-sources-content', ('big.tgz', 'package/dist/cli.js.map'), None, None),
+            ('t-aws-key-id', ('big.tgz', 'package/z.js'), 2, 10),
+        ], (j, short(fs)))
+    expect(outs['1'] == outs['2'], 'findings differ between 1 and 2 threads')
+
+
+@case
 def json_it_cannot_follow_is_scanned_as_text(d):
     """Past JSON the reader cannot follow (nesting deeper than it tracks,
     a syntax error) the rest of the map is scanned as text: a secret in
