@@ -28,13 +28,10 @@
 #define WORKER_NICE 10           /* workers' priority below the calling thread's */
 #define PIN_MIN (16u << 10)      /* pieces below this are copied, not pinned */
 #define PIN_FOOTPRINT (256u << 10) /* what one pin may hold alive: a read-ahead block */
-/* A streamed member's bytes handed over and not yet scanned: past this the
- * caller waits for its runner. */
-#define STREAM_HOLD (4u << 20)
 /* Copies of a streamed member's pieces (those not in a read-ahead block)
  * go to buffers of this size, reused: a bomb's gigabytes churn no memory. */
 #define COPY_CAP JOB_BLOCK
-#define COPY_SPARES (STREAM_HOLD / COPY_CAP + 2)
+#define COPY_SPARES 18
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -83,7 +80,7 @@ struct part {
 	bool streaming;
 	bool open;               /* more runs may come */
 	bool gone;               /* the runner stopped reading: add no more */
-	size_t held;             /* bytes added and not yet scanned */
+	size_t held;             /* bytes added and not yet scanned (in queued_bytes) */
 };
 
 struct lsi_job {
@@ -158,7 +155,7 @@ struct lsi_offload {
 static size_t footprint(const struct lsi_job *j)
 {
 	if (j->stream)
-		return STREAM_HOLD + PIN_FOOTPRINT + sizeof(struct part);
+		return PIN_FOOTPRINT + sizeof(struct part); /* its bytes count as they come */
 	return (j->cap > j->len ? j->cap : j->len) + j->nparts * sizeof(struct part) +
 	       j->npins * PIN_FOOTPRINT;
 }
@@ -227,12 +224,14 @@ static enum lsi_rd stream_read(struct job_stream *js, const uint8_t **buf, size_
 		struct seg *g = &p->segs[js->seg - 1];
 
 		p->held -= g->len;
+		o->queued_bytes -= g->len;
 		if (g->own && g->len <= COPY_CAP && o->ncopy_spares < COPY_SPARES) {
 			o->copy_spares[o->ncopy_spares++] = g->own;
 			g->own = NULL;
 		}
 		seg_release(g);
 		pthread_cond_broadcast(&o->cv_stream);
+		pthread_cond_broadcast(&o->cv_done); /* queue room for make_room() */
 	}
 	while (js->seg >= p->nsegs && p->open)
 		pthread_cond_wait(&o->cv_stream, &o->mu);
@@ -414,6 +413,11 @@ static void ran(struct lsi_offload *o, struct lsi_job *j)
 	j->state = J_DONE;
 	o->queued_bytes -= j->fp;
 	j->fp = 0;
+	if (j->stream && j->nparts) {
+		/* What its runner left unread (it stopped early) goes too. */
+		o->queued_bytes -= j->parts[0].held;
+		j->parts[0].held = 0;
+	}
 	pthread_cond_broadcast(&o->cv_done);
 }
 
@@ -1125,13 +1129,20 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 		if (rd == LSI_RD_OK && n >= PIN_MIN)
 			pin = pin_piece(s, b, n);
 		pthread_mutex_lock(&o->mu);
-		/* Bounded memory: wait while the runner has enough to go on. */
-		while (rd == LSI_RD_OK && !p->gone && p->held && p->held + n > STREAM_HOLD)
+		/*
+		 * Bounded memory: the bytes handed over count in the queue's
+		 * share, so that this thread may read far ahead of the runner
+		 * and go on to the next members while it scans (on two cores
+		 * the other worker sat idle through typescript.js); past the
+		 * share, wait while the runner has enough to go on.
+		 */
+		while (rd == LSI_RD_OK && !p->gone && p->held && o->queued_bytes + n > o->max_bytes)
 			pthread_cond_wait(&o->cv_stream, &o->mu);
 		if (rd == LSI_RD_OK && !p->gone) {
 			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n);
 			if (added) {
 				p->held += n;
+				o->queued_bytes += n;
 			} else {
 				rd = LSI_RD_NOMEM;
 				st = LS_ERR_NOMEM;
