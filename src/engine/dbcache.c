@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB2\n",
- * rule count (u32), per rule {u8 flags, u32 width}, then for the content
- * (streaming) database and the path (block) database a u64 length and
- * Hyperscan's own serialization (length 0: no database). Hyperscan
- * validates its parts on deserialization.
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB3\n",
+ * rule count (u32), per rule {u8 flags, u32 width}; the path (block)
+ * database as a u64 length and Hyperscan's serialization (length 0:
+ * none); then the content (streaming) database as a u64 length, a u64
+ * checksum and, at the next 4 KiB boundary, its image as Hyperscan lays
+ * it out in memory at a page-aligned address.
+ *
+ * The image is used where it is mapped, read-only: no copy, no zeroing,
+ * and only the pages a scan touches are read in (deserializing the 2 MB
+ * database was about a third of a warm start-up). This relies on a
+ * Hyperscan database holding offsets, not pointers: its serialization is
+ * a plain copy of the bytecode and deserializing it anywhere is another
+ * one, so the same bytes work at any address with the same alignment.
+ * Our checksum stands in for Hyperscan's on deserialization; Hyperscan
+ * still checks the image's magic, version and platform.
  */
 #include "dbcache.h"
 
@@ -22,7 +32,8 @@
 #include "util/buf.h"
 #include "util/hash.h"
 
-#define MAGIC "LSHSDB2\n"
+#define MAGIC "LSHSDB3\n"
+#define IMAGE_ALIGN 4096u
 #define MAX_CACHE_BYTES (512u << 20)
 #define CACHE_KEEP 8 /* databases kept in the cache directory */
 
@@ -63,24 +74,19 @@ static bool path_for(const char *dir, const char *key, char *out, size_t n)
 
 void lsi_dbcache_free_db(struct lsi_engine *e)
 {
-	if (e->db && e->db_map_len)
-		lsi_huge_free(e->db, e->db_map_len);
+	if (e->db_map)
+		munmap(e->db_map, e->db_map_len);
 	else
 		hs_free_database(e->db);
 	e->db = NULL;
+	e->db_map = NULL;
 	e->db_map_len = 0;
 }
 
-/*
- * Reads one length-prefixed database at *off (length 0: none); @map_len
- * is set when it went to huge-page memory (megabytes, at start-up).
- */
-static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t **db,
-		    size_t *map_len)
+/* Reads the path database, length-prefixed, at *off (length 0: none). */
+static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t **db)
 {
 	uint64_t n;
-	size_t need;
-	void *mem;
 
 	*db = NULL;
 	if (size - *off < 8)
@@ -89,23 +95,33 @@ static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t
 	*off += 8;
 	if (n > size - *off)
 		return false;
-	if (n && map_len && hs_serialized_database_size((const char *)data + *off, (size_t)n,
-						       &need) == HS_SUCCESS &&
-	    (mem = lsi_huge_alloc(need, map_len)) != NULL) {
-		if (hs_deserialize_database_at((const char *)data + *off, (size_t)n, mem) !=
-		    HS_SUCCESS) {
-			lsi_huge_free(mem, *map_len);
-			*map_len = 0;
-			return false;
-		}
-		*db = mem;
-	} else if (n && hs_deserialize_database((const char *)data + *off, (size_t)n, db) !=
-			    HS_SUCCESS) {
+	if (n && hs_deserialize_database((const char *)data + *off, (size_t)n, db) != HS_SUCCESS) {
 		*db = NULL;
 		return false;
 	}
 	*off += (size_t)n;
 	return true;
+}
+
+/* The content database's image at *off, checked, in place in @data. */
+static hs_database_t *image_at(const uint8_t *data, size_t size, size_t off)
+{
+	uint64_t n, sum;
+	size_t at, have;
+	hs_database_t *db;
+
+	if (size - off < 16)
+		return NULL;
+	memcpy(&n, data + off, 8);
+	memcpy(&sum, data + off + 8, 8);
+	at = (off + 16 + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
+	if (!n || at > size || n != size - at || lsi_checksum64(data + at, (size_t)n) != sum)
+		return NULL;
+	db = (hs_database_t *)(uintptr_t)(data + at);
+	/* Magic, version and platform; the size the header claims. */
+	if (hs_database_size(db, &have) != HS_SUCCESS || have != n)
+		return NULL;
+	return db;
 }
 
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
@@ -125,9 +141,7 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 12 ||
 	    (uint64_t)sb.st_size > MAX_CACHE_BYTES)
 		goto out;
-	/* Mapped, not read: Hyperscan copies what it keeps, so the file's
-	 * pages are used in place from the page cache (a warm start faults
-	 * in 2 MB less). */
+	/* Mapped, not read: the content database is used in place. */
 	data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (data == MAP_FAILED)
 		goto out;
@@ -150,14 +164,16 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 		e->rules[i].path_always = data[off] & 2;
 		e->rules[i].width = w;
 	}
-	if (!load_db(data, (size_t)sb.st_size, &off, &e->db, &e->db_map_len) || !e->db ||
-	    !load_db(data, (size_t)sb.st_size, &off, &e->path_db, NULL) ||
-	    off != (size_t)sb.st_size) {
-		lsi_dbcache_free_db(e);
+	if (!load_db(data, (size_t)sb.st_size, &off, &e->path_db) ||
+	    !(e->db = image_at(data, (size_t)sb.st_size, off))) {
 		hs_free_database(e->path_db);
 		e->path_db = NULL;
 		goto out;
 	}
+	/* The mapping lives as long as the engine (lsi_dbcache_free_db). */
+	e->db_map = data;
+	e->db_map_len = (size_t)sb.st_size;
+	data = MAP_FAILED;
 	ok = true;
 out:
 	close(fd);
@@ -195,6 +211,37 @@ static bool store_db(int fd, const hs_database_t *db)
 		return false;
 	n = ser_len;
 	ok = write_all(fd, &n, 8) && (!n || write_all(fd, ser, ser_len));
+	free(ser); /* allocated by Hyperscan's default allocator */
+	return ok;
+}
+
+/*
+ * Writes @db's image after the @written bytes before it: its length and
+ * checksum, padding to IMAGE_ALIGN, then the database as deserialized at
+ * a page-aligned address, the layout it will have where it is mapped.
+ */
+static bool store_image(int fd, const hs_database_t *db, size_t written)
+{
+	static const uint8_t zeros[IMAGE_ALIGN];
+	char *ser = NULL;
+	size_t ser_len = 0, need = 0, len = 0, pad;
+	void *img = NULL;
+	uint64_t head[2];
+	bool ok = false;
+
+	if (hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS)
+		return false;
+	if (hs_serialized_database_size(ser, ser_len, &need) == HS_SUCCESS && need &&
+	    (img = lsi_huge_alloc(need, &len)) != NULL &&
+	    hs_deserialize_database_at(ser, ser_len, img) == HS_SUCCESS) {
+		head[0] = need;
+		head[1] = lsi_checksum64(img, need);
+		written += 16;
+		pad = (IMAGE_ALIGN - written % IMAGE_ALIGN) % IMAGE_ALIGN;
+		ok = write_all(fd, head, 16) && write_all(fd, zeros, pad) &&
+		     write_all(fd, img, need);
+	}
+	lsi_huge_free(img, len);
 	free(ser); /* allocated by Hyperscan's default allocator */
 	return ok;
 }
@@ -265,6 +312,7 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 {
 	char path[4096], tmp[4200];
 	uint32_t count = (uint32_t)e->count;
+	off_t pos;
 	int fd;
 	bool ok;
 
@@ -283,7 +331,8 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 		memcpy(rec + 1, &w, 4);
 		ok = write_all(fd, rec, 5);
 	}
-	ok = ok && store_db(fd, e->db) && store_db(fd, e->path_db);
+	ok = ok && store_db(fd, e->path_db) && (pos = lseek(fd, 0, SEEK_CUR)) >= 0 &&
+	     store_image(fd, e->db, (size_t)pos);
 	ok = close(fd) == 0 && ok;
 	/* rename() is atomic: readers see the old file or the whole new one. */
 	if (!ok || rename(tmp, path) != 0)

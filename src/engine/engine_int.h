@@ -28,7 +28,8 @@ struct lsi_engine {
 	size_t count;
 	hs_database_t *db;            /* NULL when there is no content rule */
 	bool from_cache;              /* db came from the on-disk cache */
-	size_t db_map_len;            /* db lives in a mapping of ours (dbcache.c) */
+	void *db_map;                 /* db lives in this mapping of the cache file */
+	size_t db_map_len;
 	size_t path_rules;            /* number of enabled path rules */
 	unsigned *path_ids;           /* their indexes, in rule order */
 	hs_database_t *path_db;       /* block mode, over the path rules it can run */

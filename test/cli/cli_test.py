@@ -952,6 +952,22 @@ def database_cache(d):
         f.write(b'LSHSDB1\n')
     rc4, fs4, err = scan(d, 'f.txt', env=env)
     expect(fs4 == fs1 and err == '', (fs4, err))
+    # The content database is used where it is mapped: damage inside it,
+    # or a file cut short inside it, is caught before Hyperscan sees it.
+    path = os.path.join(cache, files[0])
+    size = os.path.getsize(path)
+    expect(size > 3 * 4096, size)
+    with open(path, 'r+b') as f:
+        f.seek(size - size // 3)
+        f.write(bytes(b ^ 0x5a for b in f.read(64)))
+        f.seek(size - size // 3)
+    rc5, fs5, err = scan(d, 'f.txt', env=env)
+    expect(fs5 == fs1 and err == '', (fs5, err))
+    expect(os.path.getsize(path) == size, 'the damaged file is rebuilt')
+    with open(path, 'r+b') as f:
+        f.truncate(size - 4096)
+    rc6, fs6, err = scan(d, 'f.txt', env=env)
+    expect(fs6 == fs1 and err == '' and os.path.getsize(path) == size, (fs6, err))
     # Every rule change builds a new database; the cache keeps the newest 8.
     for i in range(11):
         write(d, 'r%d/x.yml' % i, ('rules:\n  - id: t-x\n    category: internal-url\n'
