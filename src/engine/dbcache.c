@@ -3,9 +3,9 @@
  * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB3\n",
  * rule count (u32), per rule {u8 flags, u32 width}; the path (block)
  * database as a u64 length and Hyperscan's serialization (length 0:
- * none); then the content (streaming) database as a u64 length, a u64
- * checksum and, at the next 4 KiB boundary, its image as Hyperscan lays
- * it out in memory at a page-aligned address.
+ * none); then the content (streaming) database as a u64 length and, at
+ * the next 4 KiB boundary, its image as Hyperscan lays it out in memory
+ * at a page-aligned address.
  *
  * The image is used where it is mapped, read-only: no copy, no zeroing,
  * and only the pages a scan touches are read in (deserializing the 2 MB
@@ -13,8 +13,9 @@
  * Hyperscan database holding offsets, not pointers: its serialization is
  * a plain copy of the bytecode and deserializing it anywhere is another
  * one, so the same bytes work at any address with the same alignment.
- * Our checksum stands in for Hyperscan's on deserialization; Hyperscan
- * still checks the image's magic, version and platform.
+ * Hyperscan checks the image as it makes the first scratch for it (magic,
+ * version, platform and its CRC): a damaged file fails there and is
+ * rebuilt, and that scratch is kept for the scanners to copy.
  */
 #include "dbcache.h"
 
@@ -74,6 +75,8 @@ static bool path_for(const char *dir, const char *key, char *out, size_t n)
 
 void lsi_dbcache_free_db(struct lsi_engine *e)
 {
+	hs_free_scratch(e->scratch_proto);
+	e->scratch_proto = NULL;
 	if (e->db_map)
 		munmap(e->db_map, e->db_map_len);
 	else
@@ -103,25 +106,31 @@ static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t
 	return true;
 }
 
-/* The content database's image at *off, checked, in place in @data. */
-static hs_database_t *image_at(const uint8_t *data, size_t size, size_t off)
+/*
+ * The content database's image at @off, in place in @data, checked by
+ * making its first scratch (kept in e->scratch_proto); false if bad.
+ */
+static bool image_at(struct lsi_engine *e, const uint8_t *data, size_t size, size_t off)
 {
-	uint64_t n, sum;
+	uint64_t n;
 	size_t at, have;
 	hs_database_t *db;
 
-	if (size - off < 16)
-		return NULL;
+	if (size - off < 8)
+		return false;
 	memcpy(&n, data + off, 8);
-	memcpy(&sum, data + off + 8, 8);
-	at = (off + 16 + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
-	if (!n || at > size || n != size - at || lsi_checksum64(data + at, (size_t)n) != sum)
-		return NULL;
+	at = (off + 8 + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
+	if (!n || at > size || n != size - at)
+		return false;
 	db = (hs_database_t *)(uintptr_t)(data + at);
-	/* Magic, version and platform; the size the header claims. */
-	if (hs_database_size(db, &have) != HS_SUCCESS || have != n)
-		return NULL;
-	return db;
+	/* The size its header claims, then everything Hyperscan checks. */
+	if (hs_database_size(db, &have) != HS_SUCCESS || have != n ||
+	    hs_alloc_scratch(db, &e->scratch_proto) != HS_SUCCESS) {
+		e->scratch_proto = NULL;
+		return false;
+	}
+	e->db = db;
+	return true;
 }
 
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
@@ -165,7 +174,7 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 		e->rules[i].width = w;
 	}
 	if (!load_db(data, (size_t)sb.st_size, &off, &e->path_db) ||
-	    !(e->db = image_at(data, (size_t)sb.st_size, off))) {
+	    !image_at(e, data, (size_t)sb.st_size, off)) {
 		hs_free_database(e->path_db);
 		e->path_db = NULL;
 		goto out;
@@ -216,9 +225,9 @@ static bool store_db(int fd, const hs_database_t *db)
 }
 
 /*
- * Writes @db's image after the @written bytes before it: its length and
- * checksum, padding to IMAGE_ALIGN, then the database as deserialized at
- * a page-aligned address, the layout it will have where it is mapped.
+ * Writes @db's image after the @written bytes before it: its length,
+ * padding to IMAGE_ALIGN, then the database as deserialized at a
+ * page-aligned address, the layout it will have where it is mapped.
  */
 static bool store_image(int fd, const hs_database_t *db, size_t written)
 {
@@ -226,7 +235,7 @@ static bool store_image(int fd, const hs_database_t *db, size_t written)
 	char *ser = NULL;
 	size_t ser_len = 0, need = 0, len = 0, pad;
 	void *img = NULL;
-	uint64_t head[2];
+	uint64_t head;
 	bool ok = false;
 
 	if (hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS)
@@ -234,11 +243,10 @@ static bool store_image(int fd, const hs_database_t *db, size_t written)
 	if (hs_serialized_database_size(ser, ser_len, &need) == HS_SUCCESS && need &&
 	    (img = lsi_huge_alloc(need, &len)) != NULL &&
 	    hs_deserialize_database_at(ser, ser_len, img) == HS_SUCCESS) {
-		head[0] = need;
-		head[1] = lsi_checksum64(img, need);
-		written += 16;
+		head = need;
+		written += 8;
 		pad = (IMAGE_ALIGN - written % IMAGE_ALIGN) % IMAGE_ALIGN;
-		ok = write_all(fd, head, 16) && write_all(fd, zeros, pad) &&
+		ok = write_all(fd, &head, 8) && write_all(fd, zeros, pad) &&
 		     write_all(fd, img, need);
 	}
 	lsi_huge_free(img, len);

@@ -29,6 +29,7 @@ struct lsi_engine {
 	hs_database_t *db;            /* NULL when there is no content rule */
 	bool from_cache;              /* db came from the on-disk cache */
 	void *db_map;                 /* db lives in this mapping of the cache file */
+	hs_scratch_t *scratch_proto;  /* made when the cached db was checked; copied */
 	size_t db_map_len;
 	size_t path_rules;            /* number of enabled path rules */
 	unsigned *path_ids;           /* their indexes, in rule order */

@@ -87,9 +87,15 @@ static ls_status matcher_make(const struct lsi_engine *e, const struct lsi_match
 		if (hs_clone_scratch(like->scratch, &m->scratch) != HS_SUCCESS)
 			goto oom;
 	} else {
-		/* One scratch serves both databases: the second call grows it. */
-		if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
+		/* One scratch serves both databases: the second call grows it.
+		 * A cached database comes with a scratch made while checking it:
+		 * copied, Hyperscan does not check the database again. */
+		if (e->scratch_proto) {
+			if (hs_clone_scratch(e->scratch_proto, &m->scratch) != HS_SUCCESS)
+				goto oom;
+		} else if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS) {
 			goto oom;
+		}
 		if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
 			goto oom;
 	}

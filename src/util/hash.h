@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SHA-256 helpers (libmd) for fingerprints and redaction tags; a fast
- * checksum for the database cache. */
+/* SHA-256 helpers (libmd) for fingerprints and redaction tags. */
 #ifndef LSI_HASH_H
 #define LSI_HASH_H
 
@@ -10,10 +9,5 @@
 /* Writes the first @hex_len hex digits (<= 64) of SHA-256 over the parts. */
 void lsi_sha256_hex(const void *a, size_t a_len, const void *b, size_t b_len,
 		    char *hex, size_t hex_len);
-/*
- * A 64-bit checksum of @n bytes, at memory speed: it catches a damaged
- * file, not an adversary (a cache in the user's own directory).
- */
-uint64_t lsi_checksum64(const void *p, size_t n);
 
 #endif

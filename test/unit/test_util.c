@@ -142,35 +142,6 @@ static void test_hash(void **state)
 	assert_int_equal(strlen(hex), 8);
 }
 
-/* The cache checksum: every single-bit flip, at every length and in the
- * tail past the last whole word, changes it; so does the length alone. */
-static void test_checksum(void **state)
-{
-	uint8_t b[200];
-	uint64_t seen[201];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(b); i++)
-		b[i] = (uint8_t)(i * 37 + 11);
-	for (size_t n = 0; n <= sizeof(b); n++) {
-		uint64_t base = lsi_checksum64(b, n);
-
-		assert_int_equal(lsi_checksum64(b, n), base);
-		for (size_t i = 0; i < n; i++)
-			for (int bit = 0; bit < 8; bit++) {
-				b[i] ^= (uint8_t)(1u << bit);
-				assert_true(lsi_checksum64(b, n) != base);
-				b[i] ^= (uint8_t)(1u << bit);
-			}
-	}
-	memset(b, 0, sizeof(b));
-	for (size_t n = 0; n <= sizeof(b); n++) {
-		seen[n] = lsi_checksum64(b, n);
-		for (size_t k = 0; k < n; k++)
-			assert_true(seen[k] != seen[n]);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,7 +149,6 @@ int main(void)
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_json),     cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_utf8),     cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_checksum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
