@@ -51,8 +51,9 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
  * workers of their own) or a source map (whose sources are parsed out on
  * the worker): its job is queued first and a worker scans the
  * bytes as they are read here, pinned where they lie in read-ahead blocks
- * (up to STREAM_HOLD of them waiting), so inflating, this thread's parsing
- * and the member's scan overlap, and two large members scan at once.
+ * (counted in the queue's byte share while they wait), so inflating,
+ * this thread's parsing and the member's scan overlap, and the members
+ * after it are read and queued while it scans.
  */
 ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int depth,
 				    int64_t size_hint);
