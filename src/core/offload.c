@@ -31,7 +31,7 @@
 /* Copies of a streamed member's pieces (those not in a read-ahead block)
  * go to buffers of this size, reused: a bomb's gigabytes churn no memory. */
 #define COPY_CAP JOB_BLOCK
-#define COPY_SPARES 18
+#define COPY_SPARES ((4u << 20) / COPY_CAP + 2) /* about 4 MiB of them kept */
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -231,7 +231,7 @@ static enum lsi_rd stream_read(struct job_stream *js, const uint8_t **buf, size_
 		}
 		seg_release(g);
 		pthread_cond_broadcast(&o->cv_stream);
-		pthread_cond_broadcast(&o->cv_done); /* queue room for make_room() */
+		pthread_cond_broadcast(&o->cv_done); /* queue room (job_queue) */
 	}
 	while (js->seg >= p->nsegs && p->open)
 		pthread_cond_wait(&o->cv_stream, &o->mu);
@@ -837,21 +837,6 @@ static struct lsi_job *job_new(ls_scanner *s, size_t need, int depth)
 	return j;
 }
 
-/*
- * Frees queue room: runs the next waiting job here, or waits until a
- * running one ends. Whichever job that is, not only the oldest: waiting
- * for the oldest (a large member still scanning) left the other workers
- * idle and the read-ahead stalled behind this thread.
- */
-static void make_room(ls_scanner *s)
-{
-	struct lsi_offload *o = s->offload;
-
-	pthread_mutex_lock(&o->mu);
-	pthread_cond_wait(&o->cv_done, &o->mu);
-	pthread_mutex_unlock(&o->mu);
-}
-
 /* Queues @j for the workers, replaying older jobs first to bound memory. */
 static void job_queue(ls_scanner *s, struct lsi_job *j)
 {
@@ -859,21 +844,27 @@ static void job_queue(ls_scanner *s, struct lsi_job *j)
 	size_t fp = footprint(j);
 
 	replay_ready(s);
-	/* Bounded memory: past the queue's share of bytes, make room; past
-	 * its count of jobs, replay from the front (records are memory too). */
+	/*
+	 * Bounded memory: past its count of jobs, replay from the front
+	 * (records are memory too); past its share of bytes, wait until any
+	 * job has run or a streamed member's runner has scanned some bytes.
+	 * Not only the oldest job: waiting for it (a large member still
+	 * scanning) left the other workers idle and the read-ahead stalled.
+	 */
 	while (o->head && !s->aborted) {
-		bool bytes, jobs;
+		bool jobs;
 
 		pthread_mutex_lock(&o->mu);
-		bytes = o->queued_bytes && o->queued_bytes + fp > o->max_bytes;
 		jobs = o->queued_jobs >= QUEUE_JOBS;
+		if (!jobs && !(o->queued_bytes && o->queued_bytes + fp > o->max_bytes)) {
+			pthread_mutex_unlock(&o->mu);
+			break;
+		}
+		if (!jobs)
+			pthread_cond_wait(&o->cv_done, &o->mu); /* checked under the lock */
 		pthread_mutex_unlock(&o->mu);
 		if (jobs)
 			replay_oldest(s);
-		else if (bytes)
-			make_room(s);
-		else
-			break;
 		replay_ready(s);
 	}
 	pthread_mutex_lock(&o->mu);
