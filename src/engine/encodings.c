@@ -80,20 +80,42 @@ static inline unsigned ones(uint64_t x)
 }
 
 /*
- * count_bad() for at most 64 bytes, with bit masks instead of a branch per
- * byte (decoded noise would mispredict most of them). A lead byte's
- * sequence is good when the bytes it needs are continuations; bytes past
- * the end count as continuations, since a sequence cut by the end is good.
+ * count_bad() for at most 64 bytes from their classes as bit masks (bit i
+ * for byte i; bits at and past @n are ignored). A lead byte's sequence is
+ * good when the bytes it needs are continuations; bytes past the end
+ * count as continuations, since a sequence cut by the end is good.
  * Sequences cannot overlap (a lead is no continuation), so the good bytes
  * are the text ASCII, the leads of good sequences and their continuations.
+ */
+static inline size_t bad_from_masks(size_t n, uint64_t ascii, uint64_t nul, uint64_t cont,
+				    uint64_t lead2, uint64_t lead3, uint64_t lead4)
+{
+	uint64_t real = n < 64 ? (1ull << n) - 1 : ~0ull;
+	uint64_t next1, next2, next3, ok2, ok3, ok4, seq_cont;
+
+	if (nul & real)
+		return SIZE_MAX;
+	/* next_k: bit i is whether byte i + k is a continuation (or past the end) */
+	cont = (cont & real) | ~real;
+	next1 = cont >> 1 | ~(~0ull >> 1);
+	next2 = cont >> 2 | ~(~0ull >> 2);
+	next3 = cont >> 3 | ~(~0ull >> 3);
+	ok2 = lead2 & real & next1;
+	ok3 = lead3 & real & next1 & next2;
+	ok4 = lead4 & real & next1 & next2 & next3;
+	seq_cont = ((ok2 | ok3 | ok4) << 1 | (ok3 | ok4) << 2 | ok4 << 3) & real;
+	return n - ones((ascii & real) | ok2 | ok3 | ok4 | seq_cont);
+}
+
+/*
+ * count_bad() for at most 64 bytes, with bit masks instead of a branch per
+ * byte (decoded noise would mispredict most of them).
  *
  * @p is readable for 64 bytes; those past @n are not counted.
  */
 static size_t count_bad_masks(const uint8_t *p, size_t n)
 {
 	uint64_t ascii = 0, nul = 0, cont = 0, lead2 = 0, lead3 = 0, lead4 = 0;
-	uint64_t real = n < 64 ? (1ull << n) - 1 : ~0ull;
-	uint64_t next1, next2, next3, ok2, ok3, ok4, seq_cont;
 
 #if defined(__SSE2__)
 	for (size_t i = 0; i < n; i += 16) {
@@ -136,18 +158,7 @@ static size_t count_bad_masks(const uint8_t *p, size_t n)
 		lead4 |= (uint64_t)(c >= 0xf0 && c <= 0xf4) << i;
 	}
 #endif
-	if (nul & real)
-		return SIZE_MAX;
-	/* next_k: bit i is whether byte i + k is a continuation (or past the end) */
-	cont = (cont & real) | ~real;
-	next1 = cont >> 1 | ~(~0ull >> 1);
-	next2 = cont >> 2 | ~(~0ull >> 2);
-	next3 = cont >> 3 | ~(~0ull >> 3);
-	ok2 = lead2 & real & next1;
-	ok3 = lead3 & real & next1 & next2;
-	ok4 = lead4 & real & next1 & next2 & next3;
-	seq_cont = ((ok2 | ok3 | ok4) << 1 | (ok3 | ok4) << 2 | ok4 << 3) & real;
-	return n - ones((ascii & real) | ok2 | ok3 | ok4 | seq_cont);
+	return bad_from_masks(n, ascii, nul, cont, lead2, lead3, lead4);
 }
 
 /* count_bad() without a limit for at most 64 bytes. */
@@ -359,6 +370,55 @@ __attribute__((target("avx512bw"), always_inline)) static inline uint64_t mask_a
 }
 #endif
 
+/*
+ * head_fails() in one go: the head (at most 64 characters, since a head is
+ * at most LSI_B64_JUDGE_CHARS) is decoded in a register, 48 bytes at most,
+ * and classified there. Most runs are identifiers that fail here, so this
+ * is the filter's second loop after skip_idle.
+ */
+__attribute__((target("avx512bw,avx512vbmi"))) static bool head_fails_vbmi(const uint8_t *chars,
+									   size_t run_chars)
+{
+	/* Output byte t is byte 2 - t % 3 of the 24 bits in dword t / 3. */
+#define G(d) 4 * (d) + 2, 4 * (d) + 1, 4 * (d)
+	static const uint8_t gather[64] = { G(0), G(1), G(2),  G(3),  G(4),  G(5),  G(6),  G(7),
+					    G(8), G(9), G(10), G(11), G(12), G(13), G(14), G(15) };
+#undef G
+	size_t q = run_chars & ~(size_t)3, pre = (q / 4 + 3) & ~(size_t)3;
+	size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10, n;
+	__m512i c, v, d;
+	uint64_t ascii, nul, cont, lead2, lead3, lead4;
+
+	_Static_assert(LSI_B64_JUDGE_CHARS / 4 <= 64, "a head's prefix fits a register");
+	if (pre < JUDGE_PREFIX_MIN)
+		pre = JUDGE_PREFIX_MIN;
+	if (pre >= q)
+		return false;
+	n = pre / 4 * 3;
+	c = _mm512_maskz_loadu_epi8(pre >= 64 ? ~0ull : (1ull << pre) - 1, chars);
+	/* Characters of a run are below 0x80: the table's first half. */
+	v = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)b64val), c,
+				     _mm512_loadu_si512((const void *)(b64val + 64)));
+	v = _mm512_maddubs_epi16(v, _mm512_set1_epi32(0x01400140)); /* c0 << 6 | c1 */
+	v = _mm512_madd_epi16(v, _mm512_set1_epi32(0x00011000));    /* 24 bits a quad */
+	d = _mm512_permutexvar_epi8(_mm512_loadu_si512((const void *)gather), v);
+	ascii = (_mm512_cmpge_epu8_mask(d, _mm512_set1_epi8(0x20)) &
+		 _mm512_cmplt_epu8_mask(d, _mm512_set1_epi8(0x7f))) |
+		_mm512_cmpeq_epi8_mask(d, _mm512_set1_epi8('\t')) |
+		_mm512_cmpeq_epi8_mask(d, _mm512_set1_epi8('\n')) |
+		_mm512_cmpeq_epi8_mask(d, _mm512_set1_epi8('\r'));
+	nul = _mm512_cmpeq_epi8_mask(d, _mm512_setzero_si512());
+	cont = _mm512_cmpeq_epi8_mask(_mm512_and_si512(d, _mm512_set1_epi8((char)0xc0)),
+				      _mm512_set1_epi8((char)0x80));
+	lead2 = _mm512_cmpge_epu8_mask(d, _mm512_set1_epi8((char)0xc2)) &
+		_mm512_cmple_epu8_mask(d, _mm512_set1_epi8((char)0xdf));
+	lead3 = _mm512_cmpge_epu8_mask(d, _mm512_set1_epi8((char)0xe0)) &
+		_mm512_cmple_epu8_mask(d, _mm512_set1_epi8((char)0xef));
+	lead4 = _mm512_cmpge_epu8_mask(d, _mm512_set1_epi8((char)0xf0)) &
+		_mm512_cmple_epu8_mask(d, _mm512_set1_epi8((char)0xf4));
+	return bad_from_masks(n, ascii, nul, cont, lead2, lead3, lead4) > bad_max;
+}
+
 static inline uint64_t mask_base(const uint8_t *p)
 {
 #if defined(__SSE2__)
@@ -465,6 +525,7 @@ SCAN_LOOPS(avx512, __attribute__((target("avx512bw"))), mask_avx512)
 struct scan_loops {
 	size_t (*skip_idle)(const uint8_t *p, size_t n, size_t i);
 	size_t (*run_end)(const uint8_t *p, size_t n, size_t i);
+	bool (*head_fails)(const uint8_t *chars, size_t run_chars);
 };
 
 int lsi_b64_isa_cap;
@@ -473,11 +534,13 @@ static struct scan_loops scan_loops(void)
 {
 #if defined(HAVE_AVX2_PATH)
 	if (lsi_b64_isa_cap < 1 && __builtin_cpu_supports("avx512bw"))
-		return (struct scan_loops){ skip_idle_avx512, run_end_avx512 };
+		return (struct scan_loops){ skip_idle_avx512, run_end_avx512,
+					    __builtin_cpu_supports("avx512vbmi") ? head_fails_vbmi :
+										   head_fails };
 	if (lsi_b64_isa_cap < 2 && __builtin_cpu_supports("avx2"))
-		return (struct scan_loops){ skip_idle_avx2, run_end_avx2 };
+		return (struct scan_loops){ skip_idle_avx2, run_end_avx2, head_fails };
 #endif
-	return (struct scan_loops){ skip_idle_base, run_end_base };
+	return (struct scan_loops){ skip_idle_base, run_end_base, head_fails };
 }
 
 /* Takes @n base64 characters of the current run. */
@@ -525,7 +588,7 @@ void lsi_b64scan_feed(struct lsi_b64scan *b, const uint8_t *p, size_t n)
 			j = loops.run_end(p, n, i);
 			if (j < n && j - i < LSI_B64_JUDGE_CHARS &&
 			    (j - i < LSI_B64_WRAP_MIN || (p[j] != '\n' && p[j] != '\r')) &&
-			    head_fails(p + i, j - i)) {
+			    loops.head_fails(p + i, j - i)) {
 				i = j + 1;
 				continue;
 			}

@@ -230,10 +230,12 @@ static void b64_encode(const uint8_t *in, size_t n, char *out)
 }
 
 /*
- * Runs that end inside a chunk are judged in place, the others through the
- * filter's state: fed whole and a byte at a time, the same text comes out.
- * The runs are base64 of text with a few bad bytes (near the judge's one
- * in ten), of identifiers' noise, and runs ended by line breaks.
+ * Runs that end inside a chunk are judged in place (with the vector judge
+ * where the CPU has AVX-512 VBMI), the others through the filter's state:
+ * fed whole and a byte at a time, the same text comes out. The runs are
+ * base64 of text with a few other bytes (near the judge's one in ten:
+ * UTF-8 sequences, control bytes, NULs, stray high bytes), of
+ * identifiers' noise, and runs ended by line breaks.
  */
 static void test_b64_in_place_agrees(void **state)
 {
@@ -252,8 +254,25 @@ static void test_b64_in_place_agrees(void **state)
 
 			for (size_t i = 0; i < n; i++)
 				plain[i] = (uint8_t)('a' + rand_r(&seed) % 26);
-			for (size_t k = 0; k < bad; k++)
-				plain[rand_r(&seed) % n] = (uint8_t)(0x80 + rand_r(&seed) % 128);
+			for (size_t k = 0; k < bad; k++) {
+				size_t at = rand_r(&seed) % n;
+				unsigned how = rand_r(&seed) % 4;
+
+				if (how == 0 && at + 4 <= n) {
+					/* a whole UTF-8 sequence, of 2 to 4 bytes: text */
+					static const uint8_t seqs[][4] = { { 0xc3, 0xa9 },
+									   { 0xe2, 0x82, 0xac },
+									   { 0xf0, 0x9f, 0x94, 0x91 } };
+					unsigned w = rand_r(&seed) % 3;
+
+					memcpy(plain + at, seqs[w], w + 2);
+				} else if (how == 1) {
+					/* a control byte, tab, line break or NUL */
+					plain[at] = (uint8_t)(rand_r(&seed) % 0x20);
+				} else {
+					plain[at] = (uint8_t)(0x80 + rand_r(&seed) % 128);
+				}
+			}
 			if (rand_r(&seed) % 3 == 0) {
 				/* an identifier: base64 characters, noise decoded */
 				for (size_t i = 0; i < n; i++)
