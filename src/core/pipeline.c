@@ -194,10 +194,12 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 		s->nomem = s->aborted = true;
 		return 1;
 	}
+	/* A hit's fingerprint counts its repeats, before ranking; a finding
+	 * without one needs its own only once it is kept. */
 	if (h && h->line)
 		lsi_fingerprint(rule_id, h->secret, h->secret_len, fp);
-	else
-		place_fingerprint(s, rule_id, h ? NULL : message, fp);
+	else if (h)
+		place_fingerprint(s, rule_id, NULL, fp);
 	memset(&ri, 0, sizeof(ri));
 	ri.base = base;
 	ri.category = cat;
@@ -227,6 +229,8 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 			return 0;
 		notice = true;
 	}
+	if (!h)
+		place_fingerprint(s, rule_id, message, fp);
 	if (is_ignored(s, rule_id, fp))
 		return 0;
 	memset(&f, 0, sizeof(f));
