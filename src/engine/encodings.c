@@ -228,21 +228,35 @@ static void put_tail(struct lsi_b64scan *b)
 #define JUDGE_PREFIX_MIN 16 /* characters decoded before the rest of a head */
 
 /*
+ * The characters of a head of @run_chars characters that head_fails()
+ * decodes, a multiple of 4 and at most a quarter of the head (but at
+ * least JUDGE_PREFIX_MIN), and in *bad_max the bad bytes the whole may
+ * have: it would decode to at most n_max bytes, and a prefix has no more
+ * bad bytes than the whole. 0 when that prefix is the whole head, which
+ * only the full judge decides.
+ */
+static size_t head_prefix(size_t run_chars, size_t *bad_max)
+{
+	size_t q = run_chars & ~(size_t)3, pre = (q / 4 + 3) & ~(size_t)3;
+	size_t n_max = q / 4 * 3 + 2;
+
+	*bad_max = n_max / 10;
+	if (pre < JUDGE_PREFIX_MIN)
+		pre = JUDGE_PREFIX_MIN;
+	return pre < q ? pre : 0;
+}
+
+/*
  * Whether the head of a run of @run_chars characters (@chars, at most
  * LSI_B64_JUDGE_CHARS of them) fails on its first quarter. Decoded noise
  * (a long identifier, a hash) fails there: no need to decode the rest.
- * The whole would decode to at most n_max bytes, and a prefix has no more
- * bad bytes than the whole.
  */
 static bool head_fails(const uint8_t *chars, size_t run_chars)
 {
 	uint8_t dec[LSI_B64_JUDGE_CHARS / 4 * 3];
-	size_t q = run_chars & ~(size_t)3, pre = (q / 4 + 3) & ~(size_t)3;
-	size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10;
+	size_t bad_max, pre = head_prefix(run_chars, &bad_max);
 
-	if (pre < JUDGE_PREFIX_MIN)
-		pre = JUDGE_PREFIX_MIN;
-	if (pre >= q)
+	if (!pre)
 		return false;
 	_Static_assert(sizeof(dec) >= 64, "count_bad_masks() reads 64 bytes");
 	memset(dec, 0, 64);
@@ -373,8 +387,8 @@ __attribute__((target("avx512bw"), always_inline)) static inline uint64_t mask_a
 /*
  * head_fails() in one go: the head (at most 64 characters, since a head is
  * at most LSI_B64_JUDGE_CHARS) is decoded in a register, 48 bytes at most,
- * and classified there. Most runs are identifiers that fail here, so this
- * is the filter's second loop after skip_idle.
+ * and classified there. Most runs the filter finds are identifiers that
+ * fail here, so after skip_idle this is where its time goes.
  */
 __attribute__((target("avx512bw,avx512vbmi"))) static bool head_fails_vbmi(const uint8_t *chars,
 									   size_t run_chars)
@@ -384,17 +398,13 @@ __attribute__((target("avx512bw,avx512vbmi"))) static bool head_fails_vbmi(const
 	static const uint8_t gather[64] = { G(0), G(1), G(2),  G(3),  G(4),  G(5),  G(6),  G(7),
 					    G(8), G(9), G(10), G(11), G(12), G(13), G(14), G(15) };
 #undef G
-	size_t q = run_chars & ~(size_t)3, pre = (q / 4 + 3) & ~(size_t)3;
-	size_t n_max = q / 4 * 3 + 2, bad_max = n_max / 10, n;
+	size_t bad_max, pre = head_prefix(run_chars, &bad_max), n = pre / 4 * 3;
 	__m512i c, v, d;
 	uint64_t ascii, nul, cont, lead2, lead3, lead4;
 
 	_Static_assert(LSI_B64_JUDGE_CHARS / 4 <= 64, "a head's prefix fits a register");
-	if (pre < JUDGE_PREFIX_MIN)
-		pre = JUDGE_PREFIX_MIN;
-	if (pre >= q)
+	if (!pre)
 		return false;
-	n = pre / 4 * 3;
 	c = _mm512_maskz_loadu_epi8(pre >= 64 ? ~0ull : (1ull << pre) - 1, chars);
 	/* Characters of a run are below 0x80: the table's first half. */
 	v = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)b64val), c,
