@@ -166,11 +166,12 @@ static bool wait_space(struct async_stream *s)
 	return !s->cancel;
 }
 
-/* Under the lock: one more slot is filled. */
+/* Under the lock: one more slot is filled. The first block wakes the
+ * reader at once: it has waited since the start with nothing to do. */
 static void filled(struct async_stream *s)
 {
 	s->tail++;
-	if (s->reader_waiting && s->tail - s->head >= WAKE_AT)
+	if (s->reader_waiting && (s->tail - s->head >= WAKE_AT || s->tail == 1))
 		pthread_cond_signal(&s->cv_data);
 }
 
