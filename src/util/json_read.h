@@ -114,7 +114,9 @@ static inline uint64_t lsi_jr_offset(const struct lsi_jr *r)
 	return r->in_base + r->in_pos;
 }
 
-/* Tests only: 1 keeps string scanning off AVX-512 even where the CPU has it. */
+/* Tests only: caps the instruction set of string scanning, so that every
+ * path can be compared on one machine: 0 the best the CPU has, 1 AVX-512
+ * without VBMI2, 2 no AVX-512. */
 extern int lsi_jr_isa_cap;
 
 #endif

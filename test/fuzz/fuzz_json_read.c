@@ -98,11 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, size, piece_cap, 1, false, &split);
 	if (whole.h != split.h)
 		abort();
-	lsi_jr_isa_cap = 1;
-	run(data, size, piece_cap, size ? size : 1, false, &split);
-	lsi_jr_isa_cap = 0;
-	if (whole.h != split.h || whole.err != split.err)
-		abort();
+	for (int cap = 1; cap <= 2; cap++) {
+		lsi_jr_isa_cap = cap;
+		run(data, size, piece_cap, size ? size : 1, false, &split);
+		lsi_jr_isa_cap = 0;
+		if (whole.h != split.h || whole.err != split.err)
+			abort();
+	}
 	run(data, size, piece_cap, size ? size : 1, true, &skipped);
 	run(data, size, piece_cap, block, true, &skipped_split);
 	if (skipped.h != skipped_split.h || skipped.err != whole.err)
