@@ -64,19 +64,22 @@ static const char *test_dir_in(const char *p)
 
 			if (*q == '\0')
 				return NULL; /* the last component is the file itself */
-			for (size_t i = 0; i < sizeof(test_dirs) / sizeof(*test_dirs); i++)
-				if (strlen(test_dirs[i]) == n && memcmp(seg, test_dirs[i], n) == 0)
+			/* Called for every finding: the first byte rules out most. */
+			for (size_t i = 0; n && i < sizeof(test_dirs) / sizeof(*test_dirs); i++)
+				if (test_dirs[i][0] == seg[0] && strlen(test_dirs[i]) == n &&
+				    memcmp(seg, test_dirs[i], n) == 0)
 					return test_dirs[i];
 			seg = q + 1;
 		}
 	}
 }
 
-static bool has_suffix(const char *s, const char *suf)
+/* Whether @s, of @len bytes, ends with @suf. */
+static bool has_suffix(const char *s, size_t len, const char *suf)
 {
-	size_t a = strlen(s), b = strlen(suf);
+	size_t b = strlen(suf);
 
-	return a >= b && strcmp(s + a - b, suf) == 0;
+	return len >= b && memcmp(s + len - b, suf, b) == 0;
 }
 
 static bool has_suffix_ci(const char *s, size_t len, const char *suf)
@@ -181,6 +184,7 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 {
 	int score = lsi_severity_base_score(in->base);
 	const char *last = in->path_count ? in->path[in->path_count - 1] : "";
+	size_t last_len = strlen(last);
 
 	memset(out, 0, sizeof(*out));
 	if (in->verdict == LSI_VERDICT_PASS) {
@@ -239,8 +243,9 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	}
 	/* Installed manuals and docs of a package (curl.1.gz shows example
 	 * URLs) read as a README does. */
-	if (has_suffix(last, ".md") || has_suffix(last, ".rst") || has_suffix(last, ".adoc") ||
-	    has_suffix(last, ".markdown") || strstr(last, "/share/man/") ||
+	if (has_suffix(last, last_len, ".md") || has_suffix(last, last_len, ".rst") ||
+	    has_suffix(last, last_len, ".adoc") || has_suffix(last, last_len, ".markdown") ||
+	    strstr(last, "/share/man/") ||
 	    strstr(last, "/share/doc/")) {
 		/* A credential pasted into a README is live; the rest is prose. */
 		if (!(in_docs && in->category == LS_CAT_SECRET)) {
@@ -255,8 +260,8 @@ void lsi_rank(const struct lsi_rank_in *in, struct lsi_rank_out *out)
 	/* A TypeScript declaration map lists the .ts files behind its types:
 	 * paths of a library's public API, not its code. */
 	if (in->category == LS_CAT_SOURCE_EXPOSURE && in->base <= LS_SEV_LOW &&
-	    (has_suffix(last, ".d.ts.map") || has_suffix(last, ".d.mts.map") ||
-	     has_suffix(last, ".d.cts.map"))) {
+	    (has_suffix(last, last_len, ".d.ts.map") || has_suffix(last, last_len, ".d.mts.map") ||
+	     has_suffix(last, last_len, ".d.cts.map"))) {
 		score -= 15;
 		add_reason(out, "declaration map");
 	}
