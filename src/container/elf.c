@@ -40,6 +40,9 @@ struct elf_st {
 	uint8_t cand[2 * LSI_ELF_SPAN];
 	size_t ring_len, ring_at;    /* the last RING bytes before the chunk, circular */
 	uint8_t ring[RING];
+	/* The bytes before the header was read (fewer than its 64). */
+	uint8_t head[64];
+	size_t head_len;
 };
 
 struct shdr {
@@ -246,12 +249,18 @@ static void ring_push(struct elf_st *e, const uint8_t *b, size_t n)
 	e->ring_len = e->ring_len + n > RING ? RING : e->ring_len + n;
 }
 
-/* Adds to the candidate what the chunk at @pos holds of its range. */
+/*
+ * Adds to the candidate what the chunk at @pos holds of its range. Only
+ * bytes before the section table: the names it can stand in for end
+ * there, and the same bytes must count however the input is cut.
+ */
 static void cand_fill(struct elf_st *e, uint64_t pos, const uint8_t *b, size_t n)
 {
 	uint64_t need = e->cand_lo + e->cand_len, end = pos + n;
 	size_t k;
 
+	if (end > e->shoff)
+		end = e->shoff;
 	if (!e->have_cand || e->cand_len == sizeof(e->cand) || need < pos || need >= end)
 		return;
 	k = (size_t)(end - need);
@@ -274,16 +283,17 @@ static void cand_take(struct elf_st *e, uint64_t x, uint64_t pos, const uint8_t 
 	if (lo < pos) {
 		e->cand_len = (size_t)(pos - lo);
 		ring_tail(e, e->cand, e->cand_len);
+		if (pos > e->shoff)
+			e->cand_len = (size_t)(e->shoff - lo); /* the name ends past the table's start */
 	}
 	cand_fill(e, pos, b, n);
 }
 
-static void elf_bytes(struct lsi_binparse *p, const uint8_t *b, size_t n)
+/* Looks for the name table's name in the @n bytes at @pos, then keeps them in the ring. */
+static void find_names(struct elf_st *e, uint64_t pos, const uint8_t *b, size_t n)
 {
-	struct elf_st *e = p->st;
-	uint64_t pos = p->pos;
-
-	if (e->hdr_seen && e->shoff && pos < e->shoff) {
+	/* Names start before the table; one may end in the chunks after it. */
+	if (e->shoff && (pos < e->shoff || pos - e->shoff < NAME_LEN - 1)) {
 		size_t back = e->ring_len < NAME_LEN - 1 ? e->ring_len : NAME_LEN - 1;
 		uint8_t join[2 * NAME_LEN];
 		const uint8_t *q;
@@ -306,6 +316,27 @@ static void elf_bytes(struct lsi_binparse *p, const uint8_t *b, size_t n)
 			cand_take(e, pos + (uint64_t)(q - b), pos, b, n);
 		}
 	}
+	ring_push(e, b, n);
+}
+
+static void elf_bytes(struct lsi_binparse *p, const uint8_t *b, size_t n)
+{
+	struct elf_st *e = p->st;
+
+	/* Where the table is is known once the header is read: the bytes
+	 * before (a name may lie in the header's own) wait until then. */
+	if (!e->hdr_seen) {
+		size_t k = n < sizeof(e->head) - e->head_len ? n : sizeof(e->head) - e->head_len;
+
+		memcpy(e->head + e->head_len, b, k);
+		e->head_len += k;
+		return;
+	}
+	if (e->head_len) {
+		find_names(e, p->pos - e->head_len, e->head, e->head_len);
+		e->head_len = 0;
+	}
+	find_names(e, p->pos, b, n);
 	if (e->names_wait) {
 		struct lsi_bincap *tab = lsi_bincap_find(p, T_TAB);
 
@@ -319,7 +350,6 @@ static void elf_bytes(struct lsi_binparse *p, const uint8_t *b, size_t n)
 		}
 		lsi_bincap_release(tab);
 	}
-	ring_push(e, b, n);
 }
 
 static void elf_done(struct lsi_binparse *p, struct lsi_bincap *c)
