@@ -125,6 +125,15 @@ struct lsi_offload {
 	/* Bytes of the jobs queued or running (a job that has run holds only
 	 * its records), and the jobs not yet replayed. */
 	size_t queued_bytes, queued_jobs, max_bytes;
+	/*
+	 * The caller's thread, out of queue room, waits until queued_bytes
+	 * falls to room_at (NONE: it is not waiting), half the share, not
+	 * for each job's end: woken at every job it preempted a worker to
+	 * queue one more and slept again (aws-sdk at -j2: 400 such wakes).
+	 * awaited is the job replay_oldest waits for.
+	 */
+	size_t room_at;
+	const struct lsi_job *awaited;
 	bool stop, draining;
 	/* input_seq + 1 of the input a replayed job ended (a timeout, the
 	 * byte budget): its later jobs are dropped, as one thread would never
@@ -208,6 +217,19 @@ static void seg_release(struct seg *g)
 	g->own = NULL;
 }
 
+/* Under the lock: whether the caller's thread waits for queue room and has it now. */
+static bool room_made(const struct lsi_offload *o)
+{
+	return o->room_at != NONE && o->queued_bytes <= o->room_at;
+}
+
+/* Under the lock: what the queue may hold before @need more bytes join it
+ * once the caller's thread had to wait: half its share. */
+static size_t room_mark(const struct lsi_offload *o, size_t need)
+{
+	return o->max_bytes / 2 > need ? o->max_bytes / 2 - need : 0;
+}
+
 /*
  * A streamed part's next run, waiting for the caller to add it; the run
  * handed out before is done with (the stream contract), so it goes now
@@ -230,8 +252,11 @@ static enum lsi_rd stream_read(struct job_stream *js, const uint8_t **buf, size_
 			g->own = NULL;
 		}
 		seg_release(g);
-		pthread_cond_broadcast(&o->cv_stream);
-		pthread_cond_broadcast(&o->cv_done); /* queue room (job_queue) */
+		if (room_made(o) || (o->room_at != NONE && !p->held)) {
+			/* Room for the caller's thread, in either of its waits. */
+			pthread_cond_broadcast(&o->cv_stream);
+			pthread_cond_broadcast(&o->cv_done);
+		}
 	}
 	while (js->seg >= p->nsegs && p->open)
 		pthread_cond_wait(&o->cv_stream, &o->mu);
@@ -418,7 +443,13 @@ static void ran(struct lsi_offload *o, struct lsi_job *j)
 		o->queued_bytes -= j->parts[0].held;
 		j->parts[0].held = 0;
 	}
-	pthread_cond_broadcast(&o->cv_done);
+	if (room_made(o)) {
+		/* Room for the caller's thread, in either of its waits. */
+		pthread_cond_broadcast(&o->cv_stream);
+		pthread_cond_broadcast(&o->cv_done);
+	} else if (j == o->awaited) {
+		pthread_cond_broadcast(&o->cv_done);
+	}
 }
 
 /* The first job after @j still waiting for a runner (under the lock). */
@@ -524,6 +555,7 @@ static struct lsi_offload *pool_new(ls_scanner *s)
 	pthread_cond_init(&o->cv_done, NULL);
 	pthread_cond_init(&o->cv_stream, NULL);
 	o->max_bytes = (size_t)n * QUEUE_BYTES;
+	o->room_at = NONE;
 	o->threads = lsi_calloc(n, sizeof(*o->threads));
 	o->shadows = lsi_calloc(n, sizeof(*o->shadows));
 	if (!o->threads || !o->shadows || !(o->own = shadow_new(s))) {
@@ -707,8 +739,10 @@ static void replay_oldest(ls_scanner *s)
 		pthread_mutex_lock(&o->mu);
 		ran(o, j);
 	}
+	o->awaited = j;
 	while (j->state != J_DONE)
 		pthread_cond_wait(&o->cv_done, &o->mu);
+	o->awaited = NULL;
 	o->head = j->next;
 	if (!o->head)
 		o->tail = NULL;
@@ -860,8 +894,13 @@ static void job_queue(ls_scanner *s, struct lsi_job *j)
 			pthread_mutex_unlock(&o->mu);
 			break;
 		}
-		if (!jobs)
-			pthread_cond_wait(&o->cv_done, &o->mu); /* checked under the lock */
+		if (!jobs) {
+			/* Checked under the lock; woken with room for many jobs. */
+			o->room_at = room_mark(o, fp);
+			while (o->queued_bytes && o->queued_bytes > o->room_at)
+				pthread_cond_wait(&o->cv_done, &o->mu);
+			o->room_at = NONE;
+		}
 		pthread_mutex_unlock(&o->mu);
 		if (jobs)
 			replay_oldest(s);
@@ -1125,10 +1164,15 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 		 * share, so that this thread may read far ahead of the runner
 		 * and go on to the next members while it scans (on two cores
 		 * the other worker sat idle through typescript.js); past the
-		 * share, wait while the runner has enough to go on.
+		 * share, wait while the runner has enough to go on: until half
+		 * the share is free, or the runner has it all.
 		 */
-		while (rd == LSI_RD_OK && !p->gone && p->held && o->queued_bytes + n > o->max_bytes)
-			pthread_cond_wait(&o->cv_stream, &o->mu);
+		if (rd == LSI_RD_OK && !p->gone && p->held && o->queued_bytes + n > o->max_bytes) {
+			o->room_at = room_mark(o, n);
+			while (!p->gone && p->held && o->queued_bytes > o->room_at)
+				pthread_cond_wait(&o->cv_stream, &o->mu);
+			o->room_at = NONE;
+		}
 		if (rd == LSI_RD_OK && !p->gone) {
 			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n);
 			if (added) {

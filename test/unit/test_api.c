@@ -390,6 +390,100 @@ static void test_threads_streamed_members(void **state)
 	ls_rules_free(r);
 }
 
+/* A digest of the findings in their order, for runs with many of them. */
+struct digest {
+	uint64_t h;
+	size_t n;
+};
+
+static int digest_cb(const ls_finding *f, void *user)
+{
+	struct digest *d = user;
+	char one[256];
+	int k = snprintf(one, sizeof(one), "%s:%s:%llu;", f->path[f->path_count - 1], f->rule,
+			 (unsigned long long)f->line);
+
+	for (int i = 0; i < k && i < (int)sizeof(one); i++)
+		d->h = (d->h ^ (uint8_t)one[i]) * 1099511628211u;
+	d->n++;
+	return 0;
+}
+
+/*
+ * More member bytes than the workers' queue may hold (8 MiB a thread):
+ * small members fill it until the calling thread waits for room, and one
+ * member larger than the whole share streams while the thread waits for
+ * its runner. Findings come in one thread's order at any thread count,
+ * from a .tar.gz (pinned read-ahead blocks) and a plain .tar (copies).
+ */
+static void test_threads_queue_full(void **state)
+{
+	ls_rules *r = make_rules();
+	struct lsi_buf tar, tgz;
+	size_t small_len = 12u << 10, big_len = (36u << 20) + 77;
+	char *small = malloc(small_len), *big = malloc(big_len);
+	unsigned nsmall = 0;
+
+	(void)state;
+	assert_non_null(small);
+	assert_non_null(big);
+	lsi_buf_init(&tar, SIZE_MAX / 2);
+	lsi_buf_init(&tgz, SIZE_MAX / 2);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = i % 97 == 96 ? '\n' : 'y';
+	for (size_t at = 5, k = 0; at + 32 < big_len; at += (3u << 20) + 4099, k++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\nkey_b1g2m3e4m5b6e7%02zu\n", k);
+		memcpy(big + at, key, 22);
+	}
+	for (unsigned i = 0; i < 1800; i++) {
+		char name[32];
+		size_t at = (size_t)i * 37 % (small_len - 40);
+
+		memset(small, 'z', small_len);
+		for (size_t k = 63; k < small_len; k += 64)
+			small[k] = '\n';
+		snprintf(small + at, 24, "\nkey_%04uq7x9m2k4p8w3\n", i);
+		small[at + 22] = 'z';
+		snprintf(name, sizeof(name), "q/%04u.txt", i);
+		tw_add(&tar, name, '0', small, small_len, TW_USTAR);
+		nsmall++;
+		if (i == 1500)
+			tw_add(&tar, "q/big.txt", '0', big, big_len, TW_USTAR);
+	}
+	tw_end(&tar);
+	gz_member(&tgz, tar.data, tar.len);
+	for (int form = 0; form < 2; form++) {
+		struct digest want = { 0 };
+
+		for (int threads = 1; threads <= 3; threads++) {
+			struct digest got = { 14695981039346656037u, 0 };
+			ls_scanner *s;
+
+			assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+			assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, threads), LS_OK);
+			ls_scanner_set_callback(s, digest_cb, &got);
+			if (form)
+				assert_int_equal(ls_scanner_scan_mem(s, tgz.data, tgz.len, "q.tgz"),
+						 LS_OK);
+			else
+				assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len, "q.tar"),
+						 LS_OK);
+			ls_scanner_free(s);
+			if (threads == 1)
+				want = got;
+			assert_int_equal(got.n, nsmall + 12);
+			assert_true(got.h == want.h);
+		}
+	}
+	lsi_buf_fini(&tar);
+	lsi_buf_fini(&tgz);
+	free(small);
+	free(big);
+	ls_rules_free(r);
+}
+
 /*
  * Damage below the minimum severity goes to the notice callback only (at
  * any thread count, in order), never to the finding callback or the
@@ -486,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_reentry_and_abort),
 		cmocka_unit_test(test_threads_order_and_abort),
 		cmocka_unit_test(test_threads_streamed_members),
+		cmocka_unit_test(test_threads_queue_full),
 		cmocka_unit_test(test_notice_callback),
 		cmocka_unit_test(test_oom),
 	};
