@@ -32,6 +32,12 @@
  * go to buffers of this size, reused: a bomb's gigabytes churn no memory. */
 #define COPY_CAP JOB_BLOCK
 #define COPY_SPARES ((4u << 20) / COPY_CAP + 2) /* about 4 MiB of them kept */
+/* A caller out of queue room waits until this much more is free than it
+ * needs, to queue several jobs a wake; no more than the spare buffers
+ * hold, so that refilling takes them and not fresh memory. */
+#define ROOM_SLACK (1u << 20)
+_Static_assert(ROOM_SLACK <= BATCH_SPARES * BATCH_CAP && ROOM_SLACK <= COPY_SPARES * COPY_CAP,
+	       "the spares hold a refill");
 
 enum jstate { J_QUEUED, J_RUNNING, J_DONE };
 
@@ -127,9 +133,10 @@ struct lsi_offload {
 	size_t queued_bytes, queued_jobs, max_bytes;
 	/*
 	 * The caller's thread, out of queue room, waits until queued_bytes
-	 * falls to room_at (NONE: it is not waiting), half the share, not
-	 * for each job's end: woken at every job it preempted a worker to
-	 * queue one more and slept again (aws-sdk at -j2: 400 such wakes).
+	 * falls to room_at (NONE: it is not waiting), ROOM_SLACK below the
+	 * share, not for each job's end: woken at every job it preempted a
+	 * worker to queue one more and slept again (aws-sdk at -j2: 400
+	 * such wakes).
 	 * awaited is the job replay_oldest waits for.
 	 */
 	size_t room_at;
@@ -224,10 +231,13 @@ static bool room_made(const struct lsi_offload *o)
 }
 
 /* Under the lock: what the queue may hold before @need more bytes join it
- * once the caller's thread had to wait: half its share. */
+ * once the caller's thread had to wait: ROOM_SLACK less than its share
+ * (half of a small share). */
 static size_t room_mark(const struct lsi_offload *o, size_t need)
 {
-	return o->max_bytes / 2 > need ? o->max_bytes / 2 - need : 0;
+	size_t slack = o->max_bytes / 2 < ROOM_SLACK ? o->max_bytes / 2 : ROOM_SLACK;
+
+	return o->max_bytes - slack > need ? o->max_bytes - slack - need : 0;
 }
 
 /*
@@ -1164,8 +1174,9 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 		 * share, so that this thread may read far ahead of the runner
 		 * and go on to the next members while it scans (on two cores
 		 * the other worker sat idle through typescript.js); past the
-		 * share, wait while the runner has enough to go on: until half
-		 * the share is free, or the runner has it all.
+		 * share, wait while the runner has enough to go on: until
+		 * ROOM_SLACK more than this piece is free, or the runner has
+		 * it all.
 		 */
 		if (rd == LSI_RD_OK && !p->gone && p->held && o->queued_bytes + n > o->max_bytes) {
 			o->room_at = room_mark(o, n);
