@@ -421,7 +421,9 @@ static bool id_byte(uint8_t c)
 /*
  * After "leakscan:allow" at @p: blanks, then rule ids separated by
  * commas. No id, or words that name no rule (a free-text reason), allow
- * every rule; ids that name rules allow only those.
+ * every rule; ids that name rules allow only those. A word a letter or
+ * two from a rule id is that id misspelt: it names a rule, so that a
+ * typo never widens the allow to every rule, and allows nothing itself.
  */
 static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint64_t p,
 		   uint64_t hi)
@@ -447,7 +449,7 @@ static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint
 		id[n] = '\0';
 		if (strcmp(id, cr->def->id) == 0)
 			return true;
-		if (lsi_ruleset_find(s->m->e->rs, id))
+		if (lsi_ruleset_find(s->m->e->rs, id) || lsi_ruleset_near(s->m->e->rs, id))
 			named = true;
 		if (p < hi && byte_at(s, p) != ',')
 			break;

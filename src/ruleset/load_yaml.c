@@ -538,6 +538,59 @@ struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id)
 	return NULL;
 }
 
+/*
+ * Optimal string alignment distance of @a and @b (edits, adjacent swaps
+ * included), or @cap + 1 once it must exceed @cap. Ids are short: @a at
+ * most 128 bytes.
+ */
+static size_t edits_within(const char *a, size_t na, const char *b, size_t nb, size_t cap)
+{
+	size_t prev2[129], prev[129], cur[129];
+
+	if (na > 128 || (na > nb ? na - nb : nb - na) > cap)
+		return cap + 1;
+	for (size_t j = 0; j <= na; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= nb; i++) {
+		size_t low = cur[0] = i;
+
+		for (size_t j = 1; j <= na; j++) {
+			size_t d = prev[j - 1] + (a[j - 1] != b[i - 1]);
+
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[j - 1] == b[i - 2] && a[j - 2] == b[i - 1] &&
+			    prev2[j - 2] + 1 < d)
+				d = prev2[j - 2] + 1;
+			cur[j] = d;
+			if (d < low)
+				low = d;
+		}
+		if (low > cap)
+			return cap + 1;
+		memcpy(prev2, prev, sizeof(prev));
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[na];
+}
+
+struct lsi_rule *lsi_ruleset_near(struct lsi_ruleset *rs, const char *id)
+{
+	size_t n = strlen(id), cap = n >= 10 ? 2 : 1;
+
+	if (n < 6 || !strchr(id, '-'))
+		return NULL;
+	for (size_t i = 0; i < rs->count; i++) {
+		const char *r = rs->rules[i].id;
+
+		if (r && strcmp(r, id) != 0 && edits_within(id, n, r, strlen(r), cap) <= cap)
+			return &rs->rules[i];
+	}
+	return NULL;
+}
+
 static int by_id_then_index(const void *a, const void *b, void *arg)
 {
 	const struct lsi_ruleset *rs = arg;

@@ -106,6 +106,12 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs);
 void lsi_ruleset_check(struct lsi_ruleset *rs);
 /* The rule with this id, or NULL. */
 struct lsi_rule *lsi_ruleset_find(struct lsi_ruleset *rs, const char *id);
+/*
+ * A rule whose id @id misspells: one edit away (two from ids of ten
+ * characters or more), for words of six or more with a hyphen, as rule
+ * ids have; NULL when none is that close.
+ */
+struct lsi_rule *lsi_ruleset_near(struct lsi_ruleset *rs, const char *id);
 
 bool lsi_category_parse(const char *s, ls_category *out);
 

@@ -453,6 +453,11 @@ def inline_allow(d):
     write(d, 'b.js', ('k = "%s" /* leakscan:allow rotated 2024-05 */\n' % AWS_ID).encode())
     rc, out, err = run(['--format', 'jsonl', 'b.js'], d)
     expect(rc == 0 and out == '', (rc, out))
+    # A misspelt rule id allows nothing: the finding stays, not every rule goes.
+    write(d, 'c.js', ('k = "%s" # leakscan:allow t-aws-key-ld\n' % AWS_ID).encode())
+    rc, out, err = run(['--format', 'jsonl', 'c.js'], d)
+    got = [(f['rule'], f['line']) for f in jsonl(out)]
+    expect(got == [('t-aws-key-id', 1)], got)
 
 
 @case

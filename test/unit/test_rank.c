@@ -499,6 +499,9 @@ static void test_line_marks(void **state)
 		"0 L11 C1 allowed",
 		"0 L12 C20 -",
 		"0 L13 C12 - example",
+		"0 L14 C8 -",
+		"0 L15 C8 allowed",
+		"0 L16 C8 allowed",
 	};
 
 	(void)state;
@@ -531,6 +534,11 @@ static void test_line_marks(void **state)
 	/* Example words count where a word starts: not inside "isMock". */
 	lsi_buf_puts(&doc, "\nisMock=1; var k = \"AKIAZ3MSJV4WQ7PLXR5L\"\n");
 	lsi_buf_puts(&doc, "mock_key = AKIAZ3MSJV4WQ7PLXR5M\n");
+	/* A misspelt rule id allows nothing, not every rule; a hyphenated
+	 * reason far from any id is still a reason. */
+	lsi_buf_puts(&doc, "keyC = AKIAZ3MSJV4WQ7PLXR5N # leakscan:allow aws-ib\n");
+	lsi_buf_puts(&doc, "keyD = AKIAZ3MSJV4WQ7PLXR5P # leakscan:allow false-positive\n");
+	lsi_buf_puts(&doc, "keyE = AKIAZ3MSJV4WQ7PLXR5Q # leakscan:allow aws-id, intenal\n");
 	feed(m, (const char *)doc.data, doc.len, 0, &whole);
 	assert_int_equal(whole.n, sizeof(want) / sizeof(*want));
 	for (size_t i = 0; i < whole.n; i++)

@@ -136,6 +136,49 @@ static void test_find_and_duplicates(void **state)
 	lsi_ruleset_fini(&rs);
 }
 
+/* Misspelt rule ids (leakscan:allow): one edit, two for long ids, an
+ * adjacent swap counting as one; short or unhyphenated words never. */
+static void test_near_ids(void **state)
+{
+	struct lsi_ruleset rs;
+	static const char yml[] =
+		"rules:\n"
+		"  - {id: aws-access-key-id, category: secret, severity: low, pattern: 'aaa'}\n"
+		"  - {id: npm-token, category: secret, severity: low, pattern: 'bbb'}\n"
+		"  - {id: gh-pat, category: secret, severity: low, pattern: 'ccc'}\n";
+	static const struct {
+		const char *word, *rule;
+	} cases[] = {
+		{ "aws-acess-key-id", "aws-access-key-id" },  /* a letter left out */
+		{ "aws-accses-key-id", "aws-access-key-id" }, /* two letters swapped */
+		{ "aws-acess-key-ids", "aws-access-key-id" }, /* two edits, long id */
+		{ "aws-access-key-id", NULL },                 /* the id itself */
+		{ "npm-tokn", "npm-token" },
+		{ "npm-tkn", NULL },                           /* two edits, short id */
+		{ "gh-pta", "gh-pat" },
+		{ "gh-pa", NULL },                             /* under six characters */
+		{ "npmtoken", NULL },                          /* no hyphen: a reason */
+		{ "false-positive", NULL },
+		{ "2024-05", NULL },
+	};
+
+	(void)state;
+	lsi_ruleset_init(&rs);
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "n.yml", yml, strlen(yml), false), LS_OK);
+	lsi_ruleset_check(&rs);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct lsi_rule *r = lsi_ruleset_near(&rs, cases[i].word);
+
+		if (cases[i].rule) {
+			assert_non_null(r);
+			assert_string_equal(r->id, cases[i].rule);
+		} else {
+			assert_null(r);
+		}
+	}
+	lsi_ruleset_fini(&rs);
+}
+
 static void test_yaml_syntax_error(void **state)
 {
 	struct lsi_ruleset rs;
@@ -285,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_rule_diagnostics),
 		cmocka_unit_test(test_yaml_syntax_error),
 		cmocka_unit_test(test_find_and_duplicates),
+		cmocka_unit_test(test_near_ids),
 		cmocka_unit_test(test_pack_round_trip_and_damage),
 		cmocka_unit_test(test_builtin_pack_matches_rule_files),
 	};
