@@ -250,6 +250,18 @@ def main():
                     help='seconds before rg and ugrep are stopped (reported as timeout)')
     ap.add_argument('--no-rg', action='store_true')
     a = ap.parse_args()
+    need = ['gzip', 'igzip', 'ugrep', 'rg', '/usr/bin/time']  # rg also vets patterns
+    names = a.inputs.split(',')
+    if any(n not in ('kernel', 'deb') for n in names):
+        need.append('npm')
+    if 'deb' in names or 'kernel' in names:
+        need.append('apt-get')
+    missing = [t for t in need if not shutil.which(t)]
+    if not os.access(a.bin, os.X_OK):
+        missing.insert(0, a.bin + ' (run: bash setup.sh)')
+    if missing:
+        sys.exit('compare.py: missing ' + ', '.join(missing) +
+                 '; see bench/README.md for what to install')
     os.makedirs(CACHE, exist_ok=True)
     env_cache = os.path.join(CACHE, 'xdg')
     os.environ['XDG_CACHE_HOME'] = env_cache

@@ -1,27 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB3\n",
- * rule count (u32), per rule {u8 flags, u32 width}; the path (block)
- * database as a u64 length and Hyperscan's serialization (length 0:
- * none); then the content (streaming) database as a u64 length and, at
- * the next 4 KiB boundary, its image as Hyperscan lays it out in memory
- * at a page-aligned address.
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB4\n",
+ * rule count (u32), per rule {u8 flags, u32 width}; then two database
+ * images, the path (block) database and the content (streaming) one,
+ * each a u64 length (0: none, and nothing follows for it) and, at the
+ * next 4 KiB boundary, the database as Hyperscan lays it out in memory at
+ * a page-aligned address. The content image ends the file.
  *
- * The image is used where it is mapped, read-only: no copy, no zeroing,
+ * Images are used where they are mapped, read-only: no copy, no zeroing,
  * and only the pages a scan touches are read in (deserializing the 2 MB
- * database was about a third of a warm start-up). This relies on a
- * Hyperscan database holding offsets, not pointers: its serialization is
- * a plain copy of the bytecode and deserializing it anywhere is another
- * one, so the same bytes work at any address with the same alignment.
- * Hyperscan checks the image as it makes the first scratch for it (magic,
- * version, platform and its CRC): a damaged file fails there and is
- * rebuilt, and that scratch is kept for the scanners to copy.
+ * content database was about a third of a warm start-up; the path
+ * database's 200 KB were 50 page faults on fresh memory). This relies on
+ * a Hyperscan database holding offsets, not pointers: its serialization
+ * is a plain copy of the bytecode and deserializing it anywhere is
+ * another one, so the same bytes work at any address with the same
+ * alignment. Hyperscan checks each image as it makes the first scratch
+ * for it (magic, version, platform and its CRC): a damaged file fails
+ * there and is rebuilt, and that scratch, sized for both databases, goes
+ * to the first scanner (lsi_engine_take_scratch) or is freed with them.
  */
 #include "dbcache.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +36,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 
-#define MAGIC "LSHSDB3\n"
+#define MAGIC "LSHSDB4\n"
 #define IMAGE_ALIGN 4096u
 #define MAX_CACHE_BYTES (512u << 20)
 #define CACHE_KEEP 8 /* databases kept in the cache directory */
@@ -75,61 +78,47 @@ static bool path_for(const char *dir, const char *key, char *out, size_t n)
 
 void lsi_dbcache_free_db(struct lsi_engine *e)
 {
-	hs_free_scratch(e->scratch_proto);
-	e->scratch_proto = NULL;
-	if (e->db_map)
+	hs_free_scratch(atomic_load(&e->scratch_proto));
+	atomic_store(&e->scratch_proto, NULL);
+	if (e->db_map) {
 		munmap(e->db_map, e->db_map_len);
-	else
+	} else {
 		hs_free_database(e->db);
+		hs_free_database(e->path_db);
+	}
 	e->db = NULL;
+	e->path_db = NULL;
 	e->db_map = NULL;
 	e->db_map_len = 0;
 }
 
-/* Reads the path database, length-prefixed, at *off (length 0: none). */
-static bool load_db(const uint8_t *data, size_t size, size_t *off, hs_database_t **db)
+/*
+ * The database image whose length is at *off, in place in @data (NULL for
+ * length 0: none); *off moves past it. False if it cannot be one.
+ */
+static bool image_at(const uint8_t *data, size_t size, size_t *off, hs_database_t **db)
 {
 	uint64_t n;
+	size_t at, have;
 
 	*db = NULL;
 	if (size - *off < 8)
 		return false;
 	memcpy(&n, data + *off, 8);
 	*off += 8;
-	if (n > size - *off)
+	if (!n)
+		return true;
+	at = (*off + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
+	if (at > size || n > size - at)
 		return false;
-	if (n && hs_deserialize_database((const char *)data + *off, (size_t)n, db) != HS_SUCCESS) {
+	*db = (hs_database_t *)(uintptr_t)(data + at);
+	/* The size its header claims; Hyperscan checks the rest when it
+	 * makes a scratch for it. */
+	if (hs_database_size(*db, &have) != HS_SUCCESS || have != n) {
 		*db = NULL;
 		return false;
 	}
-	*off += (size_t)n;
-	return true;
-}
-
-/*
- * The content database's image at @off, in place in @data, checked by
- * making its first scratch (kept in e->scratch_proto); false if bad.
- */
-static bool image_at(struct lsi_engine *e, const uint8_t *data, size_t size, size_t off)
-{
-	uint64_t n;
-	size_t at, have;
-	hs_database_t *db;
-
-	if (size - off < 8)
-		return false;
-	memcpy(&n, data + off, 8);
-	at = (off + 8 + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
-	if (!n || at > size || n != size - at)
-		return false;
-	db = (hs_database_t *)(uintptr_t)(data + at);
-	/* The size its header claims, then everything Hyperscan checks. */
-	if (hs_database_size(db, &have) != HS_SUCCESS || have != n ||
-	    hs_alloc_scratch(db, &e->scratch_proto) != HS_SUCCESS) {
-		e->scratch_proto = NULL;
-		return false;
-	}
-	e->db = db;
+	*off = at + (size_t)n;
 	return true;
 }
 
@@ -173,11 +162,21 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 		e->rules[i].path_always = data[off] & 2;
 		e->rules[i].width = w;
 	}
-	if (!load_db(data, (size_t)sb.st_size, &off, &e->path_db) ||
-	    !image_at(e, data, (size_t)sb.st_size, off)) {
-		hs_free_database(e->path_db);
-		e->path_db = NULL;
-		goto out;
+	{
+		hs_database_t *path_db, *db;
+		hs_scratch_t *scratch = NULL;
+
+		/* The content image ends the file; a scratch for both checks both. */
+		if (!image_at(data, (size_t)sb.st_size, &off, &path_db) ||
+		    !image_at(data, (size_t)sb.st_size, &off, &db) || !db ||
+		    off != (size_t)sb.st_size || hs_alloc_scratch(db, &scratch) != HS_SUCCESS ||
+		    (path_db && hs_alloc_scratch(path_db, &scratch) != HS_SUCCESS)) {
+			hs_free_scratch(scratch);
+			goto out;
+		}
+		e->db = db;
+		e->path_db = path_db;
+		atomic_store(&e->scratch_proto, scratch);
 	}
 	/* The mapping lives as long as the engine (lsi_dbcache_free_db). */
 	e->db_map = data;
@@ -208,26 +207,11 @@ static bool write_all(int fd, const void *p, size_t n)
 	return true;
 }
 
-/* Writes a u64 length and the serialization of @db (length 0 for none). */
-static bool store_db(int fd, const hs_database_t *db)
-{
-	char *ser = NULL;
-	size_t ser_len = 0;
-	uint64_t n;
-	bool ok;
-
-	if (db && hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS)
-		return false;
-	n = ser_len;
-	ok = write_all(fd, &n, 8) && (!n || write_all(fd, ser, ser_len));
-	free(ser); /* allocated by Hyperscan's default allocator */
-	return ok;
-}
-
 /*
  * Writes @db's image after the @written bytes before it: its length,
  * padding to IMAGE_ALIGN, then the database as deserialized at a
  * page-aligned address, the layout it will have where it is mapped.
+ * No database: a length of 0 and nothing else.
  */
 static bool store_image(int fd, const hs_database_t *db, size_t written)
 {
@@ -235,9 +219,11 @@ static bool store_image(int fd, const hs_database_t *db, size_t written)
 	char *ser = NULL;
 	size_t ser_len = 0, need = 0, len = 0, pad;
 	void *img = NULL;
-	uint64_t head;
+	uint64_t head = 0;
 	bool ok = false;
 
+	if (!db)
+		return write_all(fd, &head, 8);
 	if (hs_serialize_database(db, &ser, &ser_len) != HS_SUCCESS)
 		return false;
 	if (hs_serialized_database_size(ser, ser_len, &need) == HS_SUCCESS && need &&
@@ -339,8 +325,8 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 		memcpy(rec + 1, &w, 4);
 		ok = write_all(fd, rec, 5);
 	}
-	ok = ok && store_db(fd, e->path_db) && (pos = lseek(fd, 0, SEEK_CUR)) >= 0 &&
-	     store_image(fd, e->db, (size_t)pos);
+	ok = ok && (pos = lseek(fd, 0, SEEK_CUR)) >= 0 && store_image(fd, e->path_db, (size_t)pos) &&
+	     (pos = lseek(fd, 0, SEEK_CUR)) >= 0 && store_image(fd, e->db, (size_t)pos);
 	ok = close(fd) == 0 && ok;
 	/* rename() is atomic: readers see the old file or the whole new one. */
 	if (!ok || rename(tmp, path) != 0)

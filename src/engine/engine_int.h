@@ -5,6 +5,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
+#include <stdatomic.h>
 #include <pcre2.h>
 
 #include "engine.h"
@@ -29,7 +30,10 @@ struct lsi_engine {
 	hs_database_t *db;            /* NULL when there is no content rule */
 	bool from_cache;              /* db came from the on-disk cache */
 	void *db_map;                 /* db lives in this mapping of the cache file */
-	hs_scratch_t *scratch_proto;  /* made when the cached db was checked; copied */
+	/* Made when the cached databases were checked; the first scanner
+	 * takes it (lsi_engine_take_scratch), the one field that changes
+	 * in an engine shared by scanners. */
+	_Atomic(hs_scratch_t *) scratch_proto;
 	size_t db_map_len;
 	size_t path_rules;            /* number of enabled path rules */
 	unsigned *path_ids;           /* their indexes, in rule order */
@@ -52,6 +56,10 @@ struct lsi_matcher {
 	struct lsi_mstream *pool;
 	bool every_rule;             /* report each rule's hit on a shared secret */
 };
+
+/* The scratch made while checking cached databases, to the first caller
+ * only (it owns it then); NULL for the others. */
+hs_scratch_t *lsi_engine_take_scratch(const struct lsi_engine *e);
 
 #define LSI_HS_SLACK 64
 

@@ -6,6 +6,7 @@
  * mode: Hyperscan over-approximates and PCRE2 decides.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -329,9 +330,15 @@ void lsi_engine_free(struct lsi_engine *e)
 		pcre2_code_free(atomic_load(&e->rules[i].re));
 	lsi_free(e->rules);
 	lsi_free(e->path_ids);
-	lsi_dbcache_free_db(e);
-	hs_free_database(e->path_db);
+	lsi_dbcache_free_db(e); /* both databases, wherever they are */
 	lsi_free(e);
+}
+
+hs_scratch_t *lsi_engine_take_scratch(const struct lsi_engine *e)
+{
+	/* An engine is shared read-only by its scanners but for this field,
+	 * which is atomic; the engine itself is never defined const. */
+	return atomic_exchange(&((struct lsi_engine *)(uintptr_t)e)->scratch_proto, NULL);
 }
 
 const struct lsi_ruleset *lsi_engine_ruleset(const struct lsi_engine *e)

@@ -87,17 +87,20 @@ static ls_status matcher_make(const struct lsi_engine *e, const struct lsi_match
 		if (hs_clone_scratch(like->scratch, &m->scratch) != HS_SUCCESS)
 			goto oom;
 	} else {
-		/* One scratch serves both databases: the second call grows it.
-		 * A cached database comes with a scratch made while checking it:
-		 * copied, Hyperscan does not check the database again. */
-		if (e->scratch_proto) {
-			if (hs_clone_scratch(e->scratch_proto, &m->scratch) != HS_SUCCESS)
+		/* Cached databases come with a scratch for both, made while
+		 * checking them: the first scanner takes it as it is, without
+		 * copying 128 KB of fresh memory. Otherwise one scratch serves
+		 * both databases: the second call grows it. */
+		hs_scratch_t *own = lsi_engine_take_scratch(e);
+
+		if (own) {
+			m->scratch = own;
+		} else {
+			if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS)
 				goto oom;
-		} else if (e->db && hs_alloc_scratch(e->db, &m->scratch) != HS_SUCCESS) {
-			goto oom;
+			if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
+				goto oom;
 		}
-		if (e->path_db && hs_alloc_scratch(e->path_db, &m->scratch) != HS_SUCCESS)
-			goto oom;
 	}
 	if (!(m->path_hit = lsi_calloc(e->count ? e->count : 1, 1)))
 		goto oom;

@@ -968,6 +968,21 @@ def database_cache(d):
         f.truncate(size - 4096)
     rc6, fs6, err = scan(d, 'f.txt', env=env)
     expect(fs6 == fs1 and err == '' and os.path.getsize(path) == size, (fs6, err))
+    # So is the path database, mapped too: its image follows the rule
+    # records (magic, u32 count, 5 bytes a rule, u64 length, 4 KiB-aligned).
+    with open(path, 'rb') as f:
+        good = f.read()
+    count = int.from_bytes(good[8:12], 'little')
+    off = 12 + 5 * count
+    n = int.from_bytes(good[off:off + 8], 'little')
+    at = (off + 8 + 4095) // 4096 * 4096
+    expect(good[:8] == b'LSHSDB4\n' and 4096 < n < size - at, (good[:8], n))
+    with open(path, 'r+b') as f:
+        f.seek(at + n // 2)
+        f.write(bytes(b ^ 0x5a for b in good[at + n // 2:at + n // 2 + 64]))
+    rc7, fs7, err = scan(d, 'f.txt', env=env)
+    with open(path, 'rb') as f:
+        expect(fs7 == fs1 and err == '' and f.read() == good, (fs7, err))
     # Every rule change builds a new database; the cache keeps the newest 8.
     for i in range(11):
         write(d, 'r%d/x.yml' % i, ('rules:\n  - id: t-x\n    category: internal-url\n'
