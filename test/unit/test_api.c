@@ -7,6 +7,7 @@
  */
 #include "helpers/test_common.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,92 @@ static void test_threads_queue_full(void **state)
  * any thread count, in order), never to the finding callback or the
  * finding count; at info it is a finding and not a notice.
  */
+/*
+ * Scanners made at once on several threads from rules whose databases
+ * came from the cache: one of them takes the scratch made while the
+ * databases were checked, the others make their own, and all of them
+ * find what they should, content and path rules alike (under
+ * ThreadSanitizer, also without a race).
+ */
+static const char shared_yaml[] =
+	"rules:\n"
+	"  - id: k\n"
+	"    category: secret\n"
+	"    severity: high\n"
+	"    pattern: 'key_([a-z0-9]{16})'\n"
+	"  - id: envfile\n"
+	"    category: secret\n"
+	"    severity: medium\n"
+	"    target: path\n"
+	"    pattern: '(?:^|/)\\.env$'\n";
+
+static ls_rules *cached_rules(const char *dir)
+{
+	ls_compiler *c;
+	ls_rules *r = NULL;
+
+	assert_int_equal(ls_compiler_new(&c), LS_OK);
+	assert_int_equal(ls_compiler_set_cache_dir(c, dir), LS_OK);
+	assert_int_equal(ls_compiler_add_mem(c, "s.yml", shared_yaml, strlen(shared_yaml)), LS_OK);
+	assert_int_equal(ls_compiler_finish(c, &r), LS_OK);
+	return r;
+}
+
+struct shared_scan {
+	ls_rules *r;
+	struct order seen;
+	ls_status made, scanned;
+};
+
+static void *shared_scan_thread(void *arg)
+{
+	struct shared_scan *t = arg;
+	static const char text[] = "a\nkey_0123456789abcdef\n";
+	ls_scanner *s;
+
+	if ((t->made = ls_scanner_new(t->r, &s)) != LS_OK)
+		return NULL;
+	ls_scanner_set_callback(s, order_cb, &t->seen);
+	t->scanned = ls_scanner_scan_mem(s, text, sizeof(text) - 1, "app/.env");
+	ls_scanner_free(s);
+	return NULL;
+}
+
+static void test_scanners_share_cached_rules(void **state)
+{
+	char dir[] = "/tmp/leakscan-api-XXXXXX";
+	struct shared_scan t[5];
+	pthread_t th[4];
+	ls_rules *r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ls_rules_free(cached_rules(dir)); /* compiles and fills the cache */
+	for (int round = 0; round < 3; round++) {
+		r = cached_rules(dir);
+		memset(t, 0, sizeof(t));
+		for (int i = 0; i < 5; i++)
+			t[i].r = r;
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(pthread_create(&th[i], NULL, shared_scan_thread, &t[i]), 0);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+		shared_scan_thread(&t[4]); /* after them all: the scratch was taken */
+		for (int i = 0; i < 5; i++) {
+			assert_int_equal(t[i].made, LS_OK);
+			assert_int_equal(t[i].scanned, LS_OK);
+			assert_string_equal(t[i].seen.seen, "app/.env:envfile:0;app/.env:k:2;");
+		}
+		ls_rules_free(r);
+	}
+	{
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 static void test_notice_callback(void **state)
 {
 	ls_rules *r = make_rules();
@@ -581,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_threads_order_and_abort),
 		cmocka_unit_test(test_threads_streamed_members),
 		cmocka_unit_test(test_threads_queue_full),
+		cmocka_unit_test(test_scanners_share_cached_rules),
 		cmocka_unit_test(test_notice_callback),
 		cmocka_unit_test(test_oom),
 	};
