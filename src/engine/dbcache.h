@@ -17,9 +17,10 @@
 
 /* Key over the Hyperscan version and every content rule's expression. */
 void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 1]);
-/* Loads into e->db and the rules' prefilter/width; false when absent or bad. */
+/* Loads into e->db, e->path_db, e->scratch_proto and the rules'
+ * prefilter/width; false when absent or bad. */
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key);
-/* Frees e->db, wherever it was put. */
+/* Frees both databases, wherever they were put, and an untaken scratch. */
 void lsi_dbcache_free_db(struct lsi_engine *e);
 /* Stores e->db; failures are ignored (a cache is an optimisation). */
 void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key);

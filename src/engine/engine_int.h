@@ -29,7 +29,7 @@ struct lsi_engine {
 	size_t count;
 	hs_database_t *db;            /* NULL when there is no content rule */
 	bool from_cache;              /* db came from the on-disk cache */
-	void *db_map;                 /* db lives in this mapping of the cache file */
+	void *db_map;                 /* db and path_db live in this mapping of the cache file */
 	/* Made when the cached databases were checked; the first scanner
 	 * takes it (lsi_engine_take_scratch), the one field that changes
 	 * in an engine shared by scanners. */
