@@ -158,7 +158,9 @@ typedef int (*ls_finding_fn)(const ls_finding *f, void *user);
 /**
  * Diagnostic callback for rule and config files: @p file and @p line
  * (1-based, 0 if unknown) locate the problem, @p msg says what it is.
- * Pointers are valid during the call only.
+ * Also a warning that fails nothing: a cache directory (@p file) where
+ * the compiled rules cannot be kept. Pointers are valid during the call
+ * only.
  */
 typedef void (*ls_diag_fn)(const char *file, unsigned line, const char *msg,
 			   void *user);

@@ -304,7 +304,7 @@ static void prune(const char *dir)
 	}
 }
 
-void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key)
+bool lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key)
 {
 	char path[4096], tmp[4200];
 	uint32_t count = (uint32_t)e->count;
@@ -312,12 +312,16 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 	int fd;
 	bool ok;
 
-	if (!e->db || !path_for(dir, key, path, sizeof(path)))
-		return;
+	if (!e->db)
+		return true; /* nothing to keep */
+	if (!path_for(dir, key, path, sizeof(path))) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
 	(void)mkdir(dir, 0700);
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0)
-		return;
+		return false;
 	ok = write_all(fd, MAGIC, 8) && write_all(fd, &count, 4);
 	for (size_t i = 0; ok && i < e->count; i++) {
 		uint8_t rec[5];
@@ -331,8 +335,13 @@ void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 	     (pos = lseek(fd, 0, SEEK_CUR)) >= 0 && store_image(fd, e->db, (size_t)pos);
 	ok = close(fd) == 0 && ok;
 	/* rename() is atomic: readers see the old file or the whole new one. */
-	if (!ok || rename(tmp, path) != 0)
+	if (!ok || rename(tmp, path) != 0) {
+		int err = errno;
+
 		unlink(tmp);
-	else
-		prune(dir);
+		errno = err;
+		return false;
+	}
+	prune(dir);
+	return true;
 }

@@ -22,7 +22,8 @@ void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 
 bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key);
 /* Frees both databases, wherever they were put, and an untaken scratch. */
 void lsi_dbcache_free_db(struct lsi_engine *e);
-/* Stores e->db; failures are ignored (a cache is an optimisation). */
-void lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key);
+/* Stores e->db; false when the file could not be written (a cache is an
+ * optimisation: the caller only says so). */
+bool lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *key);
 
 #endif

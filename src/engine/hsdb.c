@@ -5,6 +5,7 @@
  * run exactly (look-around, back-references) is compiled in prefilter
  * mode: Hyperscan over-approximates and PCRE2 decides.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -301,8 +302,14 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 	}
 	if (e->path_rules && (rs->errors == 0 || rs->lint) && !cached)
 		build_path_db(e);
-	if (n && e->db && rs->errors == 0 && !cached && cache_dir)
-		lsi_dbcache_store(e, cache_dir, key);
+	if (n && e->db && rs->errors == 0 && !cached && cache_dir &&
+	    !lsi_dbcache_store(e, cache_dir, key))
+		/* Not an error, but every run would compile again (seconds). */
+		lsi_ruleset_warn(rs, cache_dir, 0,
+				 "cannot keep the compiled rules here (%s): every run compiles "
+				 "them again, which takes seconds; make it writable or point "
+				 "XDG_CACHE_HOME elsewhere",
+				 strerror(errno));
 	if (rs->errors && !rs->lint)
 		st = LS_ERR_RULES;
 	lsi_free(exprs);

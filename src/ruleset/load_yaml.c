@@ -123,6 +123,19 @@ void lsi_ruleset_diag(struct lsi_ruleset *rs, const char *file, unsigned line,
 		rs->diag(file, line, msg, rs->diag_user);
 }
 
+void lsi_ruleset_warn(const struct lsi_ruleset *rs, const char *file, unsigned line,
+		      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rs->diag)
+		rs->diag(file, line, msg, rs->diag_user);
+}
+
 static const char *const category_names[] = {
 	"secret", "internal-url", "debug-log", "source-exposure",
 	"sensitive-file", "debug-info",

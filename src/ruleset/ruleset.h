@@ -84,6 +84,9 @@ void lsi_ruleset_fini(struct lsi_ruleset *rs);
 /* Reports a problem through the diagnostic callback and counts it. */
 void lsi_ruleset_diag(struct lsi_ruleset *rs, const char *file, unsigned line,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A diagnostic that is no error: the compile goes on and succeeds. */
+void lsi_ruleset_warn(const struct lsi_ruleset *rs, const char *file, unsigned line,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Parses a rule file held in memory. Problems are diagnostics (counted in

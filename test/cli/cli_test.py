@@ -995,6 +995,21 @@ def database_cache(d):
     expect(len(files) == 8 and all(f.startswith('hs-') for f in files), files)
 
 
+@case
+def unwritable_cache_says_so(d):
+    """A cache directory that cannot be written costs a compile every run:
+    one line on stderr names it, and the scan is otherwise the same."""
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    write(d, 'not-a-dir', b'')
+    rc1, fs1, err1 = scan(d, 'f.txt', env={'XDG_CACHE_HOME': os.path.join(d, 'ok-cache')})
+    expect(err1 == '', err1)
+    rc2, fs2, err2 = scan(d, 'f.txt', env={'XDG_CACHE_HOME': os.path.join(d, 'not-a-dir')})
+    lines = err2.splitlines()
+    expect(rc2 == rc1 == 1 and fs2 == fs1, (rc1, rc2, fs1, fs2))
+    expect(len(lines) == 1 and 'not-a-dir/leakscan' in lines[0] and
+           'cannot keep the compiled rules' in lines[0] and 'Not a directory' in lines[0], err2)
+
+
 def run_main(cases, argv=None):
     """The runner protocol every CLI test file shares: `--list` prints the
     case names (meson registers one test each); `BINARY [--case NAME...]`
