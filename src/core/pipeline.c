@@ -225,8 +225,15 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	if (!h && analyzer_reason && ro.reasons_count < LSI_MAX_REASONS)
 		ro.reasons[ro.reasons_count++] = analyzer_reason;
 	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY]) {
-		if (h || !s->notice_fn || !is_note(rule_id))
+		if (h || !s->notice_fn || !is_note(rule_id)) {
+			/* Counted, so that a summary can say what it does not show
+			 * (damage and limits have counts of their own). */
+			if (!h)
+				place_fingerprint(s, rule_id, message, fp);
+			if (!is_note(rule_id) && !is_ignored(s, rule_id, fp))
+				s->stats.below_min++;
 			return 0;
+		}
 		notice = true;
 	}
 	if (!h)

@@ -88,6 +88,8 @@ void lsi_report_summary_json(struct lsi_json *j, const struct ls_reporter *r)
 		lsi_json_uint(j, in->stats.damaged);
 		lsi_json_key(j, "limits");
 		lsi_json_uint(j, in->stats.limits);
+		lsi_json_key(j, "below_min_severity");
+		lsi_json_uint(j, in->stats.below_min);
 		lsi_json_obj_end(j);
 	}
 	lsi_json_arr_end(j);

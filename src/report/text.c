@@ -282,16 +282,21 @@ static void footer(struct ls_reporter *r, struct lsi_buf *b, size_t distinct)
 		t.members += s->members;
 		t.damaged += s->damaged;
 		t.limits += s->limits;
+		t.below_min += s->below_min;
 		if (r->in[i].status == LS_ERR_IO)
 			unreadable++;
 	}
 	lsi_buf_printf(b, "%zu finding%s", r->total, r->total == 1 ? "" : "s");
 	if (distinct < r->count)
 		lsi_buf_printf(b, " (%zu distinct)", distinct);
-	lsi_buf_printf(b, ": %zu critical, %zu high, %zu medium, %zu low, %zu info\n",
+	lsi_buf_printf(b, ": %zu critical, %zu high, %zu medium, %zu low, %zu info",
 		       r->sev_count[LS_SEV_CRITICAL],
 		       r->sev_count[LS_SEV_HIGH], r->sev_count[LS_SEV_MEDIUM],
 		       r->sev_count[LS_SEV_LOW], r->sev_count[LS_SEV_INFO]);
+	/* "0 findings" must not read as clean when the filter hid some. */
+	if (t.below_min)
+		lsi_buf_printf(b, "; %" PRIu64 " more below --min-severity, not shown", t.below_min);
+	lsi_buf_putc(b, '\n');
 	lsi_buf_printf(b, "scanned %zu input%s, %" PRIu64 " file%s, ", r->in_count,
 		       r->in_count == 1 ? "" : "s", t.members, t.members == 1 ? "" : "s");
 	human_bytes(b, t.bytes_scanned);

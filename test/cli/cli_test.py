@@ -996,6 +996,43 @@ def database_cache(d):
 
 
 @case
+def summary_counts_what_min_severity_hides(d):
+    """--min-severity hides findings; the text summary says how many, and
+    the JSON summary counts them per input, at any thread count. A finding
+    a config ignores is not counted."""
+    members = []
+    for i in range(40):
+        body = 'x\n' * 10
+        if i % 10 == 3:
+            body += 'key = "%s"\n' % AWS_ID
+        if i % 10 == 5:
+            body += 'fetch("http://build01.corp:8080/api")\n'
+        members.append(('p/m%02d.js' % i, body.encode()))
+    write(d, 'a.tgz', gz(tar_bytes(members)))
+    rc, fs, err = scan(d, 'a.tgz', rules=False)
+    sevs = sorted(f['severity'] for f in fs)
+    expect(rc == 1 and sevs.count('critical') == 4 and len(fs) == 8, (rc, sevs))
+    hidden = len(fs) - 4
+    for j in ('1', '2'):
+        rc, out, err = run(['scan', '--min-severity', 'critical', '--threads', j, 'a.tgz'], d)
+        expect(rc == 1 and (': 4 critical, 0 high, 0 medium, 0 low, 0 info; '
+                            '%d more below --min-severity, not shown\n' % hidden) in out,
+               (j, rc, out, err))
+        rc, out, err = run(['scan', '--min-severity', 'critical', '--threads', j,
+                            '--format', 'json', 'a.tgz'], d)
+        doc = json.loads(out)
+        expect(doc['summary']['inputs'][0]['below_min_severity'] == hidden, doc['summary'])
+    rc, out, err = run(['scan', 'a.tgz'], d)
+    expect('below --min-severity' not in out, out)
+    # What a config ignores is neither shown nor counted as hidden.
+    write(d, 'ig.yaml', b'ignore:\n  - rule: internal-tld-url\n    reason: test hosts\n')
+    rc, out, err = run(['scan', '--min-severity', 'critical', '--config', 'ig.yaml', 'a.tgz'], d)
+    other = sum(1 for f in fs if f['severity'] != 'critical' and f['rule'] != 'internal-tld-url')
+    expect(('%d more below' % other) in out if other else 'below --min-severity' not in out,
+           (out, err, [f['rule'] for f in fs]))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""

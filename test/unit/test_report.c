@@ -144,7 +144,8 @@ static void test_formats(void **state)
 	ls_finding f;
 	ls_reporter *r;
 	struct lsi_buf out;
-	ls_scan_stats st = { 100, 200, 3, 1, 0, 0, 0 };
+	ls_scan_stats st = { 100, 200, 3, 1, 0, 0, 0, 0 };
+	ls_scan_stats hid = { 100, 200, 3, 0, 0, 0, 0, 2 };
 
 	(void)state;
 	make_finding(&f, path, 2, LS_SEV_CRITICAL);
@@ -168,6 +169,21 @@ static void test_formats(void **state)
 	assert_null(strchr(lsi_buf_str(&out), '\033'));
 	assert_non_null(strstr(lsi_buf_str(&out), "app.tgz!pkg/\\x1b[2Jevil.js:2:3"));
 	assert_non_null(strstr(lsi_buf_str(&out), "1 finding: 1 critical, 0 high"));
+	assert_null(strstr(lsi_buf_str(&out), "below --min-severity"));
+	lsi_buf_reset(&out);
+	/* Findings the severity filter hid are said, not mistaken for none. */
+	assert_int_equal(ls_reporter_new("text", 0, NULL, collect, &out, &r), LS_OK);
+	assert_int_equal(ls_reporter_input(r, "app.tgz", LS_OK, &hid), LS_OK);
+	assert_int_equal(ls_reporter_finish(r), LS_OK);
+	ls_reporter_free(r);
+	assert_non_null(strstr(lsi_buf_str(&out), "0 findings: 0 critical, 0 high, 0 medium, 0 low, "
+						   "0 info; 2 more below --min-severity, not shown\n"));
+	lsi_buf_reset(&out);
+	assert_int_equal(ls_reporter_new("json", 0, NULL, collect, &out, &r), LS_OK);
+	assert_int_equal(ls_reporter_input(r, "app.tgz", LS_OK, &hid), LS_OK);
+	assert_int_equal(ls_reporter_finish(r), LS_OK);
+	ls_reporter_free(r);
+	assert_non_null(strstr(lsi_buf_str(&out), "\"below_min_severity\": 2"));
 	lsi_buf_reset(&out);
 	assert_int_equal(ls_reporter_new("json", 0, NULL, collect, &out, &r), LS_OK);
 	assert_int_equal(ls_reporter_finish(r), LS_OK);
