@@ -165,10 +165,17 @@ static bool load_severities(struct lsi_ruleset *rs, const char *file, yaml_docum
 		ls_severity sev;
 		ls_severity *nv;
 
-		if (!k || !val || k->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE ||
-		    ls_severity_parse((const char *)val->data.scalar.value, &sev) != LS_OK) {
+		if (!k || !val || k->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE) {
 			lsi_ruleset_diag(rs, file, k ? lsi_yaml_line(k) : 0,
 					 "severity entries are 'rule-id: info|low|medium|high|critical'");
+			continue;
+		}
+		if (ls_severity_parse((const char *)val->data.scalar.value, &sev) != LS_OK) {
+			lsi_ruleset_diag(rs, file, lsi_yaml_line(val),
+					 "severity of '%s' is '%s', not one of info, low, medium, "
+					 "high, critical",
+					 (const char *)k->data.scalar.value,
+					 (const char *)val->data.scalar.value);
 			continue;
 		}
 		nv = lsi_realloc(rs->sev_vals, (rs->sev_ids.count + 1) * sizeof(*nv));
@@ -293,6 +300,19 @@ static ls_status add_generated(struct lsi_ruleset *rs, const char *id, const cha
 	return LS_OK;
 }
 
+/* An id in section @what that names no rule; a near id is suggested. */
+static void unknown_rule(struct lsi_ruleset *rs, const char *cfg, unsigned line,
+			 const char *what, const char *id)
+{
+	const struct lsi_rule *near = lsi_ruleset_near(rs, id);
+
+	if (near)
+		lsi_ruleset_diag(rs, cfg, line, "'%s' names unknown rule '%s' (did you mean '%s'?)",
+				 what, id, near->id);
+	else
+		lsi_ruleset_diag(rs, cfg, line, "'%s' names unknown rule '%s'", what, id);
+}
+
 ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 {
 	const char *cfg = rs->config_file ? rs->config_file : "config";
@@ -304,8 +324,7 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 		if (r)
 			r->disabled = true;
 		else
-			lsi_ruleset_diag(rs, cfg, rs->disable.lines[i],
-					 "'disable' names unknown rule '%s'", rs->disable.items[i]);
+			unknown_rule(rs, cfg, rs->disable.lines[i], "disable", rs->disable.items[i]);
 	}
 	for (size_t i = 0; i < rs->ignore_count; i++) {
 		/* A misspelt id would ignore nothing, silently. The scanner's
@@ -319,8 +338,7 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 		for (size_t k = 0; !known && k < sizeof(notes) / sizeof(*notes); k++)
 			known = strcmp(id, notes[k]) == 0;
 		if (!known)
-			lsi_ruleset_diag(rs, cfg, rs->ignores[i].line,
-					 "'ignore' names unknown rule '%s'", id);
+			unknown_rule(rs, cfg, rs->ignores[i].line, "ignore", id);
 	}
 	for (size_t i = 0; i < rs->sev_ids.count; i++) {
 		struct lsi_rule *r = lsi_ruleset_find(rs, rs->sev_ids.items[i]);
@@ -328,8 +346,7 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 		if (r)
 			r->severity = rs->sev_vals[i];
 		else
-			lsi_ruleset_diag(rs, cfg, rs->sev_ids.lines[i],
-					 "'severity' names unknown rule '%s'", rs->sev_ids.items[i]);
+			unknown_rule(rs, cfg, rs->sev_ids.lines[i], "severity", rs->sev_ids.items[i]);
 	}
 	for (size_t i = 0; i < rs->internal_domains.count && st == LS_OK; i++) {
 		const char *dom = rs->internal_domains.items[i];

@@ -662,8 +662,16 @@ def config_markers_domains_disable(d):
     write(d, 'typo.yaml', b'ignore:\n  - rule: t-notes\n    reason: typo\n'
                           b'  - rule: limit-reached\n    reason: known\n')
     rc, fs, err = scan(d, '--config', 'typo.yaml', 'f.js')
-    expect(rc == 2 and err == "leakscan: typo.yaml:2: 'ignore' names unknown rule 't-notes'\n",
-           (rc, err))
+    expect(rc == 2 and err == "leakscan: typo.yaml:2: 'ignore' names unknown rule 't-notes' "
+                              "(did you mean 't-note'?)\n", (rc, err))
+    # A severity that is no severity is named with its rule; an id far
+    # from every rule gets no suggestion.
+    write(d, 'sev.yaml', b'severity:\n  t-note: hihg\ndisable: [no-such-rule-at-all]\n')
+    rc, fs, err = scan(d, '--config', 'sev.yaml', 'f.js')
+    expect(rc == 2 and err == "leakscan: sev.yaml:2: severity of 't-note' is 'hihg', not one of "
+                              "info, low, medium, high, critical\n"
+                              "leakscan: sev.yaml:3: 'disable' names unknown rule "
+                              "'no-such-rule-at-all'\n", (rc, err))
 
 
 @case
