@@ -30,6 +30,7 @@ struct scan_opts {
 	const char *write_baseline;  /* --write-baseline FILE */
 	ls_severity min_sev;
 	ls_severity fail_on;
+	bool fail_never;             /* --fail-on none: findings never fail the run */
 	bool fail_on_partial;        /* exit 1 when an input was not read whole */
 	bool show_secrets;
 	bool quiet;
@@ -68,7 +69,7 @@ static void scan_usage(FILE *f)
 	      "  -o, --output FILE        write the report to FILE\n"
 	      "      --min-severity LVL   report findings at or above LVL (default low)\n"
 	      "      --fail-on LVL        exit 1 when a reported finding is at or above LVL\n"
-	      "                           (default high)\n"
+	      "                           (default high; none: findings never fail)\n"
 	      "      --fail-on-partial    exit 1 also when an input was not read whole:\n"
 	      "                           a damaged member, or a limit or --timeout reached\n"
 	      "      --show-secrets       print secrets unredacted\n"
@@ -216,10 +217,13 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			break;
 		case OPT_MIN_SEV:
 		case OPT_FAIL_ON:
+			if (c == OPT_FAIL_ON && (o->fail_never = strcmp(optarg, "none") == 0))
+				break; /* a report only: findings never fail the run */
 			if (ls_severity_parse(optarg, c == OPT_MIN_SEV ? &o->min_sev : &o->fail_on) !=
 			    LS_OK) {
-				cli_error("--%s: '%s' is not one of info, low, medium, high, critical",
-					  c == OPT_MIN_SEV ? "min-severity" : "fail-on", optarg);
+				cli_error("--%s: '%s' is not one of info, low, medium, high, critical%s",
+					  c == OPT_MIN_SEV ? "min-severity" : "fail-on", optarg,
+					  c == OPT_MIN_SEV ? "" : ", none");
 				return -1;
 			}
 			break;
@@ -443,7 +447,7 @@ static int on_finding(const ls_finding *f, void *user)
 		run->rep_status = st;
 	if (run->base && ls_baseline_match(run->base, f))
 		return 0;
-	if (f->severity >= run->o->fail_on)
+	if (!run->o->fail_never && f->severity >= run->o->fail_on)
 		run->fail = true;
 	if (f->message && (strcmp(f->rule, LS_NOTE_DAMAGE) == 0 ||
 			   strcmp(f->rule, LS_NOTE_LIMIT) == 0))

@@ -1041,6 +1041,26 @@ def summary_counts_what_min_severity_hides(d):
 
 
 @case
+def fail_on_none_reports_only(d):
+    """--fail-on none: findings are reported and never fail the run; a bad
+    level names 'none' among the choices; --fail-on-partial still fails."""
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    rc, fs, err = scan(d, 'f.txt')
+    expect(rc == 1 and len(fs) == 1, (rc, fs))
+    rc2, fs2, err = scan(d, '--fail-on', 'none', 'f.txt')
+    expect(rc2 == 0 and fs2 == fs and err == '', (rc2, fs2, err))
+    rc, fs3, err = scan(d, '--fail-on', 'none', '--fail-on', 'low', 'f.txt')
+    expect(rc == 1, rc)  # the last one given counts
+    rc, out, err = run(['scan', '--fail-on', 'nothing', 'f.txt'], d)
+    expect(rc == 2 and "'nothing' is not one of info, low, medium, high, critical, none" in err,
+           (rc, err))
+    whole = gz(tar_bytes([('p/a.bin', bytes(range(256)) * 64 + os.urandom(16384))]))
+    write(d, 'cut.tgz', whole[:len(whole) // 2])
+    rc, fs4, err = scan(d, '--fail-on', 'none', '--fail-on-partial', 'cut.tgz')
+    expect(rc == 1 and 'fail-on-partial' in err, (rc, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
