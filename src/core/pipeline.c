@@ -224,6 +224,9 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 	lsi_rank(&ri, &ro);
 	if (!h && analyzer_reason && ro.reasons_count < LSI_MAX_REASONS)
 		ro.reasons[ro.reasons_count++] = analyzer_reason;
+	if (h && h->allow_typo && ro.reasons_count < LSI_MAX_REASONS)
+		ro.reasons[ro.reasons_count++] =
+			"leakscan:allow on this line misspells this rule's id, so it allows nothing";
 	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY]) {
 		if (h || !s->notice_fn || !is_note(rule_id)) {
 			/* Counted, so that a summary can say what it does not show

@@ -44,6 +44,7 @@ struct lsi_hit {
 	double entropy;           /* of the secret, bits per byte */
 	/* From the match's line (at most LSI_LINE_SCAN bytes either side): */
 	bool allowed;             /* "leakscan:allow" [rule-id,...] names this rule */
+	bool allow_typo;          /* ... misspells this rule's id, allowing nothing */
 	bool example_context;     /* "example", "dummy", ... right next to the secret
 				   * (or, for other rules, before the match) */
 	bool in_comment;          /* the line opens a comment before the match:

@@ -429,7 +429,7 @@ static bool id_byte(uint8_t c)
  * typo never widens the allow to every rule, and allows nothing itself.
  */
 static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint64_t p,
-		   uint64_t hi)
+		   uint64_t hi, bool *typo)
 {
 	bool named = false;
 
@@ -452,8 +452,15 @@ static bool allows(const struct lsi_mstream *s, const struct lsi_crule *cr, uint
 		id[n] = '\0';
 		if (strcmp(id, cr->def->id) == 0)
 			return true;
-		if (lsi_ruleset_find(s->m->e->rs, id) || lsi_ruleset_near(s->m->e->rs, id))
+		if (lsi_ruleset_find(s->m->e->rs, id)) {
 			named = true;
+		} else {
+			const struct lsi_rule *near = lsi_ruleset_near(s->m->e->rs, id);
+
+			named = named || near;
+			/* Meant for this very rule: the finding says so. */
+			*typo = *typo || near == cr->def;
+		}
 		if (p < hi && byte_at(s, p) != ',')
 			break;
 	}
@@ -529,7 +536,9 @@ static void line_marks(const struct lsi_mstream *s, const struct lsi_crule *cr, 
 		hi++;
 	for (uint64_t p = lo; p < hi && !h->allowed; p++)
 		if (byte_at(s, p) == 'l' && bytes_at(s, p, hi, "leakscan:allow", false))
-			h->allowed = allows(s, cr, p + 14, hi);
+			h->allowed = allows(s, cr, p + 14, hi, &h->allow_typo);
+	if (h->allowed)
+		h->allow_typo = false;
 	/* Only where the line's start was seen: a comment opener then leads. */
 	if (lo == 0 || byte_at(s, lo - 1) == '\n') {
 		uint64_t p = lo;

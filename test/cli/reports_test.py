@@ -458,6 +458,14 @@ def inline_allow(d):
     rc, out, err = run(['--format', 'jsonl', 'c.js'], d)
     got = [(f['rule'], f['line']) for f in jsonl(out)]
     expect(got == [('t-aws-key-id', 1)], got)
+    # ... and says why the allow did not take.
+    typo = "leakscan:allow on this line misspells this rule's id, so it allows nothing"
+    expect(typo in jsonl(out)[0]['reasons'], jsonl(out)[0]['reasons'])
+    # A correct id, or a typo of another rule's id, adds no such reason.
+    write(d, 'e.js', ('k = "%s" # leakscan:allow t-notes\n' % AWS_ID).encode())
+    rc, out, err = run(['--format', 'jsonl', 'e.js'], d)
+    fs = jsonl(out)
+    expect(len(fs) == 1 and typo not in fs[0]['reasons'], fs)
 
 
 @case
