@@ -454,9 +454,10 @@ static int on_hit(const struct lsi_hit *h, void *user)
 	struct marks *m = user;
 
 	if (m->n < 64)
-		snprintf(m->rows[m->n++], 96, "%zu L%llu C%llu %s%s", h->rule,
+		snprintf(m->rows[m->n++], 96, "%zu L%llu C%llu %s%s%s", h->rule,
 			 (unsigned long long)h->line, (unsigned long long)h->column,
-			 h->allowed ? "allowed" : "-", h->example_context ? " example" : "");
+			 h->allowed ? "allowed" : "-", h->example_context ? " example" : "",
+			 h->allow_typo ? " typo" : "");
 	return 0;
 }
 
@@ -499,7 +500,7 @@ static void test_line_marks(void **state)
 		"0 L11 C1 allowed",
 		"0 L12 C20 -",
 		"0 L13 C12 - example",
-		"0 L14 C8 -",
+		"0 L14 C8 - typo",
 		"0 L15 C8 allowed",
 		"0 L16 C8 allowed",
 	};
