@@ -109,31 +109,35 @@ void lsi_ruleset_fini(struct lsi_ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+static void say(const struct lsi_ruleset *rs, const char *file, unsigned line, const char *fmt,
+		va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (rs->diag)
+		rs->diag(file, line, msg, rs->diag_user);
+}
+
 void lsi_ruleset_diag(struct lsi_ruleset *rs, const char *file, unsigned line,
 		      const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	rs->errors++;
-	if (rs->diag)
-		rs->diag(file, line, msg, rs->diag_user);
+	va_start(ap, fmt);
+	say(rs, file, line, fmt, ap);
+	va_end(ap);
 }
 
 void lsi_ruleset_warn(const struct lsi_ruleset *rs, const char *file, unsigned line,
 		      const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(rs, file, line, fmt, ap);
 	va_end(ap);
-	if (rs->diag)
-		rs->diag(file, line, msg, rs->diag_user);
 }
 
 static const char *const category_names[] = {
