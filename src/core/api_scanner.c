@@ -151,6 +151,7 @@ static ls_status begin(ls_scanner *s)
 	s->busy = true;
 	s->error[0] = '\0';
 	s->walk_root = 0;
+	s->input_named = false; /* only a file the caller named by its path */
 	memset(&s->stats, 0, sizeof(s->stats));
 	s->total_bytes = 0;
 	s->timed_out = false;
@@ -272,6 +273,7 @@ ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const cha
 		close(fd);
 		return LS_ERR_IO;
 	}
+	s->input_named = top;
 	st = scan_fd_sized(s, fd, label, S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
 	if (S_ISREG(sb.st_mode))
 		s->stats.bytes_read += (uint64_t)sb.st_size;

@@ -60,6 +60,8 @@ struct ls_scanner {
 	uint64_t input_total0;  /* total_bytes when this top-level input began */
 	int64_t input_size;     /* bytes of the top-level input; -1 unknown */
 	bool input_stop;        /* an input-wide limit was crossed: skip the rest */
+	bool input_named;       /* the input is a file the caller named by its path,
+				 * not one met walking a directory, nor bytes */
 	uint64_t input_seq;     /* which top-level input (offload.c notes limits once) */
 	uint64_t mem_held;      /* bytes held in memory by its open readers (zip, 7z) */
 	uint64_t deadline_ms;   /* monotonic; 0 = none */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "container/container.h"
@@ -864,6 +865,29 @@ static ls_status scan_container(ls_scanner *s, const struct lsi_container_ops *o
 }
 
 /*
+ * The archive or compression suffix of an input's name (".tgz", ".zip",
+ * ...), or NULL: an input so named whose bytes are none of these is most
+ * likely a failed download or build (an error page, an empty file).
+ */
+static const char *promised_archive(const char *name)
+{
+	static const char *const exts[] = {
+		".tar.gz", ".tgz", ".gz", ".tar", ".zip", ".jar", ".war", ".ear", ".aar",
+		".apk", ".whl", ".nupkg", ".vsix", ".deb", ".rpm", ".xz", ".txz", ".bz2",
+		".tbz2", ".zst", ".7z",
+	};
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(*exts); i++) {
+		size_t n = strlen(exts[i]);
+
+		if (len > n && strcasecmp(name + len - n, exts[i]) == 0)
+			return exts[i];
+	}
+	return NULL;
+}
+
+/*
  * Sniffs @in and dispatches. Takes ownership of @in except for borrowed
  * member streams, whose close is a no-op.
  */
@@ -956,6 +980,20 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 	if (cont) {
 		/* The container owns p from here. */
 		return scan_container(s, cont, p, depth);
+	}
+	if (depth == 0 && s->input_named) {
+		const char *ext = promised_archive(s->path[0]);
+		char msg[160];
+
+		/* Said as damage: the archive the name promises was not read. */
+		if (ext && head_len == 0)
+			snprintf(msg, sizeof(msg), "empty file, though named like a %s archive", ext);
+		else if (ext)
+			snprintf(msg, sizeof(msg),
+				 "named like a %s archive, but no archive or compression this "
+				 "scanner reads begins it; scanned as plain data", ext);
+		if (ext)
+			note_damage(s, msg);
 	}
 	if (streamable(s, depth, size_hint)) {
 		st = lsi_offload_submit_stream(s, p, depth, size_hint);

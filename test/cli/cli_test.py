@@ -1061,6 +1061,30 @@ def fail_on_none_reports_only(d):
 
 
 @case
+def named_archive_that_is_not_one(d):
+    """A file named on the command line like an archive (.zip, .tgz, ...)
+    whose bytes are no archive, an error page or an empty file from a
+    failed download, is scanned as data with one damage note; the same
+    files met walking a directory, or any other name, get none."""
+    write(d, 'dl/fake.zip', b'<html><body>404 Not Found</body></html>\n')
+    write(d, 'dl/empty.tgz', b'')
+    write(d, 'dl/empty.txt', b'')
+    write(d, 'real.tgz', gz(tar_bytes([('p/a.txt', b'hello\n')])))
+    rc, fs, err = scan(d, 'dl/fake.zip')
+    expect(rc == 0 and fs == [] and err == 'leakscan: dl/fake.zip: named like a .zip archive, '
+           'but no archive or compression this scanner reads begins it; scanned as plain '
+           'data\n', (rc, fs, err))
+    rc, fs, err = scan(d, '--min-severity', 'info', '--fail-on-partial', 'dl/fake.zip')
+    expect(rc == 1 and [f['rule'] for f in fs] == ['unreadable-member'], (rc, fs, err))
+    rc, fs, err = scan(d, 'dl/empty.tgz')
+    expect(rc == 0 and err == 'leakscan: dl/empty.tgz: empty file, though named like a .tgz '
+           'archive\n', (rc, err))
+    for args in (['dl'], ['dl/empty.txt'], ['real.tgz']):
+        rc, fs, err = scan(d, *args)
+        expect(rc == 0 and err == '', (args, rc, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
