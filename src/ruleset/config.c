@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <yaml.h>
 
 #include "ruleset.h"
@@ -317,6 +318,12 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 {
 	const char *cfg = rs->config_file ? rs->config_file : "config";
 	ls_status st = LS_OK;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 
 	for (size_t i = 0; i < rs->disable.count; i++) {
 		struct lsi_rule *r = lsi_ruleset_find(rs, rs->disable.items[i]);
@@ -339,6 +346,11 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 			known = strcmp(id, notes[k]) == 0;
 		if (!known)
 			unknown_rule(rs, cfg, rs->ignores[i].line, "ignore", id);
+		if (rs->ignores[i].expires && strcmp(today, rs->ignores[i].expires) > 0)
+			/* It silently stops applying otherwise: say so each run. */
+			lsi_ruleset_warn(rs, cfg, rs->ignores[i].line,
+					 "this ignore entry expired on %s and no longer applies",
+					 rs->ignores[i].expires);
 	}
 	for (size_t i = 0; i < rs->sev_ids.count; i++) {
 		struct lsi_rule *r = lsi_ruleset_find(rs, rs->sev_ids.items[i]);

@@ -485,6 +485,10 @@ def ignore_expiry(d):
         write(d, 'c.yaml', (body + extra).encode())
         rc, out, err = run(['--format', 'jsonl', '--config', 'c.yaml', 'a.txt'], d)
         expect(rc in (0, 1), (rc, err))
+        # An entry past its date says so, each run, in one line.
+        lapsed = expires and expires < today.isoformat()
+        expect(err == ('leakscan: c.yaml:2: this ignore entry expired on %s and no longer '
+                       'applies\n' % expires if lapsed else ''), (expires, err))
         return [f['rule'] for f in jsonl(out)]
 
     expect(config(None) == [], 'no expiry: always ignored')
