@@ -374,7 +374,7 @@ LS_API void ls_scanner_free(ls_scanner *s);
 
 /**
  * Creates a reporter writing format @p format ("text", "json", "jsonl",
- * "sarif", "gitlab") to @p w. @p rules (may be NULL) describes rules in SARIF.
+ * "sarif", "gitlab"; case-insensitive, as severities are) to @p w. @p rules (may be NULL) describes rules in SARIF.
  * LS_ERR_UNSUPPORTED for an unknown format. Ownership: the caller frees
  * it with ls_reporter_free(). Findings are buffered only where the format
  * needs it (text groups by input, json wraps an array). A reporter is not

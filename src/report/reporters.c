@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The reporter table: a format name -> its ops. */
-#include <string.h>
+#include <strings.h>
 
 #include "report.h"
 
@@ -16,7 +16,7 @@ static const struct lsi_reporter_ops *const reporters[] = {
 const struct lsi_reporter_ops *lsi_reporter_find(const char *name)
 {
 	for (size_t i = 0; reporters[i]; i++)
-		if (strcmp(reporters[i]->name, name) == 0)
+		if (strcasecmp(reporters[i]->name, name) == 0) /* as severities are */
 			return reporters[i];
 	return NULL;
 }

@@ -1085,6 +1085,17 @@ def named_archive_that_is_not_one(d):
 
 
 @case
+def format_names_any_case(d):
+    """Format names are taken in any case, as severities are."""
+    write(d, 'f.txt', ('%s\n' % AWS_ID).encode())
+    rc1, out1, err1 = run(['scan', '-f', 'json', 'f.txt'], d)
+    rc2, out2, err2 = run(['scan', '-f', 'JSON', '--min-severity', 'High', 'f.txt'], d)
+    expect(rc1 == rc2 == 1 and out1 == out2 and err2 == '', (rc1, rc2, err2))
+    rc, out, err = run(['scan', '-f', 'xml', 'f.txt'], d)
+    expect(rc == 2 and "unknown format 'xml'" in err, (rc, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
