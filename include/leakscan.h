@@ -179,9 +179,10 @@ typedef struct ls_scan_stats {
 	                                matches folded by LS_PARAM_MAX_PER_RULE are not
 	                                counted: every byte was still scanned) */
 	uint64_t bytes_skipped;    /**< bytes not scanned because of limits */
-	uint64_t below_min;        /**< findings under LS_PARAM_MIN_SEVERITY, not delivered
-	                                (damage and limit notes, and findings a config
-	                                ignores, are not counted) */
+	uint64_t below_min;        /**< findings of low severity or more under
+	                                LS_PARAM_MIN_SEVERITY, not delivered (info
+	                                findings, damage and limit notes, and findings
+	                                a config ignores are not counted) */
 } ls_scan_stats;
 
 /** Library version as 0xMMmmpp. */

@@ -230,12 +230,15 @@ static int deliver(ls_scanner *s, const char *rule_id, const char *rule_name,
 			"leakscan:allow on this line misspells this rule's id, so it allows nothing";
 	if ((int64_t)ro.severity < s->param[LS_PARAM_MIN_SEVERITY]) {
 		if (h || !s->notice_fn || !is_note(rule_id)) {
-			/* Counted, so that a summary can say what it does not show
-			 * (damage and limits have counts of their own). */
-			if (!h)
-				place_fingerprint(s, rule_id, message, fp);
-			if (!is_note(rule_id) && !is_ignored(s, rule_id, fp))
-				s->stats.below_min++;
+			/* Counted, so that a summary can say what it does not show:
+			 * low and up (info is hidden by default, by design; damage
+			 * and limits have counts of their own). */
+			if (ro.severity >= LS_SEV_LOW && !is_note(rule_id)) {
+				if (!h)
+					place_fingerprint(s, rule_id, message, fp);
+				if (!is_ignored(s, rule_id, fp))
+					s->stats.below_min++;
+			}
 			return 0;
 		}
 		notice = true;

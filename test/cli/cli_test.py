@@ -1032,6 +1032,12 @@ def summary_counts_what_min_severity_hides(d):
         expect(doc['summary']['inputs'][0]['below_min_severity'] == hidden, doc['summary'])
     rc, out, err = run(['scan', 'a.tgz'], d)
     expect('below --min-severity' not in out, out)
+    # Info findings, hidden by default by design, are not counted.
+    write(d, 'b.js', b'var a = 1;\n//# sourceMappingURL=b.js.map\n')
+    rc, fb, err = scan(d, '--min-severity', 'info', 'b.js', rules=False)
+    expect([f['severity'] for f in fb] == ['info'], fb)
+    rc, out, err = run(['scan', 'b.js'], d)
+    expect(rc == 0 and '0 findings: ' in out and 'below --min-severity' not in out, out)
     # What a config ignores is neither shown nor counted as hidden.
     write(d, 'ig.yaml', b'ignore:\n  - rule: internal-tld-url\n    reason: test hosts\n')
     rc, out, err = run(['scan', '--min-severity', 'critical', '--config', 'ig.yaml', 'a.tgz'], d)
