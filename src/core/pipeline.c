@@ -52,6 +52,23 @@ void lsi_scanner_set_error(ls_scanner *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * An ignore entry's glob against the innermost member's name. A relative
+ * name ("docs/a.md", scanning ".") is also matched as "/docs/a.md", so
+ * that a glob of a star, then "/docs/", then a star means a docs folder
+ * at any depth, the top one included.
+ */
+static bool glob_matches(const char *glob, const char *name)
+{
+	char rooted[4096];
+
+	if (fnmatch(glob, name, 0) == 0)
+		return true;
+	if (name[0] == '/' || (size_t)snprintf(rooted, sizeof(rooted), "/%s", name) >= sizeof(rooted))
+		return false;
+	return fnmatch(glob, rooted, 0) == 0;
+}
+
 static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
 {
 	const struct lsi_ruleset *rs = &s->rules->rs;
@@ -72,13 +89,9 @@ static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
 			continue;
 		if (ig->rule && strcmp(ig->rule, rule) != 0)
 			continue;
-		if (ig->path_glob) {
-			/* Matched against the innermost member's name. */
-			const char *p = s->path_count ? s->path[s->path_count - 1] : "";
-
-			if (fnmatch(ig->path_glob, p, 0) != 0)
-				continue;
-		}
+		if (ig->path_glob && !glob_matches(ig->path_glob, s->path_count ?
+							     s->path[s->path_count - 1] : ""))
+			continue;
 		return true;
 	}
 	return false;

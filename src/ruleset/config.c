@@ -314,52 +314,15 @@ static void unknown_rule(struct lsi_ruleset *rs, const char *cfg, unsigned line,
 		lsi_ruleset_diag(rs, cfg, line, "'%s' names unknown rule '%s'", what, id);
 }
 
-ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
+/*
+ * The rules the config makes (internal_domains, markers), first: their
+ * ids (config-internal-domain-N, config-marker-N) may then be named in
+ * disable, ignore and severity like any other.
+ */
+static ls_status generate(struct lsi_ruleset *rs, const char *cfg)
 {
-	const char *cfg = rs->config_file ? rs->config_file : "config";
 	ls_status st = LS_OK;
-	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-
-	for (size_t i = 0; i < rs->disable.count; i++) {
-		struct lsi_rule *r = lsi_ruleset_find(rs, rs->disable.items[i]);
-
-		if (r)
-			r->disabled = true;
-		else
-			unknown_rule(rs, cfg, rs->disable.lines[i], "disable", rs->disable.items[i]);
-	}
-	for (size_t i = 0; i < rs->ignore_count; i++) {
-		/* A misspelt id would ignore nothing, silently. The scanner's
-		 * own notes are not rules but can be ignored too. */
-		static const char *const notes[] = {
-			LS_NOTE_LIMIT, LS_NOTE_DAMAGE, LS_NOTE_SYMLINK,
-		};
-		const char *id = rs->ignores[i].rule;
-		bool known = !id || lsi_ruleset_find(rs, id);
-
-		for (size_t k = 0; !known && k < sizeof(notes) / sizeof(*notes); k++)
-			known = strcmp(id, notes[k]) == 0;
-		if (!known)
-			unknown_rule(rs, cfg, rs->ignores[i].line, "ignore", id);
-		if (rs->ignores[i].expires && strcmp(today, rs->ignores[i].expires) > 0)
-			/* It silently stops applying otherwise: say so each run. */
-			lsi_ruleset_warn(rs, cfg, rs->ignores[i].line,
-					 "this ignore entry expired on %s and no longer applies",
-					 rs->ignores[i].expires);
-	}
-	for (size_t i = 0; i < rs->sev_ids.count; i++) {
-		struct lsi_rule *r = lsi_ruleset_find(rs, rs->sev_ids.items[i]);
-
-		if (r)
-			r->severity = rs->sev_vals[i];
-		else
-			unknown_rule(rs, cfg, rs->sev_ids.lines[i], "severity", rs->sev_ids.items[i]);
-	}
 	for (size_t i = 0; i < rs->internal_domains.count && st == LS_OK; i++) {
 		const char *dom = rs->internal_domains.items[i];
 		struct lsi_buf pat, id, name;
@@ -402,6 +365,57 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 		lsi_buf_fini(&pat);
 		lsi_buf_fini(&id);
 		lsi_buf_fini(&name);
+	}
+	return st;
+}
+
+ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
+{
+	const char *cfg = rs->config_file ? rs->config_file : "config";
+	ls_status st = LS_OK;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if ((st = generate(rs, cfg)) != LS_OK)
+		return st;
+
+	for (size_t i = 0; i < rs->disable.count; i++) {
+		struct lsi_rule *r = lsi_ruleset_find(rs, rs->disable.items[i]);
+
+		if (r)
+			r->disabled = true;
+		else
+			unknown_rule(rs, cfg, rs->disable.lines[i], "disable", rs->disable.items[i]);
+	}
+	for (size_t i = 0; i < rs->ignore_count; i++) {
+		/* A misspelt id would ignore nothing, silently. The scanner's
+		 * own notes are not rules but can be ignored too. */
+		static const char *const notes[] = {
+			LS_NOTE_LIMIT, LS_NOTE_DAMAGE, LS_NOTE_SYMLINK,
+		};
+		const char *id = rs->ignores[i].rule;
+		bool known = !id || lsi_ruleset_find(rs, id);
+
+		for (size_t k = 0; !known && k < sizeof(notes) / sizeof(*notes); k++)
+			known = strcmp(id, notes[k]) == 0;
+		if (!known)
+			unknown_rule(rs, cfg, rs->ignores[i].line, "ignore", id);
+		if (rs->ignores[i].expires && strcmp(today, rs->ignores[i].expires) > 0)
+			/* It silently stops applying otherwise: say so each run. */
+			lsi_ruleset_warn(rs, cfg, rs->ignores[i].line,
+					 "this ignore entry expired on %s and no longer applies",
+					 rs->ignores[i].expires);
+	}
+	for (size_t i = 0; i < rs->sev_ids.count; i++) {
+		struct lsi_rule *r = lsi_ruleset_find(rs, rs->sev_ids.items[i]);
+
+		if (r)
+			r->severity = rs->sev_vals[i];
+		else
+			unknown_rule(rs, cfg, rs->sev_ids.lines[i], "severity", rs->sev_ids.items[i]);
 	}
 	return st;
 }

@@ -1102,6 +1102,33 @@ def format_names_any_case(d):
 
 
 @case
+def config_rule_ids_and_docs_glob(d):
+    """The ids the config's own rules report (config-internal-domain-N,
+    config-marker-N) can be named in disable, severity and ignore; and an
+    ignore glob "*/docs/*" covers a docs folder at the top of a scanned
+    directory as well as deeper ones."""
+    write(d, 'c.yaml', b'internal_domains: [acmeinternal.net]\nmarkers: ["PROJECT FALCON"]\n'
+                       b'disable: [config-marker-1]\nseverity:\n  config-internal-domain-1: high\n')
+    write(d, 'a.js', b'u = "https://api.acmeinternal.net/x"\n// PROJECT FALCON\n')
+    rc, fs, err = scan(d, '--config', 'c.yaml', 'a.js')
+    expect(rc == 1 and err == '' and [(f['rule'], f['severity']) for f in fs] ==
+           [('config-internal-domain-1', 'high')], (rc, err, fs))
+    write(d, 'i.yaml', b'internal_domains: [acmeinternal.net]\nignore:\n'
+                       b'  - rule: config-internal-domain-1\n    reason: our own host\n')
+    rc, fs, err = scan(d, '--config', 'i.yaml', 'a.js')
+    expect(rc == 0 and err == '' and fs == [], (rc, err, fs))
+    tree = os.path.join(d, 'tree')
+    for name in ('docs/a.txt', 'sub/docs/b.txt', 'top.txt'):
+        write(tree, name, ('%s\n' % AWS_ID).encode())
+    write(d, 'g.yaml', b'ignore:\n  - rule: t-aws-key-id\n    path: "*/docs/*"\n'
+                       b'    reason: docs\n')
+    for where, cwd in (('.', tree), ('tree', d)):
+        rc, fs, err = scan(cwd, '--config', os.path.join(d, 'g.yaml'), where)
+        got = sorted(f['path'][-1] for f in fs)
+        expect(got == [os.path.normpath(os.path.join(where, 'top.txt'))], (where, got, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
