@@ -149,7 +149,8 @@ static int rules_check(struct cli_rules_opts *o)
 	if (!c)
 		return EXIT_USAGE;
 	st = ls_compiler_check(c, &rules, &examples, &problems);
-	printf("%zu rules, %zu examples, %zu problems\n", rules, examples, problems);
+	printf("%zu rule%s, %zu example%s, %zu problem%s\n", rules, rules == 1 ? "" : "s",
+	       examples, examples == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
 	if (st != LS_OK && st != LS_ERR_RULES)
 		cli_error("rules check: %s", ls_status_str(st));
 	return st == LS_OK ? 0 : EXIT_USAGE;

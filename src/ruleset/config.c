@@ -115,8 +115,9 @@ static bool load_ignores(struct lsi_ruleset *rs, const char *file, yaml_document
 			if (!(*dst = lsi_strdup((const char *)val->data.scalar.value)))
 				return false;
 		}
-		if (!ig.reason) {
-			lsi_ruleset_diag(rs, file, ig.line, "an ignore entry needs a 'reason'");
+		if (!ig.reason || !ig.reason[strspn(ig.reason, " \t")]) {
+			lsi_ruleset_diag(rs, file, ig.line, "an ignore entry needs a 'reason'%s",
+					 ig.reason ? " that says something" : "");
 			bad = true;
 		}
 		if (!ig.fingerprint && !ig.rule && !ig.path_glob) {
@@ -329,7 +330,9 @@ static ls_status generate(struct lsi_ruleset *rs, const char *cfg)
 
 		if (!valid_domain(dom)) {
 			lsi_ruleset_diag(rs, cfg, rs->internal_domains.lines[i],
-					 "'%s' is not a domain name", dom);
+					 "'%s' is not a domain name%s", dom,
+					 dom[0] == '*' ? " (write the domain without '*.': hosts "
+							 "under it are covered)" : "");
 			continue;
 		}
 		lsi_buf_init(&pat, 4096);

@@ -666,6 +666,13 @@ def config_markers_domains_disable(d):
                               "(did you mean 't-note'?)\n", (rc, err))
     # A severity that is no severity is named with its rule; an id far
     # from every rule gets no suggestion.
+    # A blank reason is no reason; a '*.' domain gets a hint.
+    write(d, 'blank.yaml', b'internal_domains: ["*.acme.dev"]\nignore:\n'
+                           b'  - rule: t-note\n    reason: "  "\n')
+    rc, fs, err = scan(d, '--config', 'blank.yaml', 'f.js')
+    expect(rc == 2 and "blank.yaml:3: an ignore entry needs a 'reason' that says something" in err
+           and "'*.acme.dev' is not a domain name (write the domain without '*.'" in err,
+           (rc, err))
     write(d, 'sev.yaml', b'severity:\n  t-note: hihg\ndisable: [no-such-rule-at-all]\n')
     rc, fs, err = scan(d, '--config', 'sev.yaml', 'f.js')
     expect(rc == 2 and err == "leakscan: sev.yaml:2: severity of 't-note' is 'hihg', not one of "
