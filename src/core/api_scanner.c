@@ -274,7 +274,11 @@ ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const cha
 		return LS_ERR_IO;
 	}
 	s->input_named = top;
+	s->in_own_config = s->rules->rs.config_known &&
+			   (uint64_t)sb.st_dev == s->rules->rs.config_dev &&
+			   (uint64_t)sb.st_ino == s->rules->rs.config_ino;
 	st = scan_fd_sized(s, fd, label, S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
+	s->in_own_config = false;
 	if (S_ISREG(sb.st_mode))
 		s->stats.bytes_read += (uint64_t)sb.st_size;
 	close(fd);

@@ -62,6 +62,7 @@ struct ls_scanner {
 	bool input_stop;        /* an input-wide limit was crossed: skip the rest */
 	bool input_named;       /* the input is a file the caller named by its path,
 				 * not one met walking a directory, nor bytes */
+	bool in_own_config;     /* the file scanned is the config the rules came from */
 	uint64_t input_seq;     /* which top-level input (offload.c notes limits once) */
 	uint64_t mem_held;      /* bytes held in memory by its open readers (zip, 7z) */
 	uint64_t deadline_ms;   /* monotonic; 0 = none */

@@ -377,6 +377,11 @@ static int on_hit(const struct lsi_hit *h, void *user)
 	const struct lsi_rule *r = &s->rules->rs.rules[h->rule];
 	struct lsi_rulecount *rc = &s->rulecount[h->rule];
 
+	/* The config's own markers and domains, in the config file itself
+	 * (scanning the project it sits in): they only find themselves. */
+	if (s->in_own_config && r->generated)
+		return 0;
+
 	/* A minified bundle full of console.log must not flood the report:
 	 * past the cap a rule's matches in this member are only counted. */
 	if (rc->seq != s->member_seq) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "ruleset.h"
@@ -206,6 +207,13 @@ ls_status lsi_ruleset_load_config(struct lsi_ruleset *rs, const char *path)
 	if (!(rs->config_file = lsi_strdup(path))) {
 		lsi_free(data);
 		return LS_ERR_NOMEM;
+	}
+	{
+		struct stat sb;
+
+		rs->config_known = stat(path, &sb) == 0;
+		rs->config_dev = rs->config_known ? (uint64_t)sb.st_dev : 0;
+		rs->config_ino = rs->config_known ? (uint64_t)sb.st_ino : 0;
 	}
 	if (!lsi_yaml_parse(rs, path, data, len, &doc)) {
 		lsi_free(data);

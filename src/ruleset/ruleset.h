@@ -63,6 +63,10 @@ struct lsi_ruleset {
 	struct lsi_strlist sev_ids;     /* rule ids whose severity the config sets */
 	ls_severity *sev_vals;          /* parallel to sev_ids */
 	char *config_file;
+	/* The config file's identity: scanning that very file, the rules it
+	 * makes (its markers and domains) would only find themselves. */
+	bool config_known;
+	uint64_t config_dev, config_ino;
 	size_t errors;        /* diagnostics reported so far */
 	ls_diag_fn diag;
 	void *diag_user;

@@ -1136,6 +1136,27 @@ def config_rule_ids_and_docs_glob(d):
 
 
 @case
+def config_file_not_flagged_by_itself(d):
+    """Scanning the project a config sits in, the config's own markers and
+    domains do not flag the config file itself; the same file shipped
+    inside an artifact is scanned like any other (it names them)."""
+    proj = os.path.join(d, 'proj')
+    write(proj, '.leakscan.yaml', b'internal_domains: [acmeinternal.net]\n'
+                                  b'markers: ["PROJECT FALCON"]\n')
+    write(proj, 'a.js', b'u = "https://api.acmeinternal.net/x"\n// PROJECT FALCON\n')
+    rc, fs, err = scan(proj, '.')
+    expect(sorted((f['rule'], f['path'][-1]) for f in fs) ==
+           [('config-internal-domain-1', 'a.js'), ('config-marker-1', 'a.js')], (fs, err))
+    rc, fs, err = scan(proj, '.leakscan.yaml')
+    expect(fs == [], fs)
+    with open(os.path.join(proj, '.leakscan.yaml'), 'rb') as f:
+        cfg = f.read()
+    write(proj, 'ship.tgz', gz(tar_bytes([('package/.leakscan.yaml', cfg)])))
+    rc, fs, err = scan(proj, 'ship.tgz')
+    expect(sorted(f['rule'] for f in fs) == ['config-internal-domain-1', 'config-marker-1'], fs)
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
