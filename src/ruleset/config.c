@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <yaml.h>
@@ -276,6 +277,25 @@ static bool valid_domain(const char *s)
 	return true;
 }
 
+/*
+ * A common public top-level domain: as an internal domain it would make
+ * a good part of the internet internal. A private one ("acme", "lan")
+ * is a name a network may well use.
+ */
+static bool public_tld(const char *dom)
+{
+	static const char *const tlds[] = {
+		"com", "net", "org", "io", "dev", "app", "co", "ai", "cloud", "info", "biz",
+		"edu", "gov", "mil", "int", "us", "uk", "de", "fr", "jp", "cn", "ru", "eu",
+		"me", "xyz", "online", "site", "tech",
+	};
+
+	for (size_t i = 0; i < sizeof(tlds) / sizeof(*tlds); i++)
+		if (strcasecmp(dom, tlds[i]) == 0)
+			return true;
+	return false;
+}
+
 static ls_status add_generated(struct lsi_ruleset *rs, const char *id, const char *name,
 			       ls_category cat, const char *pattern, unsigned line)
 {
@@ -343,6 +363,13 @@ static ls_status generate(struct lsi_ruleset *rs, const char *cfg)
 							 "under it are covered)" : "");
 			continue;
 		}
+		if (public_tld(dom)) {
+			/* "net" would make every .net host internal. */
+			lsi_ruleset_diag(rs, cfg, rs->internal_domains.lines[i],
+					 "'%s' is a public top-level domain: name your own domain "
+					 "under it (e.g. 'acme.%s')", dom, dom);
+			continue;
+		}
 		lsi_buf_init(&pat, 4096);
 		lsi_buf_init(&id, 128);
 		lsi_buf_init(&name, 512);
@@ -363,6 +390,14 @@ static ls_status generate(struct lsi_ruleset *rs, const char *cfg)
 	for (size_t i = 0; i < rs->markers.count && st == LS_OK; i++) {
 		struct lsi_buf pat, id, name;
 
+		if (strlen(rs->markers.items[i]) < 3) {
+			/* Shorter strings are everywhere, and give Hyperscan
+			 * nothing to anchor on. */
+			lsi_ruleset_diag(rs, cfg, rs->markers.lines[i],
+					 "marker '%s' is too short: at least 3 characters",
+					 rs->markers.items[i]);
+			continue;
+		}
 		lsi_buf_init(&pat, 4096);
 		lsi_buf_init(&id, 128);
 		lsi_buf_init(&name, 512);

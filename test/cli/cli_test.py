@@ -673,6 +673,13 @@ def config_markers_domains_disable(d):
     expect(rc == 2 and "blank.yaml:3: an ignore entry needs a 'reason' that says something" in err
            and "'*.acme.dev' is not a domain name (write the domain without '*.'" in err,
            (rc, err))
+    # A public TLD as an internal domain, and a marker too short to mean
+    # anything, are refused; a private TLD is a name a network may use.
+    write(d, 'wide.yaml', b'internal_domains: [net, acmecorp]\nmarkers: ["ab", "FALCON"]\n')
+    rc, fs, err = scan(d, '--config', 'wide.yaml', 'f.js')
+    expect(rc == 2 and err == "leakscan: wide.yaml:1: 'net' is a public top-level domain: name "
+           "your own domain under it (e.g. 'acme.net')\n"
+           "leakscan: wide.yaml:2: marker 'ab' is too short: at least 3 characters\n", (rc, err))
     write(d, 'sev.yaml', b'severity:\n  t-note: hihg\ndisable: [no-such-rule-at-all]\n')
     rc, fs, err = scan(d, '--config', 'sev.yaml', 'f.js')
     expect(rc == 2 and err == "leakscan: sev.yaml:2: severity of 't-note' is 'hihg', not one of "
