@@ -182,8 +182,13 @@ static int rules_bench(struct cli_rules_opts *o, const char *path)
 	lsi_buf_printf(&b, "reference: ");
 	lsi_escape_term(&b, path, strlen(path));
 	lsi_buf_printf(&b, ", %.1f MB decompressed, fastest of %u rounds\n", mb, bench_rounds);
-	lsi_buf_printf(&b, "all %zu content rules together: %.1f ms, %.0f MB/s\n\n", n,
+	lsi_buf_printf(&b, "all %zu content rules together: %.1f ms, %.0f MB/s\n", n,
 		       all * 1e3, all > 0 ? mb / all : 0.0);
+	/* Below a few milliseconds a timer's and a cache's noise is the cost. */
+	if (bytes < (1u << 20))
+		lsi_buf_printf(&b, "note: under 1 MB is too little to time rules apart; the "
+				  "figures below are noise: take an artifact of tens of MB\n");
+	lsi_buf_putc(&b, '\n');
 	lsi_buf_printf(&b, "%4s  %-44s %9s %9s %8s %9s\n", "rank", "rule", "ms", "MB/s", "share",
 		       "findings");
 	for (size_t i = 0; i < n && i < bench_top; i++) {

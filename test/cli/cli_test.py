@@ -755,6 +755,9 @@ def rules_bench_per_rule_and_per_directory(d):
                         '--rules', 'mine', 'ref.js.gz'], d)
     expect(rc == 0, (rc, err))
     expect('%.1f MB decompressed' % (len(body) / 1e6) in out, out)
+    # 120 KB: too little to time rules apart, and the report says so.
+    small_note = 'note: under 1 MB is too little to time rules apart'
+    expect(small_note in out, out)
     groups = {}
     for line in out.split('what each directory of rules adds')[1].splitlines():
         parts = line.split()
@@ -765,6 +768,10 @@ def rules_bench_per_rule_and_per_directory(d):
     expect(groups.get('mine') == 1 and sum(groups.values()) == len(content), (groups, out))
     rc, out, err = run(['rules', 'bench', '--no-default-rules', '--rules', RULES, 'nope.js'], d)
     expect(rc == 2 and 'nope.js' in err and len(err.strip().splitlines()) == 1, (rc, err))
+    write(d, 'big.js', body * 10)
+    rc, out, err = run(['rules', 'bench', '--rounds', '1', '--no-default-rules', '--rules', RULES,
+                        'big.js'], d)
+    expect(rc == 0 and small_note not in out, (rc, out, err))
 
 
 @case
