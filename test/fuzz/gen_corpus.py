@@ -282,3 +282,16 @@ def pack(objs):
 put('scan', 'gitpack.tar', tar([('r/.git/objects/pack/pack-1.pack', pack([
     (3, secret, b''), (2, b'100644 a\0' + b'a' * 20, b''),
     (6, b'\x10\x20\x0bkey=AKIAZ3M\x90\x04\x02ok', b'\x30')]))]))
+
+# Config files: every key, a few mistakes.
+put('config', 'full.yaml', b'disable: [f-key]\nseverity: { f-key: critical }\n'
+    b'internal_domains: [corp.acme.dev]\nmarkers: ["PROJECT FALCON"]\n'
+    b'ignore:\n  - rule: config-marker-1\n    path: "*/docs/*"\n    reason: docs\n'
+    b'    expires: 2999-01-01\n  - fingerprint: 0123456789abcdef0123456789abcdef\n'
+    b'    reason: rotated\n')
+put('config', 'typos.yaml', b'disable: [f-kye]\nseverity: { f-key: hihg }\n'
+    b'internal_domains: [net, "*.acme.dev"]\nmarkers: ["ab"]\n'
+    b'ignore:\n  - rule: f-key\n    reason: "  "\n    expires: 2024-13-45\n')
+put('config', 'shapes.yaml', b'disable: 3\nseverity: [a, b]\nmarkers: {a: 1}\nignore: x\n'
+    b'what: 1\n')
+put('config', 'tab.yaml', b'disable:\n\t- f-key\n')
