@@ -99,6 +99,28 @@ ls_status ls_compiler_add_config(ls_compiler *c, const char *path)
 	return c->rs.errors > before ? LS_ERR_RULES : LS_OK;
 }
 
+/*
+ * A rule of the user's without a 3-byte literal for Hyperscan to anchor
+ * on, and no no_literal_reason, is loaded (rules check refuses it) but
+ * slows every scan: said once, as a warning. Built-in rules are proven.
+ */
+static void warn_slow_rules(const struct lsi_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->count; i++) {
+		const struct lsi_rule *rule = &rs->rules[i];
+
+		if (rule->builtin || rule->generated || rule->disabled || rule->path_rule ||
+		    rule->analyzer || !rule->pattern || rule->no_literal)
+			continue;
+		if (lsi_pattern_min_literal(rule->hs_pattern ? rule->hs_pattern : rule->pattern) < 3)
+			lsi_ruleset_warn(rs, rule->file,
+					 rule->pattern_line ? rule->pattern_line : rule->line,
+					 "warning: rule '%s' has no literal of 3+ bytes for Hyperscan "
+					 "to anchor on, which slows every scan ('leakscan rules check' "
+					 "says more)", rule->id);
+	}
+}
+
 ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 {
 	ls_rules *r;
@@ -128,6 +150,8 @@ ls_status ls_compiler_finish(ls_compiler *c, ls_rules **out)
 		if (r->rs.errors)
 			st = LS_ERR_RULES;
 	}
+	if (st == LS_OK)
+		warn_slow_rules(&r->rs);
 	if (st == LS_OK)
 		st = lsi_engine_new(&r->rs, cache_dir, &r->engine);
 	lsi_free(cache_dir);

@@ -1171,6 +1171,26 @@ def config_file_not_flagged_by_itself(d):
 
 
 @case
+def slow_custom_rule_warns(d):
+    """A rule of the user's with no 3-byte literal is loaded but slows every
+    scan: one warning line names it; with no_literal_reason, none."""
+    rule = ('rules:\n  - id: my-slow\n    category: secret\n    severity: high\n'
+            "    pattern: '([a-f0-9]{20})'\n%s"
+            '    examples: ["a1b2c3d4e5f6a7b8c9d0", "ffffffffffffffffffff"]\n'
+            '    negative_examples: ["xyz", "a1b2"]\n')
+    write(d, 'slow/r.yml', (rule % '').encode())
+    write(d, 'ok/r.yml', (rule % '    no_literal_reason: hex ids of our own format\n').encode())
+    write(d, 'f.txt', b'id = 0123456789abcdef0123\n')
+    rc, fs, err = scan(d, '--rules', 'slow', 'f.txt')
+    expect([f['rule'] for f in fs] == ['my-slow'] and err ==
+           "leakscan: slow/r.yml:5: warning: rule 'my-slow' has no literal of 3+ bytes for "
+           "Hyperscan to anchor on, which slows every scan ('leakscan rules check' says more)\n",
+           (fs, err))
+    rc, fs, err = scan(d, '--rules', 'ok', 'f.txt')
+    expect([f['rule'] for f in fs] == ['my-slow'] and err == '', (fs, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
