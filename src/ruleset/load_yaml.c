@@ -363,6 +363,10 @@ ls_status lsi_ruleset_load_mem(struct lsi_ruleset *rs, const char *label,
 			if (k && k->type == YAML_SCALAR_NODE &&
 			    strcmp((const char *)k->data.scalar.value, "rules") == 0)
 				rules = yaml_document_get_node(&doc, p->value);
+			else if (k && k->type == YAML_SCALAR_NODE)
+				lsi_ruleset_diag(rs, label, lsi_yaml_line(k),
+						 "unknown top-level key '%.100s' (expected 'rules')",
+						 (const char *)k->data.scalar.value);
 			else
 				lsi_ruleset_diag(rs, label, k ? lsi_yaml_line(k) : 0,
 						 "unknown top-level key (expected 'rules')");

@@ -100,6 +100,14 @@ static void test_rule_diagnostics(void **state)
 			    "r.yml:18: rule 'bare' has no severity (info, low, medium, high, critical)\n"
 			    "r.yml:14: duplicate rule id 'second' (first defined at r.yml:10)\n");
 	lsi_ruleset_fini(&rs);
+	/* A top-level key other than 'rules' is named. */
+	d.text[0] = '\0';
+	lsi_ruleset_init(&rs);
+	rs.diag = on_diag;
+	rs.diag_user = &d;
+	assert_int_equal(lsi_ruleset_load_mem(&rs, "t.yml", "rule:\n  - id: x\n", 16, false), LS_OK);
+	assert_non_null(strstr(d.text, "t.yml:1: unknown top-level key 'rule' (expected 'rules')\n"));
+	lsi_ruleset_fini(&rs);
 }
 
 /* Duplicates are said in rule order; find() gives the first of an id. */
