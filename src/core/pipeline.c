@@ -73,17 +73,14 @@ static bool is_ignored(const ls_scanner *s, const char *rule, const char *fp)
 {
 	const struct lsi_ruleset *rs = &s->rules->rs;
 	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
 
 	if (!rs->ignore_count)
 		return false;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	lsi_today(today);
 	for (size_t i = 0; i < rs->ignore_count; i++) {
 		const struct lsi_ignore *ig = &rs->ignores[i];
 
-		if (ig->expires && strcmp(today, ig->expires) > 0)
+		if (lsi_ignore_lapsed(ig, today))
 			continue;
 		if (ig->fingerprint && strcmp(ig->fingerprint, fp) != 0)
 			continue;

@@ -330,6 +330,15 @@ static ls_status add_generated(struct lsi_ruleset *rs, const char *id, const cha
 	return LS_OK;
 }
 
+void lsi_today(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
 /* An id in section @what that names no rule; a near id is suggested. */
 static void unknown_rule(struct lsi_ruleset *rs, const char *cfg, unsigned line,
 			 const char *what, const char *id)
@@ -420,11 +429,8 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 	const char *cfg = rs->config_file ? rs->config_file : "config";
 	ls_status st = LS_OK;
 	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	lsi_today(today);
 	if ((st = generate(rs, cfg)) != LS_OK)
 		return st;
 
@@ -449,7 +455,7 @@ ls_status lsi_ruleset_apply_config(struct lsi_ruleset *rs)
 			known = strcmp(id, notes[k]) == 0;
 		if (!known)
 			unknown_rule(rs, cfg, rs->ignores[i].line, "ignore", id);
-		if (rs->ignores[i].expires && strcmp(today, rs->ignores[i].expires) > 0)
+		if (lsi_ignore_lapsed(&rs->ignores[i], today))
 			/* It silently stops applying otherwise: say so each run. */
 			lsi_ruleset_warn(rs, cfg, rs->ignores[i].line,
 					 "this ignore entry expired on %s and no longer applies",

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "leakscan.h"
 
@@ -51,6 +52,14 @@ struct lsi_ignore {
 	char *expires;        /* YYYY-MM-DD or NULL */
 	unsigned line;
 };
+
+/* Today's date, UTC, as YYYY-MM-DD: what an ignore's 'expires' compares to. */
+void lsi_today(char out[16]);
+/* Whether @ig's expiry date is before @today (it then no longer applies). */
+static inline bool lsi_ignore_lapsed(const struct lsi_ignore *ig, const char *today)
+{
+	return ig->expires && strcmp(today, ig->expires) > 0;
+}
 
 struct lsi_ruleset {
 	struct lsi_rule *rules;
