@@ -147,37 +147,36 @@ def warm(path):
         sh('cat %s > /dev/null' % path)
 
 
-def timed(cmd, cap=None):
-    """Runs cmd (a list); returns (seconds, peak RSS KiB, exit status).
+LAUNCH = os.path.join(ROOT, 'build', 'bench', 'bench-launch')
 
-    Peak RSS comes from GNU time: wait4's figure for a child of this
-    Python process would include the interpreter's pages copied at fork."""
-    gnu_time = shutil.which('time') or '/usr/bin/time'
-    fd, rssfile = tempfile.mkstemp()
-    os.close(fd)
-    full = [gnu_time, '-f', '%M', '-o', rssfile] + cmd if os.path.exists(gnu_time) else cmd
+
+def timed(cmd, cap=None):
+    """Runs cmd (a list), its output to /dev/null; returns (seconds, peak
+    RSS KiB, exit status).
+
+    bench-launch (bench/launch.c) times the command alone, from its fork
+    to its end, and reads its peak RSS from wait4: this Python process's
+    own start of a child (and GNU time's, before) would add a few ms to
+    every tool, the most to the fastest one's ratio."""
     t0 = time.monotonic()
-    with open(os.devnull, 'wb') as null:
-        # Its own process group: on timeout the tool goes too, not only
-        # GNU time (an orphaned rg kept two cores and 17 GB busy).
-        p = subprocess.Popen(full, stdout=null, stderr=null, start_new_session=True)
-        try:
-            rc = p.wait(timeout=cap)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            os.unlink(rssfile)
-            # rg with raised limits grows to many GB: let the kernel take
-            # that back before the next tool is timed.
-            time.sleep(3)
-            return None, 0, -9
-    dt = time.monotonic() - t0
+    # Its own process group: on timeout the tool goes too, not only the
+    # launcher (an orphaned rg kept two cores and 17 GB busy).
+    p = subprocess.Popen([LAUNCH] + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
     try:
-        rss = int(open(rssfile).read().split()[-1])
-    except (ValueError, IndexError, OSError):
-        rss = 0
-    os.unlink(rssfile)
-    return dt, rss, rc
+        out, _ = p.communicate(timeout=cap)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        # rg with raised limits grows to many GB: let the kernel take
+        # that back before the next tool is timed.
+        time.sleep(3)
+        return None, 0, -9
+    try:
+        dt, rss, rc = out.split()
+        return float(dt), int(rss), int(rc)
+    except ValueError:
+        return time.monotonic() - t0, 0, 2
 
 
 def tool_patterns(leakscan, tool, pcre):
@@ -250,15 +249,16 @@ def main():
                     help='seconds before rg and ugrep are stopped (reported as timeout)')
     ap.add_argument('--no-rg', action='store_true')
     a = ap.parse_args()
-    need = ['gzip', 'igzip', 'ugrep', 'rg', '/usr/bin/time']  # rg also vets patterns
+    need = ['gzip', 'igzip', 'ugrep', 'rg']  # rg also vets patterns
     names = a.inputs.split(',')
     if any(n not in ('kernel', 'deb') for n in names):
         need.append('npm')
     if 'deb' in names or 'kernel' in names:
         need.append('apt-get')
     missing = [t for t in need if not shutil.which(t)]
-    if not os.access(a.bin, os.X_OK):
-        missing.insert(0, a.bin + ' (run: bash setup.sh)')
+    for built in (LAUNCH, a.bin):
+        if not os.access(built, os.X_OK):
+            missing.insert(0, built + ' (run: bash setup.sh)')
     if missing:
         sys.exit('compare.py: missing ' + ', '.join(missing) +
                  '; see bench/README.md for what to install')
@@ -284,9 +284,10 @@ def main():
     timed([leak, 'scan', empty])
     starts = sorted(timed([leak, 'scan', empty])[0] for _ in range(10))
     thr = threads_supported(leak)
-    tools = [('decompress', lambda p, d: ['sh', '-c', decompress_cmd(p)], None),
-             ('igzip -dc', lambda p, d: None if is_deb(p) else
-              ['sh', '-c', 'igzip -dc "%s" > /dev/null' % p], None)]
+    # No shell around the baselines: the launcher sends output to /dev/null.
+    tools = [('decompress', lambda p, d: (['dpkg-deb', '--fsys-tarfile', p] if is_deb(p) else
+                                          ['gzip', '-dc', p]), None),
+             ('igzip -dc', lambda p, d: None if is_deb(p) else ['igzip', '-dc', p], None)]
     for n in ((1, 2) if thr else (1,)):
         args = ['--threads', str(n)] if thr else []
         tools.append(('leakscan -j%d' % n,
