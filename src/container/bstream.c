@@ -96,29 +96,44 @@ static bool fd_wait(struct fd_stream *s)
 	}
 }
 
-static enum lsi_rd fd_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+/* One read() of @s's fd into @dst: what fd_read and lsi_bstream_fd_read_into share. */
+static enum lsi_rd fd_fill(struct fd_stream *s, uint8_t *dst, size_t cap, size_t *len)
 {
-	struct fd_stream *s = (struct fd_stream *)bs;
 	ssize_t n;
 
 	if (s->deadline_ms && !fd_wait(s)) {
-		lsi_bstream_fail(bs, "%s", LSI_TIMEOUT_MSG);
+		lsi_bstream_fail(&s->base, "%s", LSI_TIMEOUT_MSG);
 		return LSI_RD_LIMIT;
 	}
 	do
-		n = read(s->fd, s->buf, s->cap);
+		n = read(s->fd, dst, cap);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		lsi_bstream_fail(bs, "read error: %s", strerror(errno));
+		lsi_bstream_fail(&s->base, "read error: %s", strerror(errno));
 		return LSI_RD_IO;
 	}
 	if (n == 0)
 		return LSI_RD_EOF;
 	if (s->counted)
 		*s->counted += (uint64_t)n;
-	*buf = s->buf;
 	*len = (size_t)n;
 	return LSI_RD_OK;
+}
+
+static enum lsi_rd fd_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct fd_stream *s = (struct fd_stream *)bs;
+	enum lsi_rd st = fd_fill(s, s->buf, s->cap, len);
+
+	if (st == LSI_RD_OK)
+		*buf = s->buf;
+	return st;
+}
+
+enum lsi_rd lsi_bstream_fd_read_into(struct lsi_bstream *bs, uint8_t *dst, size_t cap,
+				     size_t *len)
+{
+	return fd_fill((struct fd_stream *)bs, dst, cap, len);
 }
 
 static const struct lsi_bstream_ops fd_ops = { fd_read, plain_close };

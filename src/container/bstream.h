@@ -68,6 +68,13 @@ void lsi_bstream_fd_deadline(struct lsi_bstream *bs, uint64_t deadline_ms);
 /* Bytes read from the fd are added to *@counter (a pipe has no size to
  * report; the counter must outlive the stream's reads). */
 void lsi_bstream_fd_count(struct lsi_bstream *bs, uint64_t *counter);
+/*
+ * A read of @bs (from lsi_bstream_fd) straight into @dst, up to @cap
+ * bytes, with read()'s outcomes: for read-ahead into blocks of its own
+ * (lsi_bstream_async), which workers can then take without a copy.
+ */
+enum lsi_rd lsi_bstream_fd_read_into(struct lsi_bstream *bs, uint8_t *dst, size_t cap,
+				     size_t *len);
 #define LSI_TIMEOUT_MSG "timeout: no more input before the deadline"
 
 /*

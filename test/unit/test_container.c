@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "container/container.h"
@@ -604,6 +606,59 @@ static void test_async_pin(void **state)
 	lsi_buf_fini(&gz);
 }
 
+/*
+ * A plain file read ahead (lsi_bstream_fd_read_into under
+ * lsi_bstream_async): the file's bytes in order, pinnable where they lie,
+ * the end at the file's end, and a read error (a directory's fd) carried
+ * across the thread with its message.
+ */
+static void test_async_fd(void **state)
+{
+	static uint8_t big[(3 << 20) + 12345];
+	char path[] = "/tmp/lsi-async-fd-XXXXXX";
+	int fd = mkstemp(path);
+	struct lsi_bstream *a;
+	struct lsi_apin *pin = NULL;
+	const uint8_t *b, *pinned = NULL;
+	size_t n, at = 0, pinned_at = 0, pinned_n = 0;
+	enum lsi_rd st;
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31 + i / 777);
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	a = lsi_bstream_async(lsi_bstream_fd(fd, 4096), lsi_bstream_fd_read_into);
+	while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK) {
+		assert_true(n > 4096); /* read into the blocks, not the 4 KiB buffer */
+		assert_memory_equal(b, big + at, n);
+		if (!pin && at > (1u << 20)) {
+			assert_non_null(pin = lsi_async_pin(a, b, n));
+			pinned = b;
+			pinned_at = at;
+			pinned_n = n;
+		}
+		at += n;
+	}
+	assert_int_equal(st, LSI_RD_EOF);
+	assert_int_equal(at, sizeof(big));
+	lsi_bstream_close(a);
+	assert_non_null(pin);
+	assert_memory_equal(pinned, big + pinned_at, pinned_n);
+	lsi_async_unpin(pin);
+	close(fd);
+
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	a = lsi_bstream_async(lsi_bstream_fd(fd, 4096), lsi_bstream_fd_read_into);
+	assert_int_equal(lsi_bstream_read(a, &b, &n), LSI_RD_IO);
+	assert_non_null(strstr(a->msg, "read error"));
+	lsi_bstream_close(a);
+	close(fd);
+}
+
 /* Raw deflate of @in with zlib; returns the compressed length. */
 static size_t deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level)
 {
@@ -706,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_async_pin),
+		cmocka_unit_test(test_async_fd),
 		cmocka_unit_test(test_raw_inflate_backends),
 	};
 
