@@ -17,8 +17,9 @@
  * GitLab secret-detection report
  * through a caller-supplied write function.
  *
- * The library has no global state, spawns no threads, never prints and
- * never exits. Every function that can fail returns an ls_status.
+ * The library has no global state, never prints and never exits; it
+ * starts threads of its own only when asked (LS_PARAM_THREADS above 1, an
+ * ls_prefetch). Every function that can fail returns an ls_status.
  */
 #ifndef LEAKSCAN_H
 #define LEAKSCAN_H
@@ -48,6 +49,8 @@ typedef struct ls_rules ls_rules;
 typedef struct ls_scanner ls_scanner;
 /** Output writer for one report (text, json, jsonl, sarif, ...). */
 typedef struct ls_reporter ls_reporter;
+/** A compressed input already being decompressed, before a scanner exists. */
+typedef struct ls_prefetch ls_prefetch;
 
 /** Status codes. Append only: values are never renumbered or reused. */
 typedef enum ls_status {
@@ -367,6 +370,28 @@ LS_API ls_status ls_scanner_stats(const ls_scanner *s, ls_scan_stats *out);
 LS_API const char *ls_scanner_last_error(const ls_scanner *s);
 /** Frees a scanner; NULL is fine. */
 LS_API void ls_scanner_free(ls_scanner *s);
+
+/**
+ * Starts decompressing @p path ahead of its scan, on a thread of its own,
+ * so that the work overlaps with what comes before the scan (compiling or
+ * loading rules, which takes milliseconds a run). Only for a regular file
+ * of 1 MiB or more compressed as a whole (gzip, xz, bzip2, zstd), and
+ * @p threads (the LS_PARAM_THREADS its scan will use) above 1; otherwise,
+ * and on any error, NULL: the scan itself opens the path and says what is
+ * wrong with it. At most 8 MiB are decompressed before the scan reads
+ * them, with no limits yet: the scanner's limits apply to every byte as
+ * it reads them, so findings, notes and limits are as without it.
+ */
+LS_API ls_prefetch *ls_prefetch_start(const char *path, int threads);
+/**
+ * Gives @p p (taken; NULL is fine) to @p s for its next scan call: when
+ * that call opens the same file (device, inode, size and modification
+ * time) and finds the same compression, it goes on from the bytes already
+ * decompressed. The prefetch is freed when that call ends, used or not.
+ */
+LS_API void ls_scanner_set_prefetch(ls_scanner *s, ls_prefetch *p);
+/** Stops a prefetch never given to a scanner and frees it; NULL is fine. */
+LS_API void ls_prefetch_free(ls_prefetch *p);
 
 /** Reporter options, bit flags. */
 #define LS_REPORT_COLOR 0x1u        /**< ANSI colour in text output */

@@ -15,6 +15,7 @@
 #include "core.h"
 #include "decode/decode.h"
 #include "offload.h"
+#include "prefetch.h"
 #include "rank/baseline.h"
 #include "util/alloc.h"
 #include "walk/walk.h"
@@ -55,6 +56,7 @@ void ls_scanner_free(ls_scanner *s)
 {
 	if (!s)
 		return;
+	ls_prefetch_free(s->prefetch);
 	lsi_offload_free(s->offload);
 	lsi_matcher_free(s->matcher);
 	lsi_free(s->rulecount);
@@ -172,6 +174,9 @@ static ls_status begin(ls_scanner *s)
 static ls_status end(ls_scanner *s, ls_status st)
 {
 	lsi_pipeline_end(s); /* findings aggregated across a directory's files */
+	/* A prefetch serves the one call after it was given, used or not. */
+	ls_prefetch_free(s->prefetch);
+	s->prefetch = NULL;
 	if (st == LS_OK && s->aborted)
 		st = LS_ERR_ABORTED;
 	/* Damaged before one byte of it could be scanned (not gzip past its
@@ -306,11 +311,13 @@ ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const cha
 		return LS_ERR_IO;
 	}
 	s->input_named = top;
+	s->prefetch_here = top && lsi_prefetch_matches(s->prefetch, &sb);
 	s->in_own_config = s->rules->rs.config_known &&
 			   (uint64_t)sb.st_dev == s->rules->rs.config_dev &&
 			   (uint64_t)sb.st_ino == s->rules->rs.config_ino;
 	st = scan_fd_sized(s, fd, label, S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
 	s->in_own_config = false;
+	s->prefetch_here = false;
 	if (S_ISREG(sb.st_mode))
 		s->stats.bytes_read += (uint64_t)sb.st_size;
 	close(fd);
@@ -351,6 +358,16 @@ ls_status ls_scanner_scan_path(ls_scanner *s, const char *path)
 		st = LS_ERR_IO;
 	}
 	return end(s, st);
+}
+
+void ls_scanner_set_prefetch(ls_scanner *s, ls_prefetch *p)
+{
+	if (!s || s->busy) {
+		ls_prefetch_free(p);
+		return;
+	}
+	ls_prefetch_free(s->prefetch);
+	s->prefetch = p;
 }
 
 ls_status ls_scanner_scan_fd(ls_scanner *s, int fd, const char *label)

@@ -93,6 +93,12 @@ struct ls_scanner {
 	 * their blocks instead of copying (offload.c). */
 	struct lsi_bstream *rings[4];
 	unsigned nrings;
+	/* A prefetch for the next scan call (ls_scanner_set_prefetch), whether
+	 * the file being opened is its file, and how many were taken over (a
+	 * count for tests). */
+	ls_prefetch *prefetch;
+	bool prefetch_here;
+	unsigned prefetch_taken;
 	/* Progress (ls_scanner_set_progress): */
 	ls_progress_fn progress;
 	void *progress_user;

@@ -24,6 +24,7 @@
 #include "decode/decode.h"
 #include "gitdir.h"
 #include "offload.h"
+#include "prefetch.h"
 #include "rank/baseline.h"
 #include "rank/rank.h"
 #include "report/redact.h"
@@ -906,6 +907,27 @@ static const char *promised_archive(const char *name)
 }
 
 /*
+ * Scans the decoded stream @in (taken; NULL when out of memory), which
+ * reads the read-ahead stream @ring: jobs may pin @ring's blocks while it
+ * is being read.
+ */
+static ls_status scan_read_ahead(ls_scanner *s, struct lsi_bstream *ring,
+				 struct lsi_bstream *in, int depth)
+{
+	bool listed = s->nrings < sizeof(s->rings) / sizeof(*s->rings);
+	ls_status st;
+
+	if (!in)
+		return LS_ERR_NOMEM;
+	if (listed)
+		s->rings[s->nrings++] = ring;
+	st = scan_stream(s, in, depth + 1, -1);
+	if (listed)
+		s->nrings--;
+	return st;
+}
+
+/*
  * Sniffs @in and dispatches. Takes ownership of @in except for borrowed
  * member streams, whose close is a no-op.
  */
@@ -966,6 +988,15 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		 * (over_budget), on whichever thread, not also here. */
 		if (depth == 0 && s->input_size > 0 && g.in_size == (uint64_t)s->input_size)
 			g.max_ratio = 0;
+		/* The file's own decoding, already under way since before the
+		 * scan began (ls_prefetch_start): its blocks are read here with
+		 * this scan's limits. */
+		if (depth == 0 && s->prefetch_here && s->param[LS_PARAM_THREADS] > 1 &&
+		    (d = lsi_prefetch_take(s->prefetch, dec)) != NULL) {
+			lsi_bstream_close(p);
+			s->prefetch_taken++;
+			return scan_read_ahead(s, d, lsi_bstream_guarded(d, &g), depth);
+		}
 		d = dec->open(p, &g);
 
 		if (!d)
@@ -974,15 +1005,8 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		 * member too large to go whole to a worker (a .deb's data.tar.xz).
 		 * Workers scan with one thread and never get here. */
 		if (s->param[LS_PARAM_THREADS] > 1) {
-			bool ring;
-
 			d = lsi_bstream_async(d, dec->read_into);
-			if ((ring = s->nrings < sizeof(s->rings) / sizeof(*s->rings)))
-				s->rings[s->nrings++] = d;
-			st = scan_stream(s, d, depth + 1, -1);
-			if (ring)
-				s->nrings--;
-			return st;
+			return scan_read_ahead(s, d, d, depth);
 		}
 		return scan_stream(s, d, depth + 1, -1);
 	}

@@ -12,10 +12,14 @@
  * Each slot's block is an allocation of its own with a reference count,
  * so that a member worker can take the bytes of a block the reader has
  * (lsi_async_pin) instead of a copy: when the reader is done with a pinned
- * block, the slot gets the spare made at pin time and the block lives on
- * until its last pin goes.
+ * block, the block leaves its slot and lives on until its last pin goes,
+ * and the read-ahead thread takes a new block for the slot when it next
+ * fills it. Every block is made on the read-ahead thread, so the first
+ * touch of fresh memory (the kernel zeroing a huge page) never falls on
+ * the caller's thread, the one that hands members out to the workers.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -23,6 +27,9 @@
 #include "util/alloc.h"
 
 #define SLOTS 8
+/* The deepest ring (lsi_bstream_async_ring); powers of two, so that the
+ * free-running head and tail stay in step modulo the ring. */
+#define MAX_SLOTS 32
 /* A block with its header: eight to a huge page. */
 #define BLOCK_BYTES (256u * 1024u)
 #define CHUNK_BLOCKS (LSI_HUGE_PAGE / BLOCK_BYTES)
@@ -42,7 +49,7 @@
 struct block_pool {
 	_Atomic unsigned refs;
 	pthread_mutex_t mu;
-	struct lsi_apin *free;        /* linked through spare */
+	struct lsi_apin *free;        /* linked through next_free */
 	struct chunk {
 		void *p;
 		size_t len;
@@ -52,7 +59,7 @@ struct block_pool {
 
 struct lsi_apin {
 	_Atomic unsigned refs;        /* the ring's own, plus one per pin */
-	struct lsi_apin *spare;       /* the slot's next block once pinned */
+	struct lsi_apin *next_free;   /* on the pool's free list */
 	struct block_pool *pool;      /* where the block goes back to */
 	size_t len;
 	uint8_t data[];
@@ -84,7 +91,7 @@ static bool pool_grow(struct block_pool *pool)
 	for (size_t i = CHUNK_BLOCKS; i-- > 0;) {
 		struct lsi_apin *b = (struct lsi_apin *)((uint8_t *)c.p + i * BLOCK_BYTES);
 
-		b->spare = pool->free;
+		b->next_free = pool->free;
 		pool->free = b;
 	}
 	return true;
@@ -97,7 +104,7 @@ static struct lsi_apin *block_new(struct block_pool *pool)
 	pthread_mutex_lock(&pool->mu);
 	if (pool->free || pool_grow(pool)) {
 		b = pool->free;
-		pool->free = b->spare;
+		pool->free = b->next_free;
 	}
 	pthread_mutex_unlock(&pool->mu);
 	if (!b)
@@ -105,7 +112,7 @@ static struct lsi_apin *block_new(struct block_pool *pool)
 	atomic_init(&b->refs, 1);
 	atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
 	b->pool = pool;
-	b->spare = NULL;
+	b->next_free = NULL;
 	b->len = 0;
 	return b;
 }
@@ -119,7 +126,7 @@ static void block_free(struct lsi_apin *b)
 		return;
 	pool = b->pool;
 	pthread_mutex_lock(&pool->mu);
-	b->spare = pool->free;
+	b->next_free = pool->free;
 	pool->free = b;
 	pthread_mutex_unlock(&pool->mu);
 	pool_unref(pool);
@@ -127,10 +134,8 @@ static void block_free(struct lsi_apin *b)
 
 void lsi_async_unpin(struct lsi_apin *b)
 {
-	if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
-		block_free(b->spare);
+	if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
 		block_free(b);
-	}
 }
 
 typedef enum lsi_rd (*read_into_fn)(struct lsi_bstream *, uint8_t *, size_t, size_t *);
@@ -144,21 +149,28 @@ struct async_stream {
 	pthread_cond_t cv_data;       /* filled slots for the reader, or the end */
 	pthread_cond_t cv_space;      /* free slots for the worker, or cancel */
 	bool reader_waiting, worker_waiting;
-	unsigned head, tail;          /* slots filled: [head, tail) modulo SLOTS */
+	unsigned head, tail;          /* slots filled: [head, tail) modulo nslots */
+	unsigned nslots;              /* the ring's size: SLOTS, or more */
+	unsigned depth;               /* slots it may fill: nslots until the
+	                               * first read, then at most SLOTS */
+	int maker_cpu;                /* where the thread that made it ran, or -1 */
 	bool finished;                /* the worker has stopped producing */
 	enum lsi_rd end;              /* EOF or the error the worker met */
 	char end_msg[LSI_MSG_LEN];
 	bool cancel;                  /* the reader closed early */
 	bool reader_holds;            /* the reader still uses slot head */
 	struct block_pool *pool;
-	struct lsi_apin *slots[SLOTS];
+	/* Each slot's block is made by the worker when it first fills the
+	 * slot: the first touch of a fresh huge page (the kernel zeroing it)
+	 * falls on the read-ahead thread, not on the caller's. */
+	struct lsi_apin *slots[MAX_SLOTS];
 };
 
 /* Under the lock: waits for a free slot; false when the reader closed. */
 static bool wait_space(struct async_stream *s)
 {
 	/* One slot is kept for the block the reader is working on. */
-	while (!s->cancel && s->tail - s->head >= SLOTS - 1) {
+	while (!s->cancel && s->tail - s->head >= s->depth - 1) {
 		s->worker_waiting = true;
 		pthread_cond_wait(&s->cv_space, &s->mu);
 		s->worker_waiting = false;
@@ -187,6 +199,24 @@ static void finish(struct async_stream *s, enum lsi_rd st)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Under the lock: the block of the slot the worker fills next, made the
+ * first time (NULL when out of memory). */
+static struct lsi_apin *slot_block(struct async_stream *s)
+{
+	struct lsi_apin **sl = &s->slots[s->tail % s->nslots];
+
+	if (!*sl)
+		*sl = block_new(s->pool);
+	return *sl;
+}
+
+/* Under the lock: the worker stops, out of memory for a block. */
+static void finish_nomem(struct async_stream *s)
+{
+	lsi_bstream_fail(s->in, "out of memory for read-ahead");
+	finish(s, LSI_RD_NOMEM);
+}
+
 /* The worker with a decoder that writes into a free slot: no copy. */
 static void *work_into(struct async_stream *s)
 {
@@ -198,7 +228,10 @@ static void *work_into(struct async_stream *s)
 
 		if (!wait_space(s))
 			break;
-		sl = s->slots[s->tail % SLOTS];
+		if (!(sl = slot_block(s))) {
+			finish_nomem(s);
+			return NULL;
+		}
 		pthread_mutex_unlock(&s->mu);
 		st = s->read_into(s->in, sl->data, SLOT_CAP, &n);
 		pthread_mutex_lock(&s->mu);
@@ -213,11 +246,32 @@ static void *work_into(struct async_stream *s)
 	return NULL;
 }
 
+/*
+ * Moves the calling thread off CPU @cpu, where the thread that made it
+ * runs, when another CPU is allowed, and then allows every CPU again: a
+ * new thread starts on its maker's CPU and may wait there for
+ * milliseconds, taking turns with it, while another CPU idles.
+ */
+static void leave_cpu(int cpu)
+{
+	cpu_set_t all, others;
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof(all), &all) != 0 || CPU_COUNT(&all) < 2 ||
+	    !CPU_ISSET(cpu, &all))
+		return;
+	others = all;
+	CPU_CLR(cpu, &others);
+	if (sched_setaffinity(0, sizeof(others), &others) == 0)
+		(void)sched_setaffinity(0, sizeof(all), &all);
+}
+
 static void *work(void *arg)
 {
 	/* Named for top -H and debuggers (15 bytes at most); harmless to fail. */
 	(void)pthread_setname_np(pthread_self(), "leakscan-read");
 	struct async_stream *s = arg;
+
+	leave_cpu(s->maker_cpu);
 
 	if (s->read_into)
 		return work_into(s);
@@ -239,7 +293,10 @@ static void *work(void *arg)
 				finish(s, LSI_RD_OK);
 				return NULL;
 			}
-			sl = s->slots[s->tail % SLOTS];
+			if (!(sl = slot_block(s))) {
+				finish_nomem(s);
+				return NULL;
+			}
 			pthread_mutex_unlock(&s->mu);
 			k = n < SLOT_CAP ? n : SLOT_CAP;
 			memcpy(sl->data, b, k);
@@ -259,25 +316,27 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 	enum lsi_rd st;
 
 	pthread_mutex_lock(&s->mu);
+	/* Read from now on: what was decoded ahead meanwhile is there, and
+	 * the ring goes back to the normal depth. */
+	s->depth = s->nslots < SLOTS ? s->nslots : SLOTS;
 	if (s->reader_holds) {
-		/* The previous block is done with: its slot may be refilled,
-		 * with the spare block when a worker pinned this one. */
-		struct lsi_apin *b = s->slots[s->head % SLOTS];
+		/* The previous block is done with: its slot may be refilled.
+		 * A pinned block leaves with its pins (pins are made on this
+		 * thread only, so none comes between the count and the move);
+		 * the worker takes a new block for the slot. */
+		struct lsi_apin **slot = &s->slots[s->head % s->nslots];
 
-		if (b->spare) {
-			if (atomic_load_explicit(&b->refs, memory_order_acquire) > 1) {
-				s->slots[s->head % SLOTS] = b->spare;
-				b->spare = NULL;
-				lsi_async_unpin(b);
-			} else {
-				/* Every pin went already: keep the block. */
-				block_free(b->spare);
-				b->spare = NULL;
-			}
+		/* In a deep ring read at the normal depth, blocks go back to
+		 * the pool too, so that about as many circulate as in a ring of
+		 * that depth (the pool hands the warmest one out again). */
+		if (s->depth < s->nslots ||
+		    atomic_load_explicit(&(*slot)->refs, memory_order_acquire) > 1) {
+			lsi_async_unpin(*slot);
+			*slot = NULL;
 		}
 		s->head++;
 		s->reader_holds = false;
-		if (s->worker_waiting && SLOTS - 1 - (s->tail - s->head) >= WAKE_AT)
+		if (s->worker_waiting && s->depth - 1 - (s->tail - s->head) >= WAKE_AT)
 			pthread_cond_signal(&s->cv_space);
 	}
 	while (s->head == s->tail && !s->finished) {
@@ -286,7 +345,7 @@ static enum lsi_rd async_read(struct lsi_bstream *bs, const uint8_t **buf, size_
 		s->reader_waiting = false;
 	}
 	if (s->head != s->tail) {
-		struct lsi_apin *sl = s->slots[s->head % SLOTS];
+		struct lsi_apin *sl = s->slots[s->head % s->nslots];
 
 		*buf = sl->data;
 		*len = sl->len;
@@ -311,7 +370,7 @@ static void async_close(struct lsi_bstream *bs)
 	/* The worker may be inside a long read of the inner stream; wait. */
 	pthread_join(s->worker, NULL);
 	lsi_bstream_close(s->in);
-	for (int i = 0; i < SLOTS; i++)
+	for (int i = 0; i < MAX_SLOTS; i++)
 		lsi_async_unpin(s->slots[i]); /* pinned blocks live on */
 	pool_unref(s->pool);
 	pthread_cond_destroy(&s->cv_data);
@@ -331,10 +390,9 @@ struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t 
 		return NULL;
 	pthread_mutex_lock(&s->mu);
 	if (s->reader_holds) {
-		struct lsi_apin *h = s->slots[s->head % SLOTS];
+		struct lsi_apin *h = s->slots[s->head % s->nslots];
 
-		if (p >= h->data && n <= h->len && p - h->data <= (ptrdiff_t)(h->len - n) &&
-		    (h->spare || (h->spare = block_new(s->pool)))) {
+		if (p >= h->data && n <= h->len && p - h->data <= (ptrdiff_t)(h->len - n)) {
 			atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
 			b = h;
 		}
@@ -346,8 +404,6 @@ struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t 
 /* No thread after all: frees @s and reads @in on the caller's thread. */
 static struct lsi_bstream *give_up(struct async_stream *s, struct lsi_bstream *in)
 {
-	for (int i = 0; i < SLOTS; i++)
-		block_free(s->slots[i]);
 	if (s->pool)
 		pool_unref(s->pool);
 	lsi_free(s);
@@ -355,6 +411,12 @@ static struct lsi_bstream *give_up(struct async_stream *s, struct lsi_bstream *i
 }
 
 struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_into)
+{
+	return lsi_bstream_async_ring(in, read_into, SLOTS);
+}
+
+struct lsi_bstream *lsi_bstream_async_ring(struct lsi_bstream *in, read_into_fn read_into,
+					   unsigned slots)
 {
 	struct async_stream *s = lsi_calloc(1, sizeof(*s));
 
@@ -368,9 +430,10 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_
 		s->pool = NULL;
 		return give_up(s, in);
 	}
-	for (int i = 0; i < SLOTS; i++)
-		if (!(s->slots[i] = block_new(s->pool)))
-			return give_up(s, in);
+	s->nslots = SLOTS;
+	while (s->nslots < slots && s->nslots < MAX_SLOTS)
+		s->nslots *= 2;
+	s->depth = s->nslots;
 	s->base.ops = &async_ops;
 	s->in = in;
 	s->read_into = read_into;
@@ -386,6 +449,7 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in, read_into_fn read_
 		pthread_mutex_destroy(&s->mu);
 		return give_up(s, in);
 	}
+	s->maker_cpu = sched_getcpu();
 	if (pthread_create(&s->worker, NULL, work, s) != 0) {
 		pthread_cond_destroy(&s->cv_data);
 		pthread_cond_destroy(&s->cv_space);

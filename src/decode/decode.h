@@ -74,11 +74,30 @@ struct lsi_bstream *lsi_bstream_async(struct lsi_bstream *in,
 							       size_t, size_t *));
 
 /*
+ * The same with a ring of @slots blocks of 256 KiB (rounded up to a power
+ * of two, at most 32) instead of 8: a stream opened before anyone reads it
+ * (core/prefetch.c) decodes that much ahead meanwhile.
+ */
+struct lsi_bstream *lsi_bstream_async_ring(struct lsi_bstream *in,
+					   enum lsi_rd (*read_into)(struct lsi_bstream *, uint8_t *,
+								    size_t, size_t *),
+					   unsigned slots);
+
+/*
+ * The limits of @g applied on the reading side of @in (taken; @g is
+ * copied): each block read is added to @g's total and checked as a
+ * decoder checks its own output, the block that crosses a limit failing
+ * with LSI_RD_LIMIT and the decoder's message. For a decoder opened before
+ * its limits were known (core/prefetch.c). Blocks pass through uncopied.
+ */
+struct lsi_bstream *lsi_bstream_guarded(struct lsi_bstream *in, const struct lsi_guard *g);
+
+/*
  * Zero-copy hand-off: when @p..@p+@n lies in the block that @bs (a stream
  * lsi_bstream_async() made) last handed out, keeps that block's bytes
- * alive and unchanged until lsi_async_unpin(): the read-ahead thread gets
+ * alive and unchanged until lsi_async_unpin(): the read-ahead thread takes
  * another block in its place. Call on the reading thread; unpin on any.
- * NULL when @bs is no such stream, the bytes lie elsewhere, or no memory.
+ * NULL when @bs is no such stream or the bytes lie elsewhere.
  */
 struct lsi_apin;
 struct lsi_apin *lsi_async_pin(struct lsi_bstream *bs, const uint8_t *p, size_t n);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The one expansion guard of all decoders: total bytes and ratio. */
 #include <inttypes.h>
+#include <string.h>
 
 #include "decode.h"
+#include "util/alloc.h"
 
 enum lsi_rd lsi_guard_check(const struct lsi_guard *g, struct lsi_bstream *s,
 			    uint64_t in_bytes, uint64_t out_bytes, size_t out_delta)
@@ -43,4 +45,55 @@ enum lsi_rd lsi_decode_emit(const struct lsi_guard *g, struct lsi_bstream *s, ui
 	*buf = out;
 	*len = produced;
 	return LSI_RD_OK;
+}
+
+/* lsi_bstream_guarded: a decoder's limits, checked where its blocks are read. */
+struct guarded_stream {
+	struct lsi_bstream base;
+	struct lsi_bstream *in;
+	struct lsi_guard guard;
+	uint64_t out_total;
+	bool done;               /* a limit was crossed: nothing more */
+};
+
+static enum lsi_rd guarded_read(struct lsi_bstream *bs, const uint8_t **buf, size_t *len)
+{
+	struct guarded_stream *s = (struct guarded_stream *)bs;
+	const uint8_t *b;
+	size_t n;
+	enum lsi_rd st;
+
+	if (s->done)
+		return LSI_RD_LIMIT;
+	st = lsi_bstream_read(s->in, &b, &n);
+	if (st != LSI_RD_OK) {
+		memcpy(bs->msg, s->in->msg, sizeof(bs->msg));
+		return st;
+	}
+	/* No input count of its own: the guard's in_size stands for it. */
+	return lsi_decode_emit(&s->guard, bs, 0, &s->out_total, b, n, &s->done, buf, len);
+}
+
+static void guarded_close(struct lsi_bstream *bs)
+{
+	struct guarded_stream *s = (struct guarded_stream *)bs;
+
+	lsi_bstream_close(s->in);
+	lsi_free(s);
+}
+
+static const struct lsi_bstream_ops guarded_ops = { guarded_read, guarded_close };
+
+struct lsi_bstream *lsi_bstream_guarded(struct lsi_bstream *in, const struct lsi_guard *g)
+{
+	struct guarded_stream *s = lsi_calloc(1, sizeof(*s));
+
+	if (!s) {
+		lsi_bstream_close(in);
+		return NULL;
+	}
+	s->base.ops = &guarded_ops;
+	s->in = in;
+	s->guard = *g;
+	return &s->base;
 }

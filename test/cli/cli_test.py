@@ -740,6 +740,61 @@ def threads_same_output(d):
 
 
 @case
+def threads_prefetch_and_plain_read_ahead(d):
+    # With two threads or more, a compressed input of 1 MiB or more starts
+    # decompressing while the rules load, and a plain one is read ahead
+    # into blocks the workers take: the same output as one thread, limits
+    # and damage included, for the input named first and the one after it.
+    import random
+    rnd = random.Random(11)
+    noise = bytes(rnd.getrandbits(8) for _ in range(1536 * 1024))
+    body = b''.join(b'%d %x filler\n' % (k, rnd.getrandbits(64)) for k in range(90000))
+    members = [('a/one.txt', ('key = %s\n' % AWS_ID).encode()), ('a/noise.bin', noise),
+               ('a/big.txt', body + ('\n%s\n' % AWS_ID).encode() + body),
+               ('a/two.txt', ('x %s\n' % AWS_ID).encode())]
+    tarball = tar_bytes(members)
+    write(d, 'big.tgz', gz(tarball))
+    write(d, 'big.tar', tarball)
+    write(d, 'cut.tgz', gz(tarball)[:-3000])
+    expect(len(gz(tarball)) > 1 << 20, len(gz(tarball)))
+    # Each case: its arguments, how many AWS key findings, and a note it must hold.
+    for args, keys, note in ((['big.tgz', 'big.tar'], 6, None),
+                             (['big.tar', 'big.tgz'], 6, None),
+                             (['cut.tgz'], 2, 'unreadable-member'),
+                             (['--max-total-bytes', '3m', 'big.tgz'], 1, 'max-total-bytes'),
+                             (['--max-depth', '0', 'big.tgz'], 0, 'max-depth')):
+        outs = []
+        for j in ('1', '2', '3'):
+            rc, out, err = run(['scan', '--no-default-rules', '--rules', RULES, '--format',
+                                'jsonl', '--min-severity', 'info', '--threads', j] + args, d)
+            outs.append((rc, out))
+        expect(outs[0] == outs[1] == outs[2], (args, outs[0][1][:400], outs[1][1][:400]))
+        found = [json.loads(l) for l in outs[0][1].splitlines()]
+        expect(sum(f['rule'] == 't-aws-key-id' for f in found) == keys, (args, outs[0][1][:600]))
+        expect(note is None or note in outs[0][1], (args, outs[0][1][:600]))
+    # A FIFO named first is left alone until the scan opens it: opening it
+    # early would start its writer, and closing it again break its pipe.
+    import threading
+    fifo = os.path.join(d, 'in.fifo')
+    os.mkfifo(fifo)
+    wrote = []
+
+    def writer():
+        try:
+            with open(fifo, 'wb') as f:
+                f.write(gz(tarball))
+            wrote.append(True)
+        except OSError as e:
+            wrote.append(e)
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    rc, fs, err = scan(d, '--threads', '2', 'in.fifo')
+    t.join(10)
+    expect(wrote == [True] and rc == 1, (wrote, rc, err))
+    expect(sum(f['rule'] == 't-aws-key-id' for f in fs) == 3, (len(fs), err))
+
+
+@case
 def rules_bench_per_rule_and_per_directory(d):
     # Each content rule alone, then what each directory of rules adds to
     # the whole database; a gzipped reference is read decompressed; a

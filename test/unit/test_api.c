@@ -7,13 +7,18 @@
  */
 #include "helpers/test_common.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "helpers/archive_writer.h"
+#include "helpers/finding_log.h"
 #include "leakscan.h"
 #include "util/alloc.h"
 
@@ -485,6 +490,221 @@ static void test_threads_queue_full(void **state)
 	ls_rules_free(r);
 }
 
+/* Writes @len bytes of @data to a new file at @path. */
+static void put_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Scans @path at @threads with @pf given first (NULL: none) and
+ * --max-total-bytes @max_total (0: the default): the findings, as lines. */
+static char *scan_logged(ls_rules *r, const char *path, int threads, ls_prefetch *pf,
+			 int64_t max_total, unsigned *taken)
+{
+	struct finding_log log;
+	ls_scanner *s;
+	char *out;
+
+	lsi_buf_init(&log.log, SIZE_MAX / 2);
+	log.count = 0;
+	assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, threads), LS_OK);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MIN_SEVERITY, LS_SEV_INFO), LS_OK);
+	if (max_total)
+		assert_int_equal(ls_scanner_set_param(s, LS_PARAM_MAX_TOTAL_BYTES, max_total),
+				 LS_OK);
+	ls_scanner_set_callback(s, finding_log_add, &log);
+	ls_scanner_set_prefetch(s, pf);
+	assert_int_equal(ls_scanner_scan_path(s, path), LS_OK);
+	*taken = s->prefetch_taken;
+	assert_null(s->prefetch); /* freed when the call ended */
+	ls_scanner_free(s);
+	out = strdup(lsi_buf_str(&log.log));
+	lsi_buf_fini(&log.log);
+	return out;
+}
+
+struct fifo_writer {
+	const char *path;
+	_Atomic int opened;
+};
+
+static void *fifo_writer_thread(void *arg)
+{
+	struct fifo_writer *w = arg;
+	int fd = open(w->path, O_WRONLY); /* blocks until a reader opens it */
+
+	atomic_store(&w->opened, 1);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * A FIFO is never opened by a prefetch: opening its read end would let a
+ * writer start, and closing it again break the writer's pipe before the
+ * scan opens it.
+ */
+static void check_prefetch_leaves_fifo(const char *dir)
+{
+	char path[80];
+	struct fifo_writer w = { path, 0 };
+	pthread_t t;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/in.fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(pthread_create(&t, NULL, fifo_writer_thread, &w), 0);
+	usleep(50 * 1000);
+	assert_null(ls_prefetch_start(path, 2));
+	usleep(100 * 1000);
+	assert_int_equal(atomic_load(&w.opened), 0);
+	fd = open(path, O_RDONLY); /* lets the writer go */
+	assert_true(fd >= 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load(&w.opened), 1);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * A prefetch (decompression started before the scanner exists) changes
+ * nothing a scan reports: the same findings, damage and limit notes as
+ * without it, at any thread count; it is taken over only by a scan of its
+ * own file, and otherwise freed; there is none for what cannot gain from
+ * one (one thread, a directory, a small or plain file, standard input, a
+ * path that does not open).
+ */
+static void test_prefetch(void **state)
+{
+	ls_rules *r = make_rules();
+	char dir[] = "/tmp/lsi-prefetch-XXXXXX", tgz_path[64], plain_path[64], other_path[64];
+	struct lsi_buf tar, tgz;
+	size_t big_len = (5u << 20) + 333;
+	char *big = malloc(big_len);
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(mkdtemp(dir));
+	snprintf(tgz_path, sizeof(tgz_path), "%s/a.tgz", dir);
+	snprintf(plain_path, sizeof(plain_path), "%s/a.tar", dir);
+	snprintf(other_path, sizeof(other_path), "%s/b.tgz", dir);
+	lsi_buf_init(&tar, SIZE_MAX / 2);
+	lsi_buf_init(&tgz, SIZE_MAX / 2);
+	/* Incompressible enough to be more than a megabyte compressed. */
+	for (size_t i = 0, x = 1; i < big_len; i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (i % 80 == 79) ? '\n' : (char)('a' + (x >> 16) % 26);
+	}
+	memcpy(big + 100, "\nkey_aaaabbbbccccdddd\n", 22);
+	memcpy(big + (3u << 20), "\nkey_eeeeffffgggghhhh\n", 22);
+	tw_add(&tar, "pkg/one.txt", '0', "key_0123456789abcdef\n", 21, TW_USTAR);
+	tw_add(&tar, "pkg/big.txt", '0', big, big_len, TW_USTAR);
+	tw_add(&tar, "pkg/two.txt", '0', "x key_fedcba9876543210\n", 23, TW_USTAR);
+	tw_end(&tar);
+	gz_member(&tgz, tar.data, tar.len);
+	assert_true(tgz.len > (1u << 20));
+	put_file(tgz_path, tgz.data, tgz.len);
+	put_file(plain_path, tar.data, tar.len);
+	/* A gzip cut short: damage past the prefetched part. */
+	put_file(other_path, tgz.data, tgz.len - 1000);
+
+	{
+		unsigned taken;
+		char *want = scan_logged(r, tgz_path, 1, NULL, 0, &taken);
+		char *want_cut = scan_logged(r, other_path, 1, NULL, 0, &taken);
+		char *want_lim = scan_logged(r, tgz_path, 1, NULL, 2 << 20, &taken);
+
+		assert_non_null(strstr(want, "pkg/one.txt"));
+		assert_non_null(strstr(want_cut, "unreadable-member"));
+		assert_non_null(strstr(want_lim, "max-total-bytes"));
+		for (int threads = 2; threads <= 3; threads++) {
+			char *got;
+
+			got = scan_logged(r, tgz_path, threads, ls_prefetch_start(tgz_path, threads),
+					  0, &taken);
+			assert_string_equal(got, want);
+			assert_int_equal(taken, 1);
+			free(got);
+			got = scan_logged(r, other_path, threads,
+					  ls_prefetch_start(other_path, threads), 0, &taken);
+			assert_string_equal(got, want_cut);
+			assert_int_equal(taken, 1);
+			free(got);
+			got = scan_logged(r, tgz_path, threads, ls_prefetch_start(tgz_path, threads),
+					  2 << 20, &taken);
+			assert_string_equal(got, want_lim);
+			assert_int_equal(taken, 1);
+			free(got);
+			/* Given for another file: not taken, and that scan as ever. */
+			got = scan_logged(r, tgz_path, threads, ls_prefetch_start(other_path, threads),
+					  0, &taken);
+			assert_string_equal(got, want);
+			assert_int_equal(taken, 0);
+			free(got);
+		}
+		/* The file replaced after its prefetch began: the new one is read. */
+		{
+			ls_prefetch *pf = ls_prefetch_start(tgz_path, 2);
+			char tmp[80];
+			char *got;
+
+			assert_non_null(pf);
+			snprintf(tmp, sizeof(tmp), "%s/new", dir);
+			put_file(tmp, tgz.data, tgz.len - 1000);
+			assert_int_equal(rename(tmp, tgz_path), 0);
+			got = scan_logged(r, tgz_path, 2, pf, 0, &taken);
+			assert_int_equal(taken, 0);
+			assert_non_null(strstr(got, "unreadable-member"));
+			free(got);
+			put_file(tgz_path, tgz.data, tgz.len);
+		}
+		free(want);
+		free(want_cut);
+		free(want_lim);
+	}
+	check_prefetch_leaves_fifo(dir);
+	/* Nothing to gain: no prefetch. */
+	assert_null(ls_prefetch_start(tgz_path, 1));
+	assert_null(ls_prefetch_start(plain_path, 2));
+	assert_null(ls_prefetch_start(dir, 2));
+	assert_null(ls_prefetch_start("-", 2));
+	assert_null(ls_prefetch_start("/nonexistent/x.tgz", 2));
+	assert_null(ls_prefetch_start(NULL, 2));
+	{
+		char small[80];
+
+		snprintf(small, sizeof(small), "%s/small.tgz", dir);
+		put_file(small, tgz.data, 1000);
+		assert_null(ls_prefetch_start(small, 2));
+		unlink(small);
+	}
+	/* Freed unused, given to NULL, or replaced by another: no leak. */
+	ls_prefetch_free(ls_prefetch_start(tgz_path, 2));
+	ls_prefetch_free(NULL);
+	ls_scanner_set_prefetch(NULL, ls_prefetch_start(tgz_path, 2));
+	{
+		ls_scanner *s;
+
+		assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+		ls_scanner_set_prefetch(s, ls_prefetch_start(tgz_path, 2));
+		ls_scanner_set_prefetch(s, ls_prefetch_start(tgz_path, 2));
+		ls_scanner_free(s);
+	}
+	unlink(tgz_path);
+	unlink(plain_path);
+	unlink(other_path);
+	rmdir(dir);
+	lsi_buf_fini(&tar);
+	lsi_buf_fini(&tgz);
+	free(big);
+	ls_rules_free(r);
+}
+
 /*
  * Damage below the minimum severity goes to the notice callback only (at
  * any thread count, in order), never to the finding callback or the
@@ -668,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_threads_order_and_abort),
 		cmocka_unit_test(test_threads_streamed_members),
 		cmocka_unit_test(test_threads_queue_full),
+		cmocka_unit_test(test_prefetch),
 		cmocka_unit_test(test_scanners_share_cached_rules),
 		cmocka_unit_test(test_notice_callback),
 		cmocka_unit_test(test_oom),

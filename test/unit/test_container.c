@@ -479,9 +479,11 @@ static void test_async(void **state)
 
 		if (into && !ri)
 			break; /* built without ISA-L: nothing more to compare */
-		for (size_t blk = 1000; blk <= (1u << 20); blk *= 32) {
-			struct lsi_bstream *a = lsi_bstream_async(
-				ops->open(lsi_bstream_mem(gz.data, gz.len, blk), &g), ri);
+		for (size_t blk = 1000, k = 0; blk <= (1u << 20); blk *= 32, k++) {
+			/* The default ring, and deeper ones (a prefetch's). */
+			struct lsi_bstream *a = lsi_bstream_async_ring(
+				ops->open(lsi_bstream_mem(gz.data, gz.len, blk), &g), ri,
+				(unsigned[]){ 8, 32, 20, 64 }[k % 4]);
 
 			lsi_buf_init(&out, 8 << 20);
 			while ((st = lsi_bstream_read(a, &b, &n)) == LSI_RD_OK)
@@ -659,6 +661,60 @@ static void test_async_fd(void **state)
 	close(fd);
 }
 
+/*
+ * A decoder's limits applied where its blocks are read (a prefetch's
+ * stream): the blocks pass through uncopied, so they can still be pinned;
+ * the block that crosses max-total-bytes fails with the decoder's
+ * message, after the bytes within the limit; and the guard counts into
+ * the scan's total.
+ */
+static void test_guarded(void **state)
+{
+	static uint8_t big[3 << 20];
+	struct lsi_buf gz;
+	struct lsi_guard none = { 0 };
+	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
+	const uint8_t *b;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 5 + i / 999);
+	lsi_buf_init(&gz, 8 << 20);
+	gz_member(&gz, big, sizeof(big));
+	for (int limited = 0; limited < 2; limited++) {
+		uint64_t total = 7;
+		struct lsi_guard g = { 0, 0, &total, limited ? 7 + (1u << 20) : 0, 0, gz.len };
+		struct lsi_bstream *a = lsi_bstream_async_ring(
+			ops->open(lsi_bstream_mem(gz.data, gz.len, 1 << 16), &none), ops->read_into, 32);
+		struct lsi_bstream *v = lsi_bstream_guarded(a, &g);
+		size_t got = 0, pins = 0;
+		enum lsi_rd st;
+
+		while ((st = lsi_bstream_read(v, &b, &n)) == LSI_RD_OK) {
+			struct lsi_apin *pin = lsi_async_pin(a, b, n);
+
+			pins += pin != NULL;
+			lsi_async_unpin(pin);
+			assert_memory_equal(b, big + got, n);
+			got += n;
+		}
+		if (limited) {
+			assert_int_equal(st, LSI_RD_LIMIT);
+			assert_non_null(strstr(v->msg, "max-total-bytes"));
+			assert_true(got > 0 && got <= (1u << 20));
+			assert_int_equal(lsi_bstream_read(v, &b, &n), LSI_RD_LIMIT);
+		} else {
+			assert_int_equal(st, LSI_RD_EOF);
+			assert_int_equal(got, sizeof(big));
+			assert_int_equal(total, 7 + sizeof(big));
+		}
+		assert_true(pins > 0);
+		lsi_bstream_close(v);
+	}
+	lsi_buf_fini(&gz);
+}
+
 /* Raw deflate of @in with zlib; returns the compressed length. */
 static size_t deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level)
 {
@@ -762,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_async_pin),
 		cmocka_unit_test(test_async_fd),
+		cmocka_unit_test(test_guarded),
 		cmocka_unit_test(test_raw_inflate_backends),
 	};
 
