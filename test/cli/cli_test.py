@@ -1202,6 +1202,11 @@ def config_rule_ids_and_docs_glob(d):
         rc, fs, err = scan(cwd, '--config', os.path.join(d, 'g.yaml'), where)
         got = sorted(f['path'][-1] for f in fs)
         expect(got == [os.path.normpath(os.path.join(where, 'top.txt'))], (where, got, err))
+    # A tab where YAML wants spaces: one line naming the file, the line and the tab.
+    write(d, 't.yaml', b'ignore:\n\t- rule: t-aws-key-id\n')
+    rc, fs, err = scan(d, '--config', 't.yaml', 'a.js')
+    expect(rc == 2 and len(err.strip().splitlines()) == 1 and 't.yaml:2:' in err and
+           'indented with a tab' in err, (rc, err))
 
 
 @case

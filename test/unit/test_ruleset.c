@@ -200,8 +200,23 @@ static void test_yaml_syntax_error(void **state)
 	lsi_ruleset_load_mem(&rs, "s.yml", yml, strlen(yml), false);
 	assert_non_null(strstr(d.text, "s.yml:"));
 	assert_non_null(strstr(d.text, "YAML syntax error"));
+	assert_null(strstr(d.text, "tab"));
 	assert_int_equal(rs.count, 0);
 	lsi_ruleset_fini(&rs);
+
+	/* A tab where YAML wants spaces: the line, and that it is the tab. */
+	{
+		static const char tabbed[] = "rules:\n  - id: a\n\tpattern: 'abc'\n";
+		struct diags d2 = { "" };
+
+		lsi_ruleset_init(&rs);
+		rs.diag = on_diag;
+		rs.diag_user = &d2;
+		lsi_ruleset_load_mem(&rs, "t.yml", tabbed, strlen(tabbed), false);
+		assert_non_null(strstr(d2.text, "t.yml:3:"));
+		assert_non_null(strstr(d2.text, "indented with a tab; YAML indents with spaces only"));
+		lsi_ruleset_fini(&rs);
+	}
 }
 
 static void assert_str_same(const char *a, const char *b)
