@@ -263,6 +263,11 @@ LS_API ls_status ls_rules_get(const ls_rules *r, size_t i, const char **id,
  */
 LS_API const char *ls_rules_pattern(const ls_rules *r, size_t i);
 /**
+ * 1 when rule @p i runs in a scan; 0 when a config's `disable:` turned it
+ * off (it is still counted and described), or for a bad index.
+ */
+LS_API int ls_rules_enabled(const ls_rules *r, size_t i);
+/**
  * Runs every rule's examples and negative examples through the full
  * engine (Hyperscan and PCRE2 and filters). Each failure is reported
  * through @p fn (file is the rule's source file). A rule from a rule file

@@ -98,8 +98,9 @@ static int rules_list(struct cli_rules_opts *o, bool patterns)
 		if (patterns) {
 			const char *pat = ls_rules_pattern(r, i);
 
-			/* id TAB pattern: input for other tools (benchmarks). */
-			if (!pat)
+			/* id TAB pattern: input for other tools (benchmarks), the
+			 * rules a scan runs. */
+			if (!pat || !ls_rules_enabled(r, i))
 				continue;
 			lsi_buf_printf(&b, "%s\t", id);
 			lsi_escape_term(&b, pat, strlen(pat));
@@ -108,8 +109,10 @@ static int rules_list(struct cli_rules_opts *o, bool patterns)
 			lsi_buf_reset(&b);
 			continue;
 		}
+		/* A rule the config disables is listed as such, not left out:
+		 * "why is X not reported" has its answer here. */
 		lsi_buf_printf(&b, "%-40s %-16s %-9s ", id, ls_category_name(cat),
-			       ls_severity_name(sev));
+			       ls_rules_enabled(r, i) ? ls_severity_name(sev) : "disabled");
 		lsi_escape_term(&b, name, strlen(name));
 		lsi_buf_putc(&b, '\n');
 		fputs(lsi_buf_str(&b), stdout);
@@ -241,6 +244,7 @@ int cmd_rules(int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: leakscan rules list [--patterns] [--rules DIR] [--no-default-rules] [--config FILE]\n"
+		"                            (default config: ./.leakscan.yaml if present, as for scan)\n"
 		"       leakscan rules check DIR...   lint rule files and run their examples\n"
 		"       leakscan rules test [--rules DIR] [--no-default-rules] [DIR...]\n"
 		"       leakscan rules bench [--rounds N] [--top N] [--rules DIR] FILE\n"
@@ -273,6 +277,10 @@ int cmd_rules(int argc, char **argv)
 			}
 			o.rule_dirs[o.rule_dir_count++] = argv[i];
 		}
+		/* The list is what a scan here would run: ./.leakscan.yaml counts,
+		 * as it does for scan. */
+		if (strcmp(sub, "list") == 0)
+			o.no_config = false;
 		rc = strcmp(sub, "list") == 0 ? rules_list(&o, list_patterns) : rules_test(&o);
 	} else if (strcmp(sub, "check") == 0) {
 		/* check DIR...: only the named files, compiled and tested. */

@@ -300,6 +300,11 @@ const char *ls_rules_pattern(const ls_rules *r, size_t i)
 	return r->rs.rules[i].pattern;
 }
 
+int ls_rules_enabled(const ls_rules *r, size_t i)
+{
+	return r && i < r->rs.count && !r->rs.rules[i].disabled;
+}
+
 size_t ls_rules_references(const ls_rules *r, size_t i, const char *const **refs)
 {
 	if (refs)

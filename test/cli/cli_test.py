@@ -708,6 +708,20 @@ def rules_list_and_test(d):
     expect(rc == 0 and '0 failures' in out, (rc, out, err))
     rc, out, err = run(['version'], d)
     expect(rc == 0 and out.startswith('leakscan '), out)
+    # ./.leakscan.yaml counts for the list as it does for a scan: a rule it
+    # disables is marked, its severities apply, its own rules are there; a
+    # disabled rule's pattern is not among those a scan runs; rules test
+    # is not changed by it.
+    write(d, '.leakscan.yaml', b'disable: [t-aws-key-id]\ninternal_domains: [corp.example.net]\n')
+    rc, out, err = run(['rules', 'list', '--no-default-rules', '--rules', RULES], d)
+    rows = {l.split()[0]: l.split()[2] for l in out.splitlines()}
+    expect(rc == 0 and rows.get('t-aws-key-id') == 'disabled' and
+           rows.get('config-internal-domain-1') == 'medium' and len(rows) == 6, (rc, out, err))
+    rc, out, err = run(['rules', 'list', '--patterns', '--no-default-rules', '--rules', RULES], d)
+    ids = [l.split('\t')[0] for l in out.splitlines()]
+    expect(rc == 0 and 't-aws-key-id' not in ids and 'config-internal-domain-1' in ids, out)
+    rc, out, err = run(['rules', 'test', '--no-default-rules', '--rules', RULES], d)
+    expect(rc == 0 and '0 failures' in out, (rc, out, err))
 
 
 @case

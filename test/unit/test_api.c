@@ -58,6 +58,9 @@ static void test_bad_args(void **state)
 	assert_int_equal(ls_compiler_finish(NULL, NULL), LS_ERR_INVALID_ARG);
 	assert_int_equal(ls_rules_get(NULL, 0, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
 	assert_int_equal(ls_rules_get(r, 99, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
+	assert_int_equal(ls_rules_enabled(r, 0), 1);
+	assert_int_equal(ls_rules_enabled(r, 99), 0);
+	assert_int_equal(ls_rules_enabled(NULL, 0), 0);
 	assert_int_equal(ls_rules_count(NULL), 0);
 	assert_int_equal(ls_rules_test(NULL, NULL, NULL, NULL, NULL), LS_ERR_INVALID_ARG);
 	assert_int_equal(ls_scanner_new(NULL, &s), LS_ERR_INVALID_ARG);

@@ -426,6 +426,7 @@ static void test_baseline_bad_args(void **state)
 	ls_reporter_free(rep);
 	assert_int_equal(ls_scanner_set_progress(NULL, NULL, 0, NULL), LS_ERR_INVALID_ARG);
 	assert_int_equal(ls_rules_references(NULL, 0, NULL), 0);
+	assert_int_equal(ls_rules_enabled(NULL, 0), 0);
 	lsi_buf_fini(&out);
 	ls_baseline_free(b);
 	ls_baseline_free(NULL);
