@@ -26,6 +26,7 @@ struct scan_opts {
 	const char *format;
 	const char *output;
 	const char *files_from;
+	const char *stdin_name;      /* --stdin-name: the label of '-' */
 	const char *baseline;        /* --baseline FILE */
 	const char *write_baseline;  /* --write-baseline FILE */
 	ls_severity min_sev;
@@ -77,6 +78,8 @@ static void scan_usage(FILE *f)
 	      "      --no-default-rules   use only --rules\n"
 	      "      --config FILE        config file (default ./.leakscan.yaml if present)\n"
 	      "      --files-from FILE    read input paths from FILE, one a line ('-' = stdin)\n"
+	      "      --stdin-name NAME    the name standard input ('-') goes by in findings,\n"
+	      "                           and what kind of file it is taken for (app.jar)\n"
 	      "      --baseline FILE      suppress findings listed in FILE\n"
 	      "      --write-baseline FILE  write the findings to FILE as a baseline\n"
 	      "      --max-depth N        nesting of archives and compression (default 16)\n"
@@ -104,7 +107,7 @@ static void scan_usage(FILE *f)
 enum {
 	OPT_MIN_SEV = 256, OPT_FAIL_ON, OPT_SHOW, OPT_RULES, OPT_NO_DEFAULT, OPT_CONFIG,
 	OPT_FILES_FROM, OPT_NO_COLOR, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_FAIL_PARTIAL,
-	OPT_PARAM_BASE = 512,
+	OPT_STDIN_NAME, OPT_PARAM_BASE = 512,
 };
 
 static bool parse_num(const char *s, int64_t *out)
@@ -148,6 +151,7 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+		{ "stdin-name", required_argument, NULL, OPT_STDIN_NAME },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 		{ "max-depth", required_argument, NULL, OPT_PARAM_BASE + LS_PARAM_MAX_DEPTH },
@@ -245,6 +249,13 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		case OPT_FILES_FROM:
 			o->files_from = optarg;
 			break;
+		case OPT_STDIN_NAME:
+			if (!*optarg) {
+				cli_error("--stdin-name: an empty name");
+				return -1;
+			}
+			o->stdin_name = optarg;
+			break;
 		case OPT_BASELINE:
 			o->baseline = optarg;
 			break;
@@ -281,6 +292,16 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			return -1;
 		}
 		o->inputs[o->input_count++] = argv[i];
+	}
+	if (o->stdin_name && !o->files_from) { /* a list may name '-' too */
+		bool named = false;
+
+		for (size_t i = 0; i < o->input_count && !named; i++)
+			named = strcmp(o->inputs[i], "-") == 0;
+		if (!named) {
+			cli_error("--stdin-name: no '-' among the inputs to give the name to");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -518,7 +539,15 @@ static char **read_list(const char *path, size_t *count, bool *bad)
 static void scan_one(struct scan_run *run, ls_scanner *s, const char *path)
 {
 	ls_scan_stats stats;
-	ls_status st = ls_scanner_scan_path(s, path);
+	ls_status st;
+
+	/* Standard input under the name the caller gave it. */
+	if (run->o->stdin_name && strcmp(path, "-") == 0) {
+		path = run->o->stdin_name;
+		st = ls_scanner_scan_fd(s, STDIN_FILENO, path);
+	} else {
+		st = ls_scanner_scan_path(s, path);
+	}
 
 	ls_scanner_stats(s, &stats);
 	run->done.bytes_scanned += stats.bytes_scanned;

@@ -809,6 +809,31 @@ def threads_prefetch_and_plain_read_ahead(d):
 
 
 @case
+def stdin_name(d):
+    # --stdin-name: standard input goes by the name given, in paths and so
+    # in fingerprints (a baseline written from the file applies to the
+    # pipe); archives on stdin are opened as ever; a name for no '-' input,
+    # or an empty one, is a one-line usage error.
+    tgz = gz(tar_bytes([('a/x.txt', ('key = %s\n' % AWS_ID).encode())]))
+    write(d, 'pkg.tgz', tgz)
+    rc, by_path, err = scan(d, 'pkg.tgz')
+    rc2, by_pipe, err2 = scan(d, '--stdin-name', 'pkg.tgz', '-', stdin=tgz)
+    expect(rc == rc2 == 1 and by_pipe and by_pipe[0]['path'] == ['pkg.tgz', 'a/x.txt'],
+           (rc2, by_pipe, err2))
+    expect([f['fingerprint'] for f in by_pipe] == [f['fingerprint'] for f in by_path],
+           (by_path, by_pipe))
+    rc, fs, err = scan(d, '--stdin-name', 'build/app.js', '-',
+                       stdin=('k = %s\n' % AWS_ID).encode())
+    expect(rc == 1 and [f['path'] for f in fs] == [['build/app.js']], (rc, fs, err))
+    rc, fs, err = scan(d, '-', stdin=('k = %s\n' % AWS_ID).encode())
+    expect(rc == 1 and [f['path'] for f in fs] == [['-']], (rc, fs, err))
+    for args, what in ((['--stdin-name', 'x.js', 'pkg.tgz'], "no '-' among the inputs"),
+                       (['--stdin-name', '', '-'], 'an empty name')):
+        rc, out, err = run(['scan'] + args, d, stdin=b'')
+        expect(rc == 2 and len(err.strip().splitlines()) == 1 and what in err, (args, rc, err))
+
+
+@case
 def rules_bench_per_rule_and_per_directory(d):
     # Each content rule alone, then what each directory of rules adds to
     # the whole database; a gzipped reference is read decompressed; a
