@@ -617,7 +617,23 @@ static ls_baseline *load_baseline(const char *path)
 }
 
 /* Baseline entries that matched nothing this time, on stderr. */
-static void report_stale(const char *path, const ls_baseline *base)
+/*
+ * Why a baseline entry of rule @id cannot match in this run, when the
+ * reason is the rules rather than the artifact: "" when the rule is loaded
+ * and runs.
+ */
+static const char *rule_missing(const ls_rules *r, const char *id)
+{
+	for (size_t i = 0; id && i < ls_rules_count(r); i++) {
+		const char *rid;
+
+		if (ls_rules_get(r, i, &rid, NULL, NULL, NULL) == LS_OK && strcmp(rid, id) == 0)
+			return ls_rules_enabled(r, i) ? "" : " (the config disables that rule)";
+	}
+	return " (no rule of that id is loaded: its rule file not given with --rules?)";
+}
+
+static void report_stale(const char *path, const ls_baseline *base, const ls_rules *rules)
 {
 	size_t n = ls_baseline_count(base), stale = 0;
 
@@ -638,11 +654,12 @@ static void report_stale(const char *path, const ls_baseline *base)
 		if (e.line)
 			lsi_buf_printf(&b, ":%" PRIu64, e.line);
 		if (b.len)
-			cli_error("baseline %s: %s %s (first at %s) no longer matches anything",
-				  path, e.fingerprint, e.rule, lsi_buf_str(&b));
+			cli_error("baseline %s: %s %s (first at %s) no longer matches anything%s",
+				  path, e.fingerprint, e.rule, lsi_buf_str(&b),
+				  rule_missing(rules, e.rule));
 		else
-			cli_error("baseline %s: %s %s no longer matches anything", path,
-				  e.fingerprint, e.rule);
+			cli_error("baseline %s: %s %s no longer matches anything%s", path,
+				  e.fingerprint, e.rule, rule_missing(rules, e.rule));
 		lsi_buf_fini(&b);
 	}
 	if (stale > 20)
@@ -801,7 +818,7 @@ int cmd_scan(int argc, char **argv)
 		scan_one(&run, s, listed[i]);
 	progress_clear(&run);
 	if (run.base)
-		report_stale(o.baseline, run.base);
+		report_stale(o.baseline, run.base, rules);
 	if (run.record && !write_baseline(o.write_baseline, run.record))
 		run.error = true;
 	st = ls_reporter_finish(run.rep);

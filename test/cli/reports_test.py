@@ -419,6 +419,17 @@ def baseline_release_bump(d):
     # The secret 1.1 dropped is listed as matching nothing.
     gone = [e for e in base['findings'] if e['path'][-1] == 'pkg-1.0/lib/gone.js'][0]
     expect(err.count('no longer matches anything') == 1 and gone['fingerprint'] in err, err)
+    expect('is loaded' not in err and 'disables' not in err, err)
+    # Entries of a rule this run does not have say so: not loaded (its rule
+    # file left out), or disabled by the config.
+    p = subprocess.run([cli_test.BIN, 'scan', '--format', 'jsonl', '--baseline', 'base.json',
+                        'pkg-1.0.tgz'], cwd=d, capture_output=True, text=True,
+                       env=dict(os.environ, XDG_CACHE_HOME=os.path.join(d, '.cache')))
+    expect(p.stderr.count('no rule of that id is loaded') == 4, p.stderr)
+    write(d, 'off.yaml', ('disable: [%s]\n' % gone['rule']).encode())
+    rc, out, err = run(['--format', 'jsonl', '--config', 'off.yaml', '--baseline', 'base.json',
+                        'pkg-1.0.tgz'], d)
+    expect('the config disables that rule' in err and 'is loaded' not in err, err)
     rc, out, err = run(['--format', 'json', '--baseline', 'base.json', 'pkg-1.1.tgz'], d)
     summary = json.loads(out)['summary']['baseline']
     expect(summary['entries'] == 4 and summary['suppressed'] == 3, summary)
