@@ -21,8 +21,6 @@
 #include "walk/walk.h"
 
 #define READ_BLOCK (256u * 1024u)
-/* Plain files from this size up are read ahead with --threads 2 or more. */
-#define READ_AHEAD_MIN (1u << 20)
 
 ls_status ls_scanner_new(const ls_rules *r, ls_scanner **out)
 {
@@ -192,7 +190,6 @@ static ls_status end(ls_scanner *s, ls_status st)
 	return st;
 }
 
-/* Scans an open fd whose bytes are @size long (-1 unknown). */
 /*
  * Whether a file of @size bytes at @fd is read ahead on a thread of its
  * own: with workers to hand its members to, when it is large and its
@@ -204,16 +201,13 @@ static ls_status end(ls_scanner *s, ls_status st)
  */
 static bool read_ahead(const ls_scanner *s, int fd, int64_t size)
 {
-	uint8_t head[LSI_SNIFF_LEN];
-	ssize_t n;
+	bool readable;
 
-	if (s->param[LS_PARAM_THREADS] < 2 || size < (int64_t)READ_AHEAD_MIN ||
-	    s->nrings >= sizeof(s->rings) / sizeof(*s->rings))
-		return false;
-	n = pread(fd, head, sizeof(head), 0);
-	return n > 0 && !lsi_decoder_sniff(head, (size_t)n);
+	return s->param[LS_PARAM_THREADS] >= 2 && size >= (int64_t)LSI_READ_AHEAD_MIN &&
+	       !lsi_decoder_sniff_fd(fd, &readable) && readable;
 }
 
+/* Scans an open fd whose bytes are @size long (-1 unknown). */
 static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t size)
 {
 	struct lsi_bstream *in = lsi_bstream_fd(fd, READ_BLOCK);
@@ -228,14 +222,10 @@ static ls_status scan_fd_sized(ls_scanner *s, int fd, const char *label, int64_t
 		lsi_bstream_fd_deadline(in, s->deadline_ms);
 	if (size < 0)
 		lsi_bstream_fd_count(in, &s->stats.bytes_read);
-	else if (read_ahead(s, fd, size)) {
-		in = lsi_bstream_async(in, lsi_bstream_fd_read_into);
-		s->rings[s->nrings++] = in;
-		ring = true;
-	}
+	else if (read_ahead(s, fd, size))
+		ring = lsi_rings_push(s, in = lsi_bstream_async(in, lsi_bstream_fd_read_into));
 	st = lsi_pipeline_scan_stream(s, in, label, size);
-	if (ring)
-		s->nrings--;
+	lsi_rings_pop(s, ring);
 	return st;
 }
 

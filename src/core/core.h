@@ -142,4 +142,25 @@ uint64_t lsi_now_ms(void);
 ls_status lsi_scan_file_at(ls_scanner *s, int dirfd, const char *name, const char *label,
 			   bool top);
 
+/* Files below this are read before a read-ahead thread of their own would
+ * pay for itself (api_scanner.c for plain files, prefetch.c). */
+#define LSI_READ_AHEAD_MIN (1u << 20)
+
+/* Lists read-ahead stream @b while it is read (offload.c pins its blocks);
+ * false when the list is full, and then nothing is to be undone. */
+static inline bool lsi_rings_push(ls_scanner *s, struct lsi_bstream *b)
+{
+	if (s->nrings >= sizeof(s->rings) / sizeof(*s->rings))
+		return false;
+	s->rings[s->nrings++] = b;
+	return true;
+}
+
+/* Undoes lsi_rings_push() when @pushed. */
+static inline void lsi_rings_pop(ls_scanner *s, bool pushed)
+{
+	if (pushed)
+		s->nrings--;
+}
+
 #endif

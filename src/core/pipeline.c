@@ -914,16 +914,14 @@ static const char *promised_archive(const char *name)
 static ls_status scan_read_ahead(ls_scanner *s, struct lsi_bstream *ring,
 				 struct lsi_bstream *in, int depth)
 {
-	bool listed = s->nrings < sizeof(s->rings) / sizeof(*s->rings);
+	bool listed;
 	ls_status st;
 
 	if (!in)
 		return LS_ERR_NOMEM;
-	if (listed)
-		s->rings[s->nrings++] = ring;
+	listed = lsi_rings_push(s, ring);
 	st = scan_stream(s, in, depth + 1, -1);
-	if (listed)
-		s->nrings--;
+	lsi_rings_pop(s, listed);
 	return st;
 }
 

@@ -6,11 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "container/container.h"
+#include "core.h"
 #include "util/alloc.h"
 
-/* Files below this are done before a prefetch would pay for its thread. */
-#define PREFETCH_MIN (1u << 20)
 /* Read-ahead blocks of 256 KiB decoded before the scan reads any: 8 MiB,
  * more than typescript's tarball yields while the rules load. */
 #define PREFETCH_SLOTS 32
@@ -25,27 +23,25 @@ struct ls_prefetch {
 
 ls_prefetch *ls_prefetch_start(const char *path, int threads)
 {
-	uint8_t head[LSI_SNIFF_LEN];
 	struct stat sb;
 	struct lsi_guard g;
 	struct lsi_bstream *in, *d;
 	ls_prefetch *p;
-	ssize_t n;
+	bool readable;
 
 	/* Only a regular file is opened here: opening a FIFO would let its
 	 * writer start, and closing it again would break that writer's pipe
 	 * before the scan opens it. A link to a file is followed, as the scan
 	 * follows a path it was given. */
 	if (!path || threads < 2 || strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
-	    !S_ISREG(sb.st_mode) || sb.st_size < (off_t)PREFETCH_MIN ||
+	    !S_ISREG(sb.st_mode) || sb.st_size < (off_t)LSI_READ_AHEAD_MIN ||
 	    !(p = lsi_calloc(1, sizeof(*p))))
 		return NULL;
 	p->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (p->fd < 0 || fstat(p->fd, &p->sb) != 0 || !S_ISREG(p->sb.st_mode) ||
-	    p->sb.st_size < (off_t)PREFETCH_MIN)
+	    p->sb.st_size < (off_t)LSI_READ_AHEAD_MIN)
 		goto fail;
-	n = pread(p->fd, head, sizeof(head), 0);
-	if (n <= 0 || !(p->dec = lsi_decoder_sniff(head, (size_t)n)) ||
+	if (!(p->dec = lsi_decoder_sniff_fd(p->fd, &readable)) ||
 	    !(in = lsi_bstream_fd(p->fd, PREFETCH_READ)))
 		goto fail;
 	/* No limits here: the scan applies its own as it reads the blocks.

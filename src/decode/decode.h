@@ -105,6 +105,9 @@ void lsi_async_unpin(struct lsi_apin *pin);
 
 /* The decoder whose probe accepts @head, or NULL. */
 const struct lsi_decoder_ops *lsi_decoder_sniff(const uint8_t *head, size_t n);
+/* The same for the first bytes of the file @fd (read with pread: its
+ * offset stays); *@readable says whether there were any. */
+const struct lsi_decoder_ops *lsi_decoder_sniff_fd(int fd, bool *readable);
 
 /* gzip over zlib, and over ISA-L when built with it (HAVE_ISAL). */
 extern const struct lsi_decoder_ops lsi_decoder_gzip_zlib;
