@@ -60,6 +60,16 @@ static void on_diag(const char *file, unsigned line, const char *msg, void *user
 	snprintf(d->text + n, sizeof(d->text) - n, "%s:%u: %s\n", file, line, msg);
 }
 
+/* A ruleset whose diagnostics go to @d, loaded from @yml as file @name. */
+static ls_status load_diag(struct lsi_ruleset *rs, struct diags *d, const char *name,
+			   const char *yml)
+{
+	lsi_ruleset_init(rs);
+	rs->diag = on_diag;
+	rs->diag_user = d;
+	return lsi_ruleset_load_mem(rs, name, yml, strlen(yml), false);
+}
+
 static void test_rule_diagnostics(void **state)
 {
 	struct lsi_ruleset rs;
@@ -86,10 +96,7 @@ static void test_rule_diagnostics(void **state)
 		"    pattern: 'bare'\n";
 
 	(void)state;
-	lsi_ruleset_init(&rs);
-	rs.diag = on_diag;
-	rs.diag_user = &d;
-	assert_int_equal(lsi_ruleset_load_mem(&rs, "r.yml", yml, strlen(yml), false), LS_OK);
+	assert_int_equal(load_diag(&rs, &d, "r.yml", yml), LS_OK);
 	lsi_ruleset_check(&rs);
 	assert_string_equal(d.text,
 			    "r.yml:5: unknown key 'colour'\n"
@@ -102,10 +109,7 @@ static void test_rule_diagnostics(void **state)
 	lsi_ruleset_fini(&rs);
 	/* A top-level key other than 'rules' is named. */
 	d.text[0] = '\0';
-	lsi_ruleset_init(&rs);
-	rs.diag = on_diag;
-	rs.diag_user = &d;
-	assert_int_equal(lsi_ruleset_load_mem(&rs, "t.yml", "rule:\n  - id: x\n", 16, false), LS_OK);
+	assert_int_equal(load_diag(&rs, &d, "t.yml", "rule:\n  - id: x\n"), LS_OK);
 	assert_non_null(strstr(d.text, "t.yml:1: unknown top-level key 'rule' (expected 'rules')\n"));
 	lsi_ruleset_fini(&rs);
 }
@@ -125,10 +129,7 @@ static void test_find_and_duplicates(void **state)
 		"  - {id: aa, category: secret, severity: low, pattern: 'aa3'}\n";
 
 	(void)state;
-	lsi_ruleset_init(&rs);
-	rs.diag = on_diag;
-	rs.diag_user = &d;
-	assert_int_equal(lsi_ruleset_load_mem(&rs, "d.yml", yml, strlen(yml), false), LS_OK);
+	assert_int_equal(load_diag(&rs, &d, "d.yml", yml), LS_OK);
 	assert_string_equal(lsi_ruleset_find(&rs, "aa")->pattern, "aaa"); /* before check() */
 	lsi_ruleset_check(&rs);
 	assert_string_equal(d.text,
@@ -194,10 +195,7 @@ static void test_yaml_syntax_error(void **state)
 	static const char yml[] = "rules:\n  - id: a\n    pattern: 'unterminated\n";
 
 	(void)state;
-	lsi_ruleset_init(&rs);
-	rs.diag = on_diag;
-	rs.diag_user = &d;
-	lsi_ruleset_load_mem(&rs, "s.yml", yml, strlen(yml), false);
+	load_diag(&rs, &d, "s.yml", yml);
 	assert_non_null(strstr(d.text, "s.yml:"));
 	assert_non_null(strstr(d.text, "YAML syntax error"));
 	assert_null(strstr(d.text, "tab"));
@@ -209,10 +207,7 @@ static void test_yaml_syntax_error(void **state)
 		static const char tabbed[] = "rules:\n  - id: a\n\tpattern: 'abc'\n";
 		struct diags d2 = { "" };
 
-		lsi_ruleset_init(&rs);
-		rs.diag = on_diag;
-		rs.diag_user = &d2;
-		lsi_ruleset_load_mem(&rs, "t.yml", tabbed, strlen(tabbed), false);
+		load_diag(&rs, &d2, "t.yml", tabbed);
 		assert_non_null(strstr(d2.text, "t.yml:3:"));
 		assert_non_null(strstr(d2.text, "indented with a tab; YAML indents with spaces only"));
 		lsi_ruleset_fini(&rs);
