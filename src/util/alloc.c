@@ -6,10 +6,12 @@
  */
 #include "alloc.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static _Thread_local long fail_after = -1;
 
@@ -85,6 +87,39 @@ void lsi_huge_free(void *p, size_t len)
 {
 	if (p)
 		munmap(p, len);
+}
+
+/*
+ * The break moves, untouched, to one page short of a 2 MiB boundary;
+ * malloc's first call reserves HEAP_RESERVE and writes its headers in that
+ * page only, so the run from the boundary is still untouched when it is
+ * marked for huge pages. On any failure the heap stays on small pages.
+ */
+#define SMALL_PAGE ((uintptr_t)4096)
+#define HEAP_RESERVE ((size_t)8 << 20)
+
+void lsi_heap_on_huge_pages(void)
+{
+#if defined(MADV_HUGEPAGE) && defined(M_TOP_PAD)
+	const uintptr_t huge = LSI_HUGE_PAGE;
+	uintptr_t brk0 = (uintptr_t)sbrk(0), boundary, at;
+	void *p;
+
+	if (brk0 == (uintptr_t)-1 || brk0 % SMALL_PAGE)
+		return;
+	boundary = (brk0 + SMALL_PAGE + huge - 1) / huge * huge;
+	if (sbrk((intptr_t)(boundary - SMALL_PAGE - brk0)) == (void *)-1)
+		return;
+	mallopt(M_TOP_PAD, (int)HEAP_RESERVE);
+	p = malloc(1);
+	at = (uintptr_t)p;
+	/* Only if malloc's heap starts in that page and reaches past the run. */
+	if (at >= boundary - SMALL_PAGE && at < boundary &&
+	    (uintptr_t)sbrk(0) >= boundary + HEAP_RESERVE - huge)
+		(void)madvise((void *)boundary, HEAP_RESERVE - huge, MADV_HUGEPAGE);
+	free(p);
+	mallopt(M_TOP_PAD, 128 << 10); /* glibc's default */
+#endif
 }
 
 char *lsi_strndup(const char *s, size_t n)

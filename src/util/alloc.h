@@ -33,6 +33,15 @@ bool lsi_grow(void *slot, size_t *cap, size_t need, size_t size, size_t first);
 void *lsi_huge_alloc(size_t n, size_t *len);
 void lsi_huge_free(void *p, size_t len);
 #define LSI_HUGE_PAGE ((size_t)2 << 20)
+/*
+ * Puts malloc's heap on transparent huge pages, for a program to call
+ * first thing, before anything has called malloc (the library never calls
+ * it: the heap is its host's). A scan's heap reaches 1-5 MiB, and on a
+ * virtual machine each 4 KiB page touched for the first time costs
+ * 6-10 us (280-450 faults, 3-4 ms of a 50 ms scan); a fresh 2 MiB page
+ * about 0.1 ms. Only an optimisation: without huge pages, nothing changes.
+ */
+void lsi_heap_on_huge_pages(void);
 
 /*
  * Test seam: after @n more successful allocations, fail every further one
