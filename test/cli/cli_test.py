@@ -8,6 +8,7 @@ import io
 import json
 import lzma
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -831,6 +832,22 @@ def stdin_name(d):
                        (['--stdin-name', '', '-'], 'an empty name')):
         rc, out, err = run(['scan'] + args, d, stdin=b'')
         expect(rc == 2 and len(err.strip().splitlines()) == 1 and what in err, (args, rc, err))
+
+
+@case
+def libraries_linked_statically(d):
+    # The libraries the build took from their archives (meson.build's
+    # static_libs) are not loaded at run time: each shared object costs
+    # the loader a mapping, relocations and page faults at every start.
+    static = os.environ.get('LEAKSCAN_STATIC_LIBS', '').split()
+    out = subprocess.run(['readelf', '-d', BIN], capture_output=True, text=True,
+                         check=True).stdout
+    needed = [l.split('[', 1)[1].split(']', 1)[0] for l in out.splitlines()
+              if '(NEEDED)' in l]
+    expect(needed, out)
+    loaded = [n for n in needed for lib in static
+              if re.match(r'lib%s(-[0-9.]+)?\.so' % re.escape(lib), n)]
+    expect(not loaded, (static, needed))
 
 
 @case
