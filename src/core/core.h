@@ -89,6 +89,11 @@ struct ls_scanner {
 	 * shadow scanner the job whose deliveries are recorded. */
 	struct lsi_offload *offload;
 	struct lsi_job *job;
+	/* In a worker's shadow: the prescan of the job's member, for the
+	 * member's engine stream (scan_data; offload.c). */
+	struct lsi_hits *split_hits;
+	int split_depth;
+	int64_t split_len;
 	/* The read-ahead streams being read (innermost last): a job may pin
 	 * their blocks instead of copying (offload.c). */
 	struct lsi_bstream *rings[4];

@@ -36,6 +36,12 @@
  * needs, to queue several jobs a wake; no more than the spare buffers
  * hold, so that refilling takes them and not fresh memory. */
 #define ROOM_SLACK (1u << 20)
+/* A plain member this large shares its Hyperscan pass with a prescan
+ * (lsi_hits) from a quarter of the way in: the member's own job still
+ * confirms, counts lines and decodes for the whole member, so it keeps
+ * less of the Hyperscan work than the prescan takes. */
+#define SPLIT_MIN (4u << 20)
+#define SPLIT_OVERLAP (64u << 10) /* the prescan starts this far before */
 _Static_assert(ROOM_SLACK <= BATCH_SPARES * BATCH_CAP && ROOM_SLACK <= COPY_SPARES * COPY_CAP,
 	       "the spares hold a refill");
 
@@ -116,6 +122,8 @@ struct lsi_job {
 	bool input_stop;         /* an input-wide limit stopped the scan in it */
 	bool caller;             /* holds the caller's own deliveries: never run */
 	bool stream;             /* one streamed part */
+	struct lsi_hits *hits;   /* its member's prescan, for its runner */
+	struct lsi_hits *prescan; /* this job is that prescan: no findings */
 	ls_status st;
 	size_t fp;               /* its footprint, counted in queued_bytes until it has run */
 };
@@ -383,9 +391,51 @@ static uint8_t *take_buffer(struct lsi_offload *o, size_t need, size_t *cap)
 	return lsi_malloc(*cap);
 }
 
+/*
+ * A prescan job: Hyperscan alone over its part, the member's later bytes,
+ * as the caller adds them; its hits go to the member's job (lsi_hits).
+ */
+static void run_prescan(ls_scanner *sh, struct lsi_job *j)
+{
+	struct lsi_hits *h = j->prescan;
+	struct part *p = &j->parts[0];
+	struct job_stream js;
+	enum lsi_rd rd;
+
+	memset(&js, 0, sizeof(js));
+	js.base.ops = &job_ops;
+	js.p = p;
+	js.o = sh->offload;
+	if (lsi_hits_start(h)) {
+		for (;;) {
+			const uint8_t *b;
+			size_t n;
+
+			if ((rd = job_read(&js.base, &b, &n)) != LSI_RD_OK)
+				break;
+			if (!lsi_hits_scan(h, sh->matcher, b, n))
+				break;
+		}
+		lsi_hits_finish(h, sh->matcher);
+	}
+	pthread_mutex_lock(&js.o->mu);
+	p->gone = true; /* the caller adds no more */
+	pthread_cond_broadcast(&js.o->cv_stream);
+	pthread_mutex_unlock(&js.o->mu);
+	j->prescan = NULL;
+	lsi_hits_unref(h);
+	j->st = LS_OK;
+	give_back(sh->offload, j);
+}
+
 static void run_job(ls_scanner *sh, struct lsi_job *j)
 {
 	ls_status st = LS_OK;
+
+	if (j->prescan) {
+		run_prescan(sh, j);
+		return;
+	}
 
 	memcpy(sh->param, j->param, sizeof(sh->param));
 	sh->param[LS_PARAM_THREADS] = 1; /* no read-ahead or offload inside a job */
@@ -397,6 +447,11 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	sh->mem_held = 0;
 	memset(&sh->stats, 0, sizeof(sh->stats));
 	sh->job = j;
+	/* A streamed member with a prescan (its one part) takes its hits. */
+	sh->split_hits = j->hits;
+	sh->split_depth = j->depth;
+	sh->split_len = j->nparts ? j->parts[0].size_hint : -1;
+	j->hits = NULL;
 	/* The parts in order, as the caller would have met them; an abort
 	 * (or running out of memory) ends the batch, and so does the end of
 	 * the input (a timeout, its byte budget), as it would the caller's walk. */
@@ -433,6 +488,8 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 	}
 	j->st = st;
 	sh->job = NULL;
+	lsi_hits_unref(sh->split_hits); /* not read as plain bytes after all */
+	sh->split_hits = NULL;
 	j->stats = sh->stats;
 	j->timed_out = sh->timed_out;
 	j->input_stop = sh->input_stop;
@@ -668,6 +725,8 @@ static void job_free(struct lsi_job *j)
 {
 	if (!j)
 		return;
+	lsi_hits_unref(j->hits);
+	lsi_hits_unref(j->prescan);
 	for (size_t i = 0; i < j->path_count; i++)
 		lsi_free(j->path[i]);
 	lsi_free(j->path);
@@ -1142,21 +1201,102 @@ static bool seg_copy(struct lsi_offload *o, struct part *p, const uint8_t *b, si
 	return true;
 }
 
+/*
+ * Whether a @plain member of @size bytes gets a prescan, and where: from
+ * @from on, starting SPLIT_OVERLAP before (every expression's match fits
+ * in that, or there is none). Not with a max-size below the member's:
+ * matches at the end of the bytes scanned would be the prescan's to find.
+ */
+static bool split_at(const ls_scanner *s, bool plain, int64_t size, uint64_t *from)
+{
+	int64_t max = s->param[LS_PARAM_MAX_FILE_BYTES];
+
+	if (!plain || s->offload->nworkers < 2 || size < (int64_t)SPLIT_MIN ||
+	    (max && size > max) || !lsi_hits_split_ok(s->rules->engine, SPLIT_OVERLAP))
+		return false;
+	*from = (uint64_t)size / 4 & ~(uint64_t)(SPLIT_OVERLAP - 1);
+	return *from > SPLIT_OVERLAP;
+}
+
+/* The prescan job for member job @j, queued behind it; NULL without one. */
+static struct lsi_job *prescan_job(ls_scanner *s, struct lsi_job *j, int depth, int64_t size,
+				   uint64_t from)
+{
+	struct lsi_hits *h;
+	struct lsi_job *q;
+	struct part *qp;
+
+	if (lsi_hits_new(from - SPLIT_OVERLAP, from, (uint64_t)size, &h) != LS_OK)
+		return NULL;
+	q = job_for(s, SIZE_MAX, 1, depth);
+	if (!q || !(qp = part_add(q, s, size - (int64_t)(from - SPLIT_OVERLAP)))) {
+		(void)part_undo(s, q, NULL);
+		lsi_hits_unref(h);
+		lsi_hits_unref(h);
+		return NULL;
+	}
+	qp->streaming = qp->open = true;
+	q->stream = true;
+	q->prescan = h;
+	j->hits = h;
+	return q;
+}
+
+/*
+ * Under the lock: the part of piece @b..@n at member offset @at that the
+ * prescan reads (from its start on), pinned again or copied. A prescan
+ * that has not begun while a queue share of bytes waits for it is given
+ * up: the member's job scans alone.
+ */
+static void feed_prescan(ls_scanner *s, struct lsi_job *q, const uint8_t *b, size_t n,
+			 uint64_t at, uint64_t base)
+{
+	struct lsi_offload *o = s->offload;
+	struct part *qp = &q->parts[0];
+	size_t skip = at < base ? (size_t)(base - at) : 0;
+	struct lsi_apin *pin;
+
+	if (!qp->open || qp->gone || at + n <= base)
+		return;
+	if (qp->held > QUEUE_BYTES && q->prescan && lsi_hits_skip(q->prescan)) {
+		qp->open = false;
+		pthread_cond_broadcast(&o->cv_stream);
+		return;
+	}
+	b += skip;
+	n -= skip;
+	pin = n >= PIN_MIN ? pin_piece(s, b, n) : NULL;
+	if (pin ? seg_add(qp, pin, b, 0, n) : seg_copy(o, qp, b, n)) {
+		qp->held += n;
+		o->queued_bytes += n;
+	} else {
+		lsi_async_unpin(pin);
+		qp->end_rd = LSI_RD_NOMEM; /* it stops; the member's job reports it */
+		qp->open = false;
+	}
+}
+
 ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int depth,
-				    int64_t size_hint)
+				    int64_t size_hint, bool plain)
 {
 	struct lsi_offload *o = s->offload;
 	/* A job of its own, queued at once: a worker scans the member while
 	 * this thread goes on reading it, and then the members after it. */
 	struct lsi_job *j = job_for(s, SIZE_MAX, 1, depth);
 	struct part *p = j ? part_add(j, s, size_hint) : NULL;
+	struct lsi_job *q = NULL;
+	uint64_t at = 0, from = 0;
 	ls_status st = LS_OK;
 
 	if (!p)
 		return part_undo(s, j, p);
 	p->streaming = p->open = true;
 	j->stream = true;
+	if (split_at(s, plain, size_hint, &from))
+		q = prescan_job(s, j, depth, size_hint, from);
 	job_queue(s, j);
+	if (q)
+		job_queue(s, q);
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
@@ -1185,10 +1325,15 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 			o->room_at = NONE;
 		}
 		if (rd == LSI_RD_OK && !p->gone) {
+			/* The prescan's copy first: the member's runner waits
+			 * for it to have scanned what it reads. */
+			if (q)
+				feed_prescan(s, q, b, n, at, from - SPLIT_OVERLAP);
 			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n);
 			if (added) {
 				p->held += n;
 				o->queued_bytes += n;
+				at += n;
 			} else {
 				rd = LSI_RD_NOMEM;
 				st = LS_ERR_NOMEM;
@@ -1200,6 +1345,12 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 			if (rd != LSI_RD_EOF && rd != LSI_RD_OK && rd != LSI_RD_NOMEM)
 				p->end_msg = lsi_strdup(in->msg);
 			p->open = false;
+			if (q && q->parts[0].open) {
+				/* The prescan ends with the member (its runner
+				 * judges from the bytes it got whether whole). */
+				q->parts[0].end_rd = LSI_RD_EOF;
+				q->parts[0].open = false;
+			}
 		}
 		pthread_cond_broadcast(&o->cv_stream);
 		if (!p->open) {

@@ -56,7 +56,13 @@ ls_status lsi_offload_submit(ls_scanner *s, struct lsi_bstream *in, int depth,
  * after it are read and queued while it scans.
  */
 ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int depth,
-				    int64_t size_hint);
+				    int64_t size_hint, bool plain);
+/*
+ * A @plain member of SPLIT_MIN bytes or more also shares its Hyperscan
+ * pass: a second job (a prescan, lsi_hits) runs Hyperscan alone over its
+ * later part on another worker, and the member's own job takes the hits
+ * from there instead of finding them itself. Findings are the same.
+ */
 /*
  * The same for a member still encoded (a zip entry): the raw bytes are
  * copied and decoded on the worker, so members inflate in parallel.

@@ -572,6 +572,12 @@ static ls_status scan_data(ls_scanner *s, struct lsi_bstream *in, int depth, int
 		s->member_seq = outer_seq;
 		return st;
 	}
+	/* The job's member itself, read as it is: its Hyperscan pass is
+	 * shared with a prescan on another worker. */
+	if (s->split_hits && depth == s->split_depth && size_hint == s->split_len) {
+		lsi_mstream_take_hits(ms, s->split_hits);
+		s->split_hits = NULL;
+	}
 	s->stats.members++;
 	progress(s);
 	for (;;) {
@@ -1013,7 +1019,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 		 * its sources, of unknown size, could not be offloaded one by
 		 * one, and decoding and scanning them here stalled this thread,
 		 * the read-ahead behind it and the other workers. */
-		st = lsi_offload_submit_stream(s, p, depth, size_hint);
+		st = lsi_offload_submit_stream(s, p, depth, size_hint, false);
 		lsi_bstream_close(p);
 		return st;
 	}
@@ -1036,7 +1042,7 @@ static ls_status scan_stream(ls_scanner *s, struct lsi_bstream *in, int depth, i
 			note_damage(s, msg);
 	}
 	if (streamable(s, depth, size_hint)) {
-		st = lsi_offload_submit_stream(s, p, depth, size_hint);
+		st = lsi_offload_submit_stream(s, p, depth, size_hint, true);
 		lsi_bstream_close(p);
 		return st;
 	}

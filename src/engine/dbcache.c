@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB4\n",
- * rule count (u32), per rule {u8 flags, u32 width}; then two database
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB5\n",
+ * rule count (u32), the longest Hyperscan match (u32, hs_span), per rule
+ * {u8 flags, u32 width}; then two database
  * images, the path (block) database and the content (streaming) one,
  * each a u64 length (0: none, and nothing follows for it) and, at the
  * next 4 KiB boundary, the database as Hyperscan lays it out in memory at
@@ -36,7 +37,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 
-#define MAGIC "LSHSDB4\n"
+#define MAGIC "LSHSDB5\n"
 #define IMAGE_ALIGN 4096u
 #define MAX_CACHE_BYTES (512u << 20)
 #define CACHE_KEEP 8 /* databases kept in the cache directory */
@@ -150,10 +151,11 @@ bool lsi_dbcache_load(struct lsi_engine *e, const char *dir, const char *key)
 	memcpy(&count, data + 8, 4);
 	if (count != e->count)
 		goto out;
-	need = 12 + (size_t)count * 5;
+	need = 16 + (size_t)count * 5;
 	if ((size_t)sb.st_size <= need)
 		goto out;
-	off = 12;
+	memcpy(&e->hs_span, data + 12, 4);
+	off = 16;
 	for (size_t i = 0; i < count; i++, off += 5) {
 		uint32_t w;
 
@@ -322,7 +324,7 @@ bool lsi_dbcache_store(const struct lsi_engine *e, const char *dir, const char *
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0)
 		return false;
-	ok = write_all(fd, MAGIC, 8) && write_all(fd, &count, 4);
+	ok = write_all(fd, MAGIC, 8) && write_all(fd, &count, 4) && write_all(fd, &e->hs_span, 4);
 	for (size_t i = 0; ok && i < e->count; i++) {
 		uint8_t rec[5];
 		uint32_t w = e->rules[i].width;

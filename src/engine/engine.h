@@ -113,6 +113,37 @@ ls_status lsi_mstream_close(struct lsi_mstream *s);
 /* Bytes pushed so far. */
 uint64_t lsi_mstream_offset(const struct lsi_mstream *s);
 
+/*
+ * One member's Hyperscan pass split across two threads. A prescan runs
+ * Hyperscan alone over the member from @base on (a fresh stream) and
+ * lists the hits that end at or past @from; the member's own stream
+ * (lsi_mstream_take_hits) runs Hyperscan up to @from and from there takes
+ * the listed hits instead, confirming them as its own: the findings are
+ * those of one pass. Sound when @from - @base exceeds every expression's
+ * longest match (lsi_hits_split_ok), which a fresh stream then finds
+ * whole. If the prescan has not started when the member's stream reaches
+ * @from, the stream scans on by itself and the prescan is skipped.
+ * Shared by both threads; each drops its reference when done.
+ */
+struct lsi_hits;
+
+/* Whether @e's expressions all fit in @overlap bytes. */
+bool lsi_hits_split_ok(const struct lsi_engine *e, uint64_t overlap);
+/* A list for hits ending at or past @from of a prescan starting at
+ * @base, in a member of @len bytes; two references, one a side. */
+ls_status lsi_hits_new(uint64_t base, uint64_t from, uint64_t len, struct lsi_hits **out);
+void lsi_hits_unref(struct lsi_hits *h);
+/* Prescan: false when the member's stream no longer wants it (skip it). */
+bool lsi_hits_start(struct lsi_hits *h);
+/* Before the prescan starts: it will not (true), or it has (false). */
+bool lsi_hits_skip(struct lsi_hits *h);
+/* Prescan: the next @len bytes; false when to stop (not wanted, or out of memory). */
+bool lsi_hits_scan(struct lsi_hits *h, struct lsi_matcher *m, const uint8_t *data, size_t len);
+/* Prescan: the end of its bytes (the member's end, or where it was cut). */
+void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m);
+/* The member's stream takes @h (and its reference) before its first push. */
+void lsi_mstream_take_hits(struct lsi_mstream *s, struct lsi_hits *h);
+
 /* Filters, exposed for tests and the ranker. */
 double lsi_entropy(const uint8_t *s, size_t len);
 /* Non-NULL reason when @s looks like a placeholder or documented example. */

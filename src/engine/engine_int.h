@@ -38,6 +38,10 @@ struct lsi_engine {
 	size_t path_rules;            /* number of enabled path rules */
 	unsigned *path_ids;           /* their indexes, in rule order */
 	hs_database_t *path_db;       /* block mode, over the path rules it can run */
+	/* The longest match of any expression in db (UINT32_MAX: unbounded):
+	 * a stream started this far before an offset finds every match
+	 * ending past it (lsi_hits). */
+	uint32_t hs_span;
 };
 
 struct lsi_matcher {

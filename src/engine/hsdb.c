@@ -130,6 +130,8 @@ static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
 		return false;
 	}
 	cr->prefilter = pre;
+	if (w > e->hs_span)
+		e->hs_span = w > UINT32_MAX ? UINT32_MAX : w;
 	if (r->hs_pattern) {
 		bool pre2;
 		unsigned w2 = hs_probe(r->pattern, &pre2, msg, sizeof(msg));

@@ -7,6 +7,7 @@
  * chunk boundary is still found whole. Only the last 2 * LSI_WINDOW bytes
  * are ever copied, into the stream's history.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -69,6 +70,37 @@ struct lsi_mstream {
 	bool held;
 	struct lsi_hit hold;
 	uint8_t *hold_buf;           /* the held match, LSI_WINDOW bytes */
+	/* Hyperscan's hits from hits->from on come from a prescan (live). */
+	struct lsi_hits *hits;
+	bool hits_live;
+};
+
+/*
+ * A prescan's hits (engine.h). Hyperscan reports a match a few bytes
+ * after its end at most (a look-ahead of one byte, a literal it delays),
+ * so once the prescan is HITS_MARGIN bytes past an offset, the hits that
+ * end there are all listed.
+ */
+#define HITS_MARGIN 256
+/* The member's stream takes every hit ending more than this before its
+ * chunk's end in that chunk's push: a later one is confirmed from history,
+ * which keeps HIST_KEEP bytes (two windows). */
+#define HITS_LATE 4096
+#define HITS_CAP (1u << 20) /* listed and not taken: the prescan waits */
+
+enum hits_state { HITS_IDLE, HITS_RUNNING, HITS_SKIPPED, HITS_DONE, HITS_FAILED };
+
+struct lsi_hits {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	enum hits_state state;
+	bool abandoned;          /* the member's stream wants no more */
+	uint64_t base, from, len;
+	uint64_t scanned;        /* offset the prescan has reached */
+	hs_stream_t *hs;         /* the prescan's */
+	struct deferred *v;      /* hits in Hyperscan's order: rule, end */
+	size_t n, cap, taken;
 };
 
 /* lsi_matcher_new() and _clone(): a scratch from @like, or a new one. */
@@ -200,25 +232,29 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
  * padded copy, so no read runs past the caller's buffer. Streaming mode
  * makes the split invisible to matching.
  */
-static hs_error_t scan_hs(struct lsi_mstream *s, const uint8_t *data, size_t len)
+static hs_error_t scan_padded(struct lsi_matcher *m, hs_stream_t *hs, const uint8_t *data,
+			      size_t len, match_event_handler fn, void *ctx)
 {
 	size_t head = len > LSI_HS_SLACK ? len - LSI_HS_SLACK : 0;
 	const uint8_t *tail;
 	hs_error_t err = HS_SUCCESS;
 
 	if (len && lsi_slack_in_page(data + len))
-		return hs_scan_stream(s->hs, (const char *)data, (unsigned)len, 0, s->m->scratch,
-				      on_hs_match, s);
+		return hs_scan_stream(hs, (const char *)data, (unsigned)len, 0, m->scratch, fn, ctx);
 
 	if (head)
-		err = hs_scan_stream(s->hs, (const char *)data, (unsigned)head, 0, s->m->scratch,
-				     on_hs_match, s);
-	if (err != HS_SUCCESS || s->stop)
+		err = hs_scan_stream(hs, (const char *)data, (unsigned)head, 0, m->scratch, fn, ctx);
+	if (err != HS_SUCCESS)
 		return err;
-	if (!(tail = lsi_matcher_padded(s->m, data + head, len - head)))
+	if (!(tail = lsi_matcher_padded(m, data + head, len - head)))
 		return HS_NOMEM;
-	return hs_scan_stream(s->hs, (const char *)tail, (unsigned)(len - head), 0, s->m->scratch,
-			      on_hs_match, s);
+	return hs_scan_stream(hs, (const char *)tail, (unsigned)(len - head), 0, m->scratch, fn,
+			      ctx);
+}
+
+static hs_error_t scan_hs(struct lsi_mstream *s, const uint8_t *data, size_t len)
+{
+	return scan_padded(s->m, s->hs, data, len, on_hs_match, s);
 }
 
 uint64_t lsi_mstream_offset(const struct lsi_mstream *s)
@@ -774,15 +810,12 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 	}
 }
 
-static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
-		       unsigned int flags, void *ctx)
+/* A hit of rule @id ending at @to: confirmed now, or when bytes after it come. */
+static int take_hit(struct lsi_mstream *s, unsigned id, uint64_t to)
 {
-	struct lsi_mstream *s = ctx;
 	const struct lsi_crule *cr = &s->m->e->rules[id];
 	uint64_t avail_hi = s->chunk_start + s->chunk_len;
 
-	(void)from;
-	(void)flags;
 	if (confirmed_past(s, id, to))
 		return 0;
 	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) && defer_room(s)) {
@@ -796,6 +829,256 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 	}
 	confirm(s, id, to);
 	return s->stop;
+}
+
+static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
+		       unsigned int flags, void *ctx)
+{
+	struct lsi_mstream *s = ctx;
+
+	(void)from;
+	(void)flags;
+	/* Past the split, the prescan's list has the hits (and reports
+	 * those Hyperscan decides on the byte after it). */
+	if (s->hits_live && to >= s->hits->from)
+		return 0;
+	return take_hit(s, id, (uint64_t)to);
+}
+
+/* ---- a member's Hyperscan pass on two threads (engine.h) ---- */
+
+bool lsi_hits_split_ok(const struct lsi_engine *e, uint64_t overlap)
+{
+	return e->db && (uint64_t)e->hs_span + HITS_MARGIN < overlap;
+}
+
+ls_status lsi_hits_new(uint64_t base, uint64_t from, uint64_t len, struct lsi_hits **out)
+{
+	struct lsi_hits *h = lsi_calloc(1, sizeof(*h));
+
+	*out = NULL;
+	if (!h)
+		return LS_ERR_NOMEM;
+	if (pthread_mutex_init(&h->mu, NULL) != 0) {
+		lsi_free(h);
+		return LS_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&h->cv, NULL) != 0) {
+		pthread_mutex_destroy(&h->mu);
+		lsi_free(h);
+		return LS_ERR_NOMEM;
+	}
+	h->refs = 2;
+	h->base = h->scanned = base;
+	h->from = from;
+	h->len = len;
+	*out = h;
+	return LS_OK;
+}
+
+void lsi_hits_unref(struct lsi_hits *h)
+{
+	int left;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	left = --h->refs;
+	if (left) {
+		/* The other side goes on alone: the prescan stops, a stream
+		 * waiting for it does not wait on. */
+		h->abandoned = true;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (left)
+		return;
+	if (h->hs)
+		hs_close_stream(h->hs, NULL, NULL, NULL);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	lsi_free(h->v);
+	lsi_free(h);
+}
+
+bool lsi_hits_start(struct lsi_hits *h)
+{
+	bool go;
+
+	pthread_mutex_lock(&h->mu);
+	go = h->state == HITS_IDLE && !h->abandoned;
+	h->state = go ? HITS_RUNNING : HITS_SKIPPED;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	return go;
+}
+
+bool lsi_hits_skip(struct lsi_hits *h)
+{
+	bool skipped;
+
+	pthread_mutex_lock(&h->mu);
+	if (h->state == HITS_IDLE)
+		h->state = HITS_SKIPPED;
+	skipped = h->state == HITS_SKIPPED;
+	pthread_mutex_unlock(&h->mu);
+	return skipped;
+}
+
+/* Prescan side, under no lock: lists a hit ending past the split. */
+static int on_prescan(unsigned int id, unsigned long long from, unsigned long long to,
+		      unsigned int flags, void *ctx)
+{
+	struct lsi_hits *h = ctx;
+	uint64_t end = h->base + (uint64_t)to;
+	int rc = 0;
+
+	(void)from;
+	(void)flags;
+	if (end < h->from)
+		return 0;
+	pthread_mutex_lock(&h->mu);
+	/* Bounded: far ahead of the stream taking them, the prescan waits. */
+	while (h->n - h->taken >= HITS_CAP && !h->abandoned)
+		pthread_cond_wait(&h->cv, &h->mu);
+	if (h->taken && h->taken == h->n)
+		h->n = h->taken = 0;
+	if (h->abandoned) {
+		rc = 1;
+	} else if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 256;
+		struct deferred *v = lsi_realloc(h->v, cap * sizeof(*v));
+
+		if (!v) {
+			h->state = HITS_FAILED;
+			rc = 1;
+		} else {
+			h->v = v;
+			h->cap = cap;
+		}
+	}
+	if (!rc) {
+		h->v[h->n].rule = id;
+		h->v[h->n].end = end;
+		h->n++;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+bool lsi_hits_scan(struct lsi_hits *h, struct lsi_matcher *m, const uint8_t *data, size_t len)
+{
+	hs_error_t err = HS_SUCCESS;
+	bool go;
+
+	if (!h->hs && hs_open_stream(m->e->db, 0, &h->hs) != HS_SUCCESS) {
+		h->hs = NULL;
+		err = HS_NOMEM;
+	}
+	if (err == HS_SUCCESS && len)
+		err = scan_padded(m, h->hs, data, len, on_prescan, h);
+	pthread_mutex_lock(&h->mu);
+	if (err != HS_SUCCESS && h->state == HITS_RUNNING && !h->abandoned)
+		h->state = HITS_FAILED;
+	h->scanned += len;
+	go = h->state == HITS_RUNNING && !h->abandoned;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	return go;
+}
+
+void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m)
+{
+	hs_error_t err = HS_SUCCESS;
+	bool report;
+
+	if (!h->hs)
+		(void)lsi_hits_scan(h, m, NULL, 0); /* bytes that ended before the split */
+	pthread_mutex_lock(&h->mu);
+	report = h->state == HITS_RUNNING && !h->abandoned;
+	pthread_mutex_unlock(&h->mu);
+	if (h->hs) {
+		/* End-anchored matches are reported where the bytes end: the
+		 * member's end, or where it was cut (as its own stream would). */
+		err = hs_close_stream(h->hs, report ? m->scratch : NULL, report ? on_prescan : NULL,
+				      h);
+		h->hs = NULL;
+	}
+	pthread_mutex_lock(&h->mu);
+	if (h->state == HITS_RUNNING)
+		h->state = err == HS_SUCCESS ? HITS_DONE : HITS_FAILED;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+void lsi_mstream_take_hits(struct lsi_mstream *s, struct lsi_hits *h)
+{
+	lsi_hits_unref(s->hits);
+	s->hits = h;
+	s->hits_live = false;
+}
+
+/* Lets go of the prescan: it stops if still running. */
+static void drop_hits(struct lsi_mstream *s)
+{
+	lsi_hits_unref(s->hits);
+	s->hits = NULL;
+	s->hits_live = false;
+}
+
+/*
+ * The stream reaches the split: takes the prescan's list if the prescan
+ * has begun, else scans on alone (and the prescan will not start).
+ */
+static void meet_split(struct lsi_mstream *s)
+{
+	if (lsi_hits_skip(s->hits))
+		drop_hits(s);
+	else
+		s->hits_live = true;
+}
+
+/*
+ * Takes the listed hits ending at or before @upto, in order, waiting for
+ * the prescan until it has listed every hit ending at or before @need, or
+ * has ended. False when the prescan failed.
+ */
+static bool take_listed(struct lsi_mstream *s, uint64_t upto, uint64_t need)
+{
+	struct lsi_hits *h = s->hits;
+	struct deferred got[64];
+	bool ok = true;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		bool settled = h->state == HITS_DONE || h->state == HITS_FAILED;
+		uint64_t final = settled ? UINT64_MAX
+					 : h->scanned > HITS_MARGIN ? h->scanned - HITS_MARGIN : 0;
+		size_t k = 0;
+
+		while (h->taken < h->n && k < 64 && h->v[h->taken].end <= upto &&
+		       h->v[h->taken].end <= final)
+			got[k++] = h->v[h->taken++];
+		if (k) {
+			pthread_cond_broadcast(&h->cv); /* room for a waiting prescan */
+			pthread_mutex_unlock(&h->mu);
+			for (size_t i = 0; i < k && !s->stop; i++)
+				(void)take_hit(s, got[i].rule, got[i].end);
+			pthread_mutex_lock(&h->mu);
+			if (s->stop)
+				break;
+			continue;
+		}
+		if (h->state == HITS_FAILED) {
+			ok = false;
+			break;
+		}
+		if (settled || final >= need)
+			break;
+		pthread_cond_wait(&h->cv, &h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return ok;
 }
 
 /* Confirms deferred hits that now have enough bytes after them. */
@@ -897,13 +1180,34 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 		s->bom = data[i] == (uint8_t)"\xef\xbb\xbf"[s->bom] ? s->bom + 1 : 4;
 	if (s->def_count)
 		run_deferred(s, last);
+	if (s->hits && !s->hits_live && s->chunk_start + len > s->hits->from)
+		meet_split(s);
 	if (s->hs && len && !s->stop) {
-		s->hs_dirty = true;
-		err = scan_hs(s, data, len);
+		uint64_t own = s->hits_live ? (s->hits->from > s->chunk_start
+						       ? s->hits->from - s->chunk_start
+						       : 0)
+					    : len;
+
+		if (own) {
+			s->hs_dirty = true;
+			err = scan_hs(s, data, own < len ? (size_t)own : len);
+		}
 	}
 	if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
 		return LS_ERR_ENGINE;
-	if (last && !s->stop && s->hs) {
+	if (s->hits_live && !s->stop) {
+		uint64_t end = s->chunk_start + len;
+
+		/* The last push waits until every hit up to its end is listed,
+		 * or the prescan is over: its bytes end there too (the member's
+		 * end, a cut) and its end-anchored hits are this stream's. */
+		if (!take_listed(s, end, last ? end : end > HITS_LATE ? end - HITS_LATE : 0))
+			return LS_ERR_NOMEM;
+	}
+	if (last && !s->stop && s->hs && s->hits_live) {
+		s->hs_dirty = false;
+		(void)hs_reset_stream(s->hs, 0, NULL, NULL, NULL); /* stopped at the split */
+	} else if (last && !s->stop && s->hs) {
 		s->hs_dirty = false;
 		/* End-anchored matches are reported when the stream ends. */
 		err = hs_reset_stream(s->hs, 0, s->m->scratch, on_hs_match, s);
@@ -912,6 +1216,8 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 	}
 	if (last && s->def_count && !s->stop)
 		run_deferred(s, true);
+	if (last && s->hits)
+		drop_hits(s);
 	if (last)
 		release(s);
 	if (s->stop)
@@ -931,6 +1237,7 @@ ls_status lsi_mstream_close(struct lsi_mstream *s)
 	m = s->m;
 	if (!s->last && !s->stop)
 		st = lsi_mstream_push(s, NULL, 0, true);
+	drop_hits(s);
 	if (s->hs && s->hs_dirty)
 		hs_reset_stream(s->hs, 0, NULL, NULL, NULL);
 	s->hs_dirty = false;

@@ -1151,14 +1151,15 @@ def database_cache(d):
     rc6, fs6, err = scan(d, 'f.txt', env=env)
     expect(fs6 == fs1 and err == '' and os.path.getsize(path) == size, (fs6, err))
     # So is the path database, mapped too: its image follows the rule
-    # records (magic, u32 count, 5 bytes a rule, u64 length, 4 KiB-aligned).
+    # records (magic, u32 count, u32 span, 5 bytes a rule, u64 length,
+    # 4 KiB-aligned).
     with open(path, 'rb') as f:
         good = f.read()
     count = int.from_bytes(good[8:12], 'little')
-    off = 12 + 5 * count
+    off = 16 + 5 * count
     n = int.from_bytes(good[off:off + 8], 'little')
     at = (off + 8 + 4095) // 4096 * 4096
-    expect(good[:8] == b'LSHSDB4\n' and 4096 < n < size - at, (good[:8], n))
+    expect(good[:8] == b'LSHSDB5\n' and 4096 < n < size - at, (good[:8], n))
     with open(path, 'r+b') as f:
         f.seek(at + n // 2)
         f.write(bytes(b ^ 0x5a for b in good[at + n // 2:at + n // 2 + 64]))

@@ -162,6 +162,80 @@ static void test_split_equivalence(void **state)
 	free(buf);
 }
 
+/* Feeds @len bytes to a stream that takes Hyperscan's hits from @from on
+ * from a prescan run first (@run) or never started (it is then skipped). */
+static void feed_split(struct fixture *f, const char *buf, size_t len, uint64_t from, long chunk,
+		       bool run, struct hits *out)
+{
+	struct lsi_hits *h;
+	struct lsi_mstream *s;
+	uint64_t base = from > 4096 ? from - 4096 : 0;
+	unsigned seed = (unsigned)(chunk < 0 ? -chunk : 1);
+	size_t off;
+
+	assert_int_equal(lsi_hits_new(base, from, len, &h), LS_OK);
+	if (run) {
+		assert_true(lsi_hits_start(h));
+		for (off = base; off < len;) {
+			size_t n = chunk > 0 ? (size_t)chunk : 1 + (size_t)rand_r(&seed) % 20000;
+
+			if (n > len - off)
+				n = len - off;
+			assert_true(lsi_hits_scan(h, f->m, (const uint8_t *)buf + off, n));
+			off += n;
+		}
+		lsi_hits_finish(h, f->m);
+	}
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(lsi_mstream_open(f->m, on_hit, out, &s), LS_OK);
+	lsi_mstream_take_hits(s, h);
+	for (off = 0; off < len;) {
+		size_t n = chunk > 0 ? (size_t)chunk : 1 + (size_t)rand_r(&seed) % 9000;
+
+		if (n > len - off)
+			n = len - off;
+		assert_int_equal(lsi_mstream_push(s, (const uint8_t *)buf + off, n, off + n == len),
+				 LS_OK);
+		off += n;
+	}
+	assert_int_equal(lsi_mstream_close(s), LS_OK);
+	if (!run)
+		assert_false(lsi_hits_start(h)); /* the stream went on alone */
+	lsi_hits_unref(h);
+}
+
+/*
+ * A Hyperscan pass shared with a prescan finds what one pass does: the
+ * split anywhere (in a match, at a chunk's end, at the very end of the
+ * bytes where \b is decided by the end), the chunks any size.
+ */
+static void test_prescan_hits(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	char *buf = make_corpus(&len);
+	static struct hits whole, got;
+	const uint64_t froms[] = { 5000, 65536 - 4, 65536 + 12, 100000 + 5, 131072, 150010,
+				   len - 10, len - 1, len };
+	const long chunks[] = { 4096, 65536, -3, -99 };
+
+	assert_true(lsi_hits_split_ok(f->e, 4096));
+	assert_false(lsi_hits_split_ok(f->e, 64));
+	feed(f, buf, len, 0, true, &whole);
+	assert_int_equal(whole.n, 6);
+	for (size_t i = 0; i < sizeof(froms) / sizeof(*froms); i++) {
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(*chunks); c++) {
+			for (int run = 0; run < 2; run++) {
+				feed_split(f, buf, len, froms[i], chunks[c], run, &got);
+				assert_int_equal(got.n, whole.n);
+				for (size_t k = 0; k < whole.n; k++)
+					assert_string_equal(got.rows[k], whole.rows[k]);
+			}
+		}
+	}
+	free(buf);
+}
+
 static void test_line_column(void **state)
 {
 	struct fixture *f = *state;
@@ -824,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_path_rules),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test(test_count_newlines),
+		cmocka_unit_test_setup_teardown(test_prescan_hits, setup, teardown),
 		cmocka_unit_test(test_input_at_end_of_mapping),
 		cmocka_unit_test(test_compiler_and_runtime),
 	};
