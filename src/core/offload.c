@@ -1226,7 +1226,7 @@ static struct lsi_job *prescan_job(ls_scanner *s, struct lsi_job *j, int depth, 
 	struct lsi_job *q;
 	struct part *qp;
 
-	if (lsi_hits_new(from - SPLIT_OVERLAP, from, (uint64_t)size, &h) != LS_OK)
+	if (lsi_hits_new(from - SPLIT_OVERLAP, from, &h) != LS_OK)
 		return NULL;
 	q = job_for(s, SIZE_MAX, 1, depth);
 	if (!q || !(qp = part_add(q, s, size - (int64_t)(from - SPLIT_OVERLAP)))) {

@@ -130,8 +130,8 @@ struct lsi_hits;
 /* Whether @e's expressions all fit in @overlap bytes. */
 bool lsi_hits_split_ok(const struct lsi_engine *e, uint64_t overlap);
 /* A list for hits ending at or past @from of a prescan starting at
- * @base, in a member of @len bytes; two references, one a side. */
-ls_status lsi_hits_new(uint64_t base, uint64_t from, uint64_t len, struct lsi_hits **out);
+ * @base; two references, one a side. */
+ls_status lsi_hits_new(uint64_t base, uint64_t from, struct lsi_hits **out);
 void lsi_hits_unref(struct lsi_hits *h);
 /* Prescan: false when the member's stream no longer wants it (skip it). */
 bool lsi_hits_start(struct lsi_hits *h);

@@ -96,7 +96,7 @@ struct lsi_hits {
 	int refs;
 	enum hits_state state;
 	bool abandoned;          /* the member's stream wants no more */
-	uint64_t base, from, len;
+	uint64_t base, from;
 	uint64_t scanned;        /* offset the prescan has reached */
 	hs_stream_t *hs;         /* the prescan's */
 	struct deferred *v;      /* hits in Hyperscan's order: rule, end */
@@ -852,7 +852,7 @@ bool lsi_hits_split_ok(const struct lsi_engine *e, uint64_t overlap)
 	return e->db && (uint64_t)e->hs_span + HITS_MARGIN < overlap;
 }
 
-ls_status lsi_hits_new(uint64_t base, uint64_t from, uint64_t len, struct lsi_hits **out)
+ls_status lsi_hits_new(uint64_t base, uint64_t from, struct lsi_hits **out)
 {
 	struct lsi_hits *h = lsi_calloc(1, sizeof(*h));
 
@@ -871,7 +871,6 @@ ls_status lsi_hits_new(uint64_t base, uint64_t from, uint64_t len, struct lsi_hi
 	h->refs = 2;
 	h->base = h->scanned = base;
 	h->from = from;
-	h->len = len;
 	*out = h;
 	return LS_OK;
 }
@@ -941,8 +940,14 @@ static int on_prescan(unsigned int id, unsigned long long from, unsigned long lo
 	/* Bounded: far ahead of the stream taking them, the prescan waits. */
 	while (h->n - h->taken >= HITS_CAP && !h->abandoned)
 		pthread_cond_wait(&h->cv, &h->mu);
-	if (h->taken && h->taken == h->n)
+	if (h->taken >= 4096 && h->taken >= h->n / 2) {
+		/* Taken hits make room: the list holds the pending ones only. */
+		memmove(h->v, h->v + h->taken, (h->n - h->taken) * sizeof(*h->v));
+		h->n -= h->taken;
+		h->taken = 0;
+	} else if (h->taken && h->taken == h->n) {
 		h->n = h->taken = 0;
+	}
 	if (h->abandoned) {
 		rc = 1;
 	} else if (h->n == h->cap) {

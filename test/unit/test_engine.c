@@ -173,7 +173,7 @@ static void feed_split(struct fixture *f, const char *buf, size_t len, uint64_t 
 	unsigned seed = (unsigned)(chunk < 0 ? -chunk : 1);
 	size_t off;
 
-	assert_int_equal(lsi_hits_new(base, from, len, &h), LS_OK);
+	assert_int_equal(lsi_hits_new(base, from, &h), LS_OK);
 	if (run) {
 		assert_true(lsi_hits_start(h));
 		for (off = base; off < len;) {
