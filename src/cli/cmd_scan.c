@@ -851,14 +851,20 @@ int cmd_scan(int argc, char **argv)
 		rc = run.fail ? EXIT_FINDINGS : 0;
 	}
 out:
+	/* The report's file is closed (its last write error said) before
+	 * the process ends without freeing. */
+	if (run.out && run.out != stdout && fclose(run.out) != 0 && rc != EXIT_USAGE) {
+		cli_error("%s: cannot write the report: %s", o.output, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	run.out = NULL;
+	cli_exit_now(rc);
 	ls_prefetch_free(pf);
 	ls_scanner_free(s);
 	ls_reporter_free(run.rep);
 	ls_baseline_free(run.base);
 	ls_baseline_free(run.record);
 	ls_rules_free(rules);
-	if (run.out && run.out != stdout)
-		fclose(run.out);
 	for (size_t i = 0; listed && i < listed_count; i++)
 		lsi_free(listed[i]);
 	lsi_free(listed);
