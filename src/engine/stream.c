@@ -1188,10 +1188,10 @@ ls_status lsi_mstream_push(struct lsi_mstream *s, const uint8_t *data, size_t le
 	if (s->hits && !s->hits_live && s->chunk_start + len > s->hits->from)
 		meet_split(s);
 	if (s->hs && len && !s->stop) {
-		uint64_t own = s->hits_live ? (s->hits->from > s->chunk_start
-						       ? s->hits->from - s->chunk_start
-						       : 0)
-					    : len;
+		/* Live, Hyperscan runs on a little past the split: a hit that
+		 * ends before it may be reported a few bytes later. */
+		uint64_t stop = s->hits_live ? s->hits->from + HITS_MARGIN : UINT64_MAX;
+		uint64_t own = stop > s->chunk_start ? stop - s->chunk_start : 0;
 
 		if (own) {
 			s->hs_dirty = true;
