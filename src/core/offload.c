@@ -416,7 +416,7 @@ static void run_prescan(ls_scanner *sh, struct lsi_job *j)
 			if (!lsi_hits_scan(h, sh->matcher, b, n))
 				break;
 		}
-		lsi_hits_finish(h, sh->matcher);
+		lsi_hits_finish(h, sh->matcher, rd == LSI_RD_EOF);
 	}
 	pthread_mutex_lock(&js.o->mu);
 	p->gone = true; /* the caller adds no more */
@@ -1346,8 +1346,8 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 				p->end_msg = lsi_strdup(in->msg);
 			p->open = false;
 			if (q && q->parts[0].open) {
-				/* The prescan ends with the member (its runner
-				 * judges from the bytes it got whether whole). */
+				/* The prescan's bytes end where the member's do,
+				 * at its end or where it was cut. */
 				q->parts[0].end_rd = LSI_RD_EOF;
 				q->parts[0].open = false;
 			}

@@ -139,8 +139,9 @@ bool lsi_hits_start(struct lsi_hits *h);
 bool lsi_hits_skip(struct lsi_hits *h);
 /* Prescan: the next @len bytes; false when to stop (not wanted, or out of memory). */
 bool lsi_hits_scan(struct lsi_hits *h, struct lsi_matcher *m, const uint8_t *data, size_t len);
-/* Prescan: the end of its bytes (the member's end, or where it was cut). */
-void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m);
+/* Prescan: the end of its bytes, where the member's end (or where it was
+ * cut) when @at_end, else where the prescan could go no further (it failed). */
+void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m, bool at_end);
 /* The member's stream takes @h (and its reference) before its first push. */
 void lsi_mstream_take_hits(struct lsi_mstream *s, struct lsi_hits *h);
 

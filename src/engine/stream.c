@@ -992,14 +992,16 @@ bool lsi_hits_scan(struct lsi_hits *h, struct lsi_matcher *m, const uint8_t *dat
 	return go;
 }
 
-void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m)
+void lsi_hits_finish(struct lsi_hits *h, struct lsi_matcher *m, bool at_end)
 {
 	hs_error_t err = HS_SUCCESS;
 	bool report;
 
-	if (!h->hs)
+	if (at_end && !h->hs)
 		(void)lsi_hits_scan(h, m, NULL, 0); /* bytes that ended before the split */
 	pthread_mutex_lock(&h->mu);
+	if (!at_end && h->state == HITS_RUNNING)
+		h->state = HITS_FAILED; /* its bytes stopped short: its end is not the stream's */
 	report = h->state == HITS_RUNNING && !h->abandoned;
 	pthread_mutex_unlock(&h->mu);
 	if (h->hs) {

@@ -184,7 +184,7 @@ static void feed_split(struct fixture *f, const char *buf, size_t len, uint64_t 
 			assert_true(lsi_hits_scan(h, f->m, (const uint8_t *)buf + off, n));
 			off += n;
 		}
-		lsi_hits_finish(h, f->m);
+		lsi_hits_finish(h, f->m, true);
 	}
 	memset(out, 0, sizeof(*out));
 	assert_int_equal(lsi_mstream_open(f->m, on_hit, out, &s), LS_OK);
@@ -232,6 +232,23 @@ static void test_prescan_hits(void **state)
 					assert_string_equal(got.rows[k], whole.rows[k]);
 			}
 		}
+	}
+	/* A prescan that stopped short (its bytes did not reach the end) is
+	 * no list to go by: the member's stream fails, it does not guess. */
+	{
+		struct lsi_hits *h;
+		struct lsi_mstream *ms;
+
+		assert_int_equal(lsi_hits_new(100000 - 4096, 100000, &h), LS_OK);
+		assert_true(lsi_hits_start(h));
+		assert_true(lsi_hits_scan(h, f->m, (const uint8_t *)buf + 100000 - 4096, 50000));
+		lsi_hits_finish(h, f->m, false);
+		memset(&got, 0, sizeof(got));
+		assert_int_equal(lsi_mstream_open(f->m, on_hit, &got, &ms), LS_OK);
+		lsi_mstream_take_hits(ms, h);
+		assert_int_equal(lsi_mstream_push(ms, (const uint8_t *)buf, len, true), LS_ERR_NOMEM);
+		lsi_mstream_close(ms);
+		lsi_hits_unref(h);
 	}
 	free(buf);
 }
