@@ -391,6 +391,27 @@ static uint8_t *take_buffer(struct lsi_offload *o, size_t need, size_t *cap)
 	return lsi_malloc(*cap);
 }
 
+/* A reader of @j's part @p, on the runner's stack. */
+static void job_stream_init(struct job_stream *js, struct lsi_offload *o, const struct lsi_job *j,
+			    struct part *p)
+{
+	memset(js, 0, sizeof(*js));
+	js->base.ops = &job_ops;
+	js->data = j->data;
+	js->p = p;
+	js->o = o;
+}
+
+/* A streamed part's runner is done with it: read to its end or not, the
+ * caller adds no more. */
+static void part_gone(struct lsi_offload *o, struct part *p)
+{
+	pthread_mutex_lock(&o->mu);
+	p->gone = true;
+	pthread_cond_broadcast(&o->cv_stream);
+	pthread_mutex_unlock(&o->mu);
+}
+
 /*
  * A prescan job: Hyperscan alone over its part, the member's later bytes,
  * as the caller adds them; its hits go to the member's job (lsi_hits).
@@ -402,10 +423,7 @@ static void run_prescan(ls_scanner *sh, struct lsi_job *j)
 	struct job_stream js;
 	enum lsi_rd rd;
 
-	memset(&js, 0, sizeof(js));
-	js.base.ops = &job_ops;
-	js.p = p;
-	js.o = sh->offload;
+	job_stream_init(&js, sh->offload, j, p);
 	if (lsi_hits_start(h)) {
 		for (;;) {
 			const uint8_t *b;
@@ -418,10 +436,7 @@ static void run_prescan(ls_scanner *sh, struct lsi_job *j)
 		}
 		lsi_hits_finish(h, sh->matcher, rd == LSI_RD_EOF);
 	}
-	pthread_mutex_lock(&js.o->mu);
-	p->gone = true; /* the caller adds no more */
-	pthread_cond_broadcast(&js.o->cv_stream);
-	pthread_mutex_unlock(&js.o->mu);
+	part_gone(sh->offload, p);
 	j->prescan = NULL;
 	lsi_hits_unref(h);
 	j->st = LS_OK;
@@ -471,19 +486,10 @@ static void run_job(ls_scanner *sh, struct lsi_job *j)
 		} else {
 			struct job_stream js;
 
-			memset(&js, 0, sizeof(js));
-			js.base.ops = &job_ops;
-			js.data = j->data;
-			js.p = p;
-			js.o = sh->offload;
+			job_stream_init(&js, sh->offload, j, p);
 			st = lsi_pipeline_scan_job(sh, &js.base, j->depth, p->size_hint);
-			if (p->streaming) {
-				/* Read to its end or not, the caller adds no more. */
-				pthread_mutex_lock(&js.o->mu);
-				p->gone = true;
-				pthread_cond_broadcast(&js.o->cv_stream);
-				pthread_mutex_unlock(&js.o->mu);
-			}
+			if (p->streaming)
+				part_gone(sh->offload, p);
 		}
 	}
 	j->st = st;
