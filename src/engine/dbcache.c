@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB5\n",
- * rule count (u32), the longest Hyperscan match (u32, hs_span), per rule
- * {u8 flags, u32 width}; then two database
- * images, the path (block) database and the content (streaming) one,
- * each a u64 length (0: none, and nothing follows for it) and, at the
- * next 4 KiB boundary, the database as Hyperscan lays it out in memory at
- * a page-aligned address. The content image ends the file.
+ * Compiled-database cache; see dbcache.h. File layout: magic "LSHSDB6\n"
+ * (6: the content database may hold pad literals, hsdb.c), rule count
+ * (u32), the longest Hyperscan match (u32, hs_span), per rule {u8 flags,
+ * u32 width}; then two database images, the path (block) database and
+ * the content (streaming) one, each a u64 length (0: none, and nothing
+ * follows for it) and, at the next 4 KiB boundary, the database as
+ * Hyperscan lays it out in memory at a page-aligned address. The content
+ * image ends the file.
  *
  * Images are used where they are mapped, read-only: no copy, no zeroing,
  * and only the pages a scan touches are read in (deserializing the 2 MB
@@ -37,7 +38,7 @@
 #include "util/buf.h"
 #include "util/hash.h"
 
-#define MAGIC "LSHSDB5\n"
+#define MAGIC "LSHSDB6\n"
 #define IMAGE_ALIGN 4096u
 #define MAX_CACHE_BYTES (512u << 20)
 #define CACHE_KEEP 8 /* databases kept in the cache directory */

@@ -42,7 +42,14 @@ struct lsi_engine {
 	 * a stream started this far before an offset finds every match
 	 * ending past it (lsi_hits). */
 	uint32_t hs_span;
+	/* Pad literals compiled into db after the rules (hsdb.c), ids count
+	 * and on; 0 for a database from the cache, which says nothing of them. */
+	size_t pads;
 };
+
+#define LSI_PAD_LEN 8
+/* The bytes of pad literal @k: none a text holds (F5-FF never occur in UTF-8). */
+void lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN]);
 
 struct lsi_matcher {
 	const struct lsi_engine *e;

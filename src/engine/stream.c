@@ -813,9 +813,12 @@ static void confirm(struct lsi_mstream *s, unsigned ri, uint64_t end)
 /* A hit of rule @id ending at @to: confirmed now, or when bytes after it come. */
 static int take_hit(struct lsi_mstream *s, unsigned id, uint64_t to)
 {
-	const struct lsi_crule *cr = &s->m->e->rules[id];
+	const struct lsi_crule *cr;
 	uint64_t avail_hi = s->chunk_start + s->chunk_len;
 
+	if (id >= s->m->e->count)
+		return 0; /* a pad literal (hsdb.c): no rule's */
+	cr = &s->m->e->rules[id];
 	if (confirmed_past(s, id, to))
 		return 0;
 	if (!s->last && (s->def_count || to + horizon(s, cr) > avail_hi) && defer_room(s)) {

@@ -1159,7 +1159,7 @@ def database_cache(d):
     off = 16 + 5 * count
     n = int.from_bytes(good[off:off + 8], 'little')
     at = (off + 8 + 4095) // 4096 * 4096
-    expect(good[:8] == b'LSHSDB5\n' and 4096 < n < size - at, (good[:8], n))
+    expect(good[:8] == b'LSHSDB6\n' and 4096 < n < size - at, (good[:8], n))
     with open(path, 'r+b') as f:
         f.seek(at + n // 2)
         f.write(bytes(b ^ 0x5a for b in good[at + n // 2:at + n // 2 + 64]))

@@ -898,6 +898,48 @@ static void test_input_at_end_of_mapping(void **state)
 	munmap(map, 2 * page);
 }
 
+/* A database of hundreds of content rules is padded with literals no rule
+ * owns (hsdb.c): their hits in binary bytes are dropped, the rules' kept. */
+static void test_pad_literals(void **state)
+{
+	struct fixture f = { 0 };
+	struct lsi_buf y, text;
+	struct hits out;
+	uint8_t pad[LSI_PAD_LEN];
+
+	(void)state;
+	lsi_buf_init(&y, SIZE_MAX / 2);
+	lsi_buf_init(&text, SIZE_MAX / 2);
+	lsi_buf_printf(&y, "rules:\n");
+	for (int k = 0; k < 340; k++)
+		lsi_buf_printf(&y,
+			       "  - id: mark-%d\n    category: debug-log\n    severity: low\n"
+			       "    pattern: 'mark%04dx'\n",
+			       k, k);
+	lsi_ruleset_init(&f.rs);
+	assert_int_equal(lsi_ruleset_load_mem(&f.rs, "m.yml", (const char *)y.data, y.len, false),
+			 LS_OK);
+	assert_int_equal(lsi_engine_new(&f.rs, NULL, &f.e), LS_OK);
+	assert_true(f.e->pads > 0);
+	assert_int_equal(lsi_matcher_new(f.e, &f.m), LS_OK);
+	for (unsigned k = 0; k < f.e->pads; k++) {
+		lsi_engine_pad_literal(k, pad);
+		lsi_buf_append(&text, pad, sizeof(pad));
+		lsi_buf_putc(&text, '\n');
+	}
+	lsi_buf_printf(&text, "mark0007x\n");
+	for (long chunk = 0; chunk <= 7; chunk += 7) {
+		feed(&f, (const char *)text.data, text.len, chunk, true, &out);
+		assert_int_equal(out.n, 1);
+		assert_true(strncmp(out.rows[0], "7 ", 2) == 0);
+	}
+	lsi_buf_fini(&y);
+	lsi_buf_fini(&text);
+	lsi_matcher_free(f.m);
+	lsi_engine_free(f.e);
+	lsi_ruleset_fini(&f.rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +960,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prescan_hits, setup, teardown),
 		cmocka_unit_test(test_input_at_end_of_mapping),
 		cmocka_unit_test(test_compiler_and_runtime),
+		cmocka_unit_test(test_pad_literals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
