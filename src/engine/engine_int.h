@@ -48,8 +48,11 @@ struct lsi_engine {
 };
 
 #define LSI_PAD_LEN 8
-/* The bytes of pad literal @k: none a text holds (F5-FF never occur in UTF-8). */
-void lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN]);
+/* What the pads are, for the cache key: a change compiles afresh. */
+#define LSI_PAD_SCHEME "300-599:320,2+.,8"
+/* The bytes of pad literal @k, and how many: none a text holds (F5-FF
+ * never occur in UTF-8). */
+size_t lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN]);
 
 struct lsi_matcher {
 	const struct lsi_engine *e;

@@ -26,34 +26,45 @@
  * code is made of, and they fill that table so that typescript's 22 MB
  * raise 470,000 confirm attempts; past 1,000 literals the table doubles
  * and 290,000 remain (Hyperscan's time 12% less, a whole -j1 scan 4%).
- * A database of
- * PAD_FROM to PAD_UNTIL content expressions (about 1.8 literals each) is
- * therefore padded with PAD_COUNT literals no text holds: bytes F5-FF
+ * A database of PAD_FROM to PAD_UNTIL content expressions (about 1.8
+ * literals each) is therefore padded with PAD_COUNT literals no text holds: bytes F5-FF
  * never occur in UTF-8, and eight in a row are as rare in binary data.
- * Their ids lie past the rules and every match callback drops them.
+ * The first pad is two bytes and any character: Hyperscan 5.4 strides
+ * that matcher by its shortest literal (stride 2 once all have three
+ * bytes or more), and stride 2 took twice the time on typescript; without
+ * it only two rules' two-byte literals (pdb-path's, azure-ad-client-
+ * secret's) would keep the stride at 1. (Two bytes alone are matched
+ * elsewhere, not by that table.) Their ids lie past the rules and
+ * take_hit drops them.
  */
 #define PAD_FROM 300
 #define PAD_UNTIL 600
 #define PAD_COUNT 320
+_Static_assert(PAD_FROM == 300 && PAD_UNTIL == 600 && PAD_COUNT == 320 && LSI_PAD_LEN == 8,
+	       "LSI_PAD_SCHEME describes the pads");
 
-void lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN])
+size_t lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN])
 {
 	uint32_t x = 0x9e3779b9u * (k + 1);
+	size_t len = k == 0 ? 2 : LSI_PAD_LEN;
 
-	for (int i = 0; i < LSI_PAD_LEN; i++) {
+	for (size_t i = 0; i < len; i++) {
 		x = x * 1103515245u + 12345u;
 		out[i] = (uint8_t)(0xf5u + (x >> 16) % 11u);
 	}
+	return len;
 }
 
 /* Pad literal @k as Hyperscan reads it ("\xf5..."): 4 * LSI_PAD_LEN + 1 bytes at @out. */
 static void pad_expr(unsigned k, char *out)
 {
 	uint8_t b[LSI_PAD_LEN];
+	size_t len = lsi_engine_pad_literal(k, b);
 
-	lsi_engine_pad_literal(k, b);
-	for (int i = 0; i < LSI_PAD_LEN; i++)
+	for (size_t i = 0; i < len; i++)
 		snprintf(out + 4 * i, 5, "\\x%02x", b[i]);
+	if (len < LSI_PAD_LEN)
+		strcpy(out + 4 * len, "."); /* a literal, not a whole expression */
 }
 
 /* Compiles (and JITs) a rule pattern; NULL with err and erroff set on failure. */
