@@ -43,6 +43,7 @@
 _Static_assert(PAD_FROM == 300 && PAD_UNTIL == 600 && PAD_COUNT == 320 && LSI_PAD_LEN == 8,
 	       "LSI_PAD_SCHEME describes the pads");
 
+/* Any change to the pads' bytes changes LSI_PAD_SCHEME too (the cache key). */
 size_t lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN])
 {
 	uint32_t x = 0x9e3779b9u * (k + 1);
