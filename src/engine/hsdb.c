@@ -27,8 +27,9 @@
  * raise 470,000 confirm attempts; past 1,000 literals the table doubles
  * and 290,000 remain (Hyperscan's time 12% less, a whole -j1 scan 4%).
  * A database of PAD_FROM to PAD_UNTIL content expressions (about 1.8
- * literals each) is therefore padded with PAD_COUNT literals no text holds: bytes F5-FF
- * never occur in UTF-8, and eight in a row are as rare in binary data.
+ * literals each) is therefore padded with PAD_COUNT literals no text
+ * holds: bytes F5-FF never occur in UTF-8, and eight in a row are as rare
+ * in binary data.
  * The first pad is two bytes and any character: Hyperscan 5.4 strides
  * that matcher by its shortest literal (stride 2 once all have three
  * bytes or more), and stride 2 took twice the time on typescript; without
