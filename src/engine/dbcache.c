@@ -50,7 +50,8 @@ void lsi_dbcache_key(const struct lsi_engine *e, char key[LSI_DBCACHE_KEY_LEN + 
 	size_t i = 0;
 
 	lsi_buf_init(&b, SIZE_MAX / 2);
-	lsi_buf_printf(&b, "%s|%s|%u|%s|", MAGIC, hs_version(), LSI_WINDOW, LSI_PAD_SCHEME);
+	lsi_buf_printf(&b, "%s|%s|%u|pads %u-%u:%u,%u v%u|", MAGIC, hs_version(), LSI_WINDOW,
+		       LSI_PAD_FROM, LSI_PAD_UNTIL, LSI_PAD_COUNT, LSI_PAD_LEN, LSI_PAD_VERSION);
 	/* The built-in rules as one digest made at build time (hashing every
 	 * pattern here was a tenth of start-up), then which are disabled. */
 	if (rs->packed && rs->pack_first + rs->pack_count <= e->count)

@@ -47,9 +47,16 @@ struct lsi_engine {
 	size_t pads;
 };
 
+/* Pad literals (hsdb.c): a database of LSI_PAD_FROM up to LSI_PAD_UNTIL
+ * content expressions gets LSI_PAD_COUNT, the first two bytes long, the
+ * rest LSI_PAD_LEN. All of these and LSI_PAD_VERSION, the version of
+ * lsi_engine_pad_literal()'s bytes, are in the cache key: a change
+ * compiles afresh. */
+#define LSI_PAD_FROM 300
+#define LSI_PAD_UNTIL 600
+#define LSI_PAD_COUNT 320
 #define LSI_PAD_LEN 8
-/* What the pads are, for the cache key: a change compiles afresh. */
-#define LSI_PAD_SCHEME "300-599:320,2+.,8"
+#define LSI_PAD_VERSION 1
 /* The bytes of pad literal @k, and how many: none a text holds (F5-FF
  * never occur in UTF-8). */
 size_t lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN]);

@@ -26,25 +26,20 @@
  * code is made of, and they fill that table so that typescript's 22 MB
  * raise 470,000 confirm attempts; past 1,000 literals the table doubles
  * and 290,000 remain (Hyperscan's time 12% less, a whole -j1 scan 4%).
- * A database of PAD_FROM to PAD_UNTIL content expressions (about 1.8
- * literals each) is therefore padded with PAD_COUNT literals no text
- * holds: bytes F5-FF never occur in UTF-8, and eight in a row are as rare
- * in binary data.
+ * A database of LSI_PAD_FROM to LSI_PAD_UNTIL content expressions
+ * (about 1.8 literals each) is therefore padded with LSI_PAD_COUNT
+ * literals no text holds: bytes F5-FF never occur in UTF-8, and eight in
+ * a row are as rare in binary data.
  * The first pad is two bytes and any character: Hyperscan 5.4 strides
  * that matcher by its shortest literal (stride 2 once all have three
  * bytes or more), and stride 2 took twice the time on typescript; without
  * it only two rules' two-byte literals (pdb-path's, azure-ad-client-
  * secret's) would keep the stride at 1. (Two bytes alone are matched
  * elsewhere, not by that table.) Their ids lie past the rules and
- * take_hit drops them.
+ * take_hit drops them. The numbers are in engine_int.h.
  */
-#define PAD_FROM 300
-#define PAD_UNTIL 600
-#define PAD_COUNT 320
-_Static_assert(PAD_FROM == 300 && PAD_UNTIL == 600 && PAD_COUNT == 320 && LSI_PAD_LEN == 8,
-	       "LSI_PAD_SCHEME describes the pads");
 
-/* Any change to the pads' bytes changes LSI_PAD_SCHEME too (the cache key). */
+/* A change to these bytes raises LSI_PAD_VERSION (the cache key). */
 size_t lsi_engine_pad_literal(unsigned k, uint8_t out[LSI_PAD_LEN])
 {
 	uint32_t x = 0x9e3779b9u * (k + 1);
@@ -267,9 +262,9 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 	e->count = rs->count;
 	if (!(e->rules = lsi_calloc(rs->count ? rs->count : 1, sizeof(*e->rules))))
 		goto oom;
-	exprs = lsi_calloc(rs->count + 1 + PAD_COUNT, sizeof(*exprs));
-	flags = lsi_calloc(rs->count + 1 + PAD_COUNT, sizeof(*flags));
-	ids = lsi_calloc(rs->count + 1 + PAD_COUNT, sizeof(*ids));
+	exprs = lsi_calloc(rs->count + 1 + LSI_PAD_COUNT, sizeof(*exprs));
+	flags = lsi_calloc(rs->count + 1 + LSI_PAD_COUNT, sizeof(*flags));
+	ids = lsi_calloc(rs->count + 1 + LSI_PAD_COUNT, sizeof(*ids));
 	if (!exprs || !flags || !ids)
 		goto oom;
 	for (size_t i = 0; i < rs->count; i++)
@@ -328,17 +323,17 @@ ls_status lsi_engine_new(struct lsi_ruleset *rs, const char *cache_dir,
 				e->path_ids[k++] = e->path_ids[j];
 		e->path_rules = k;
 	}
-	if (n >= PAD_FROM && n < PAD_UNTIL && !cached) {
-		if (!(pads = lsi_calloc(PAD_COUNT, 4 * LSI_PAD_LEN + 1)))
+	if (n >= LSI_PAD_FROM && n < LSI_PAD_UNTIL && !cached) {
+		if (!(pads = lsi_calloc(LSI_PAD_COUNT, 4 * LSI_PAD_LEN + 1)))
 			goto oom;
-		for (unsigned k = 0; k < PAD_COUNT; k++) {
+		for (unsigned k = 0; k < LSI_PAD_COUNT; k++) {
 			pad_expr(k, pads + k * (4 * LSI_PAD_LEN + 1));
 			exprs[n] = pads + k * (4 * LSI_PAD_LEN + 1);
 			flags[n] = HS_FLAGS;
 			ids[n] = (unsigned)(rs->count + k);
 			n++;
 		}
-		e->pads = PAD_COUNT;
+		e->pads = LSI_PAD_COUNT;
 	}
 	while (n && (rs->errors == 0 || rs->lint) && !cached) {
 		hs_compile_error_t *cerr = NULL;
