@@ -1224,6 +1224,18 @@ static bool split_at(const ls_scanner *s, bool plain, int64_t size, uint64_t *fr
 	return *from > SPLIT_OVERLAP;
 }
 
+/* Under the lock: piece @b..@n joins streamed part @p, in read-ahead block
+ * @pin or (NULL) copied, and counts as queued; false when out of memory. */
+static bool part_put(struct lsi_offload *o, struct part *p, struct lsi_apin *pin,
+		     const uint8_t *b, size_t n)
+{
+	if (!(pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n)))
+		return false;
+	p->held += n;
+	o->queued_bytes += n;
+	return true;
+}
+
 /* The prescan job for member job @j, queued behind it; NULL without one. */
 static struct lsi_job *prescan_job(ls_scanner *s, struct lsi_job *j, int depth, int64_t size,
 				   uint64_t from)
@@ -1237,7 +1249,7 @@ static struct lsi_job *prescan_job(ls_scanner *s, struct lsi_job *j, int depth, 
 	q = job_for(s, SIZE_MAX, 1, depth);
 	if (!q || !(qp = part_add(q, s, size - (int64_t)(from - SPLIT_OVERLAP)))) {
 		(void)part_undo(s, q, NULL);
-		lsi_hits_unref(h);
+		lsi_hits_unref(h); /* both sides' references: neither side came to be */
 		lsi_hits_unref(h);
 		return NULL;
 	}
@@ -1272,10 +1284,7 @@ static void feed_prescan(ls_scanner *s, struct lsi_job *q, const uint8_t *b, siz
 	b += skip;
 	n -= skip;
 	pin = n >= PIN_MIN ? pin_piece(s, b, n) : NULL;
-	if (pin ? seg_add(qp, pin, b, 0, n) : seg_copy(o, qp, b, n)) {
-		qp->held += n;
-		o->queued_bytes += n;
-	} else {
+	if (!part_put(o, qp, pin, b, n)) {
 		lsi_async_unpin(pin);
 		qp->end_rd = LSI_RD_NOMEM; /* it stops; the member's job reports it */
 		qp->open = false;
@@ -1335,10 +1344,8 @@ ls_status lsi_offload_submit_stream(ls_scanner *s, struct lsi_bstream *in, int d
 			 * for it to have scanned what it reads. */
 			if (q)
 				feed_prescan(s, q, b, n, at, from - SPLIT_OVERLAP);
-			added = pin ? seg_add(p, pin, b, 0, n) : seg_copy(o, p, b, n);
+			added = part_put(o, p, pin, b, n);
 			if (added) {
-				p->held += n;
-				o->queued_bytes += n;
 				at += n;
 			} else {
 				rd = LSI_RD_NOMEM;
