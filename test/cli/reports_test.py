@@ -638,8 +638,11 @@ def run_on_pty(args, cwd):
                          stdin=subprocess.DEVNULL)
     os.close(slave)
     got = b''
+    exited = False
     while True:
-        r, _, _ = select.select([master], [], [], 0.1)
+        # Once the process has ended, what it wrote last may still wait
+        # on the terminal: read until nothing is left, not one look more.
+        r, _, _ = select.select([master], [], [], 0 if exited else 0.1)
         if r:
             try:
                 data = os.read(master, 65536)
@@ -648,8 +651,10 @@ def run_on_pty(args, cwd):
             if not data:
                 break
             got += data
-        elif p.poll() is not None:
+        elif exited:
             break
+        elif p.poll() is not None:
+            exited = True
     out = p.stdout.read()
     p.wait(timeout=60)
     os.close(master)
