@@ -416,6 +416,16 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 				   msg, user);
 			}
 		}
+		/* A warning only: + and * are everyday in a rule of one's own. */
+		if (!rule->path_rule && rule->pattern && fn && lsi_rule_unbounded(rule)) {
+			snprintf(msg, sizeof(msg),
+				 "warning: rule '%s' has a repeat with no upper bound (+, * or "
+				 "{n,}): a match is cut after about %u KiB, and while the rule is loaded no "
+				 "large file is split between threads; bound it, e.g. {1,256}",
+				 rule->id, LSI_WINDOW / 1024);
+			fn(rule->file, rule->pattern_line ? rule->pattern_line : rule->line, msg,
+			   user);
+		}
 		/* A rule nobody showed a match and a near miss for is never tested. */
 		if (rule->examples.count < 2 || rule->negatives.count < 2) {
 			fails++;

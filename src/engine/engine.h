@@ -81,6 +81,13 @@ const struct lsi_ruleset *lsi_engine_ruleset(const struct lsi_engine *e);
 /* Whether rule @i is a prefilter-mode rule (Hyperscan approximates it). */
 bool lsi_engine_rule_prefilter(const struct lsi_engine *e, size_t i);
 /*
+ * Whether the expression Hyperscan runs for content rule @r has no bound
+ * on its length (+, * or {n,}): its matches are cut at LSI_WINDOW, and
+ * while it is loaded no large member is split between threads, whose
+ * split needs every expression's length bounded (lsi_hits).
+ */
+bool lsi_rule_unbounded(const struct lsi_rule *r);
+/*
  * Matches a member name against every path rule; calls @fn for each that
  * matches (hit offsets are 0, the match is the name).
  */

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 
 #include "dbcache.h"
@@ -187,6 +188,16 @@ static bool probe_hs(struct lsi_engine *e, struct lsi_crule *cr)
 	}
 	cr->width = w > LSI_WINDOW ? LSI_WINDOW : w;
 	return true;
+}
+
+bool lsi_rule_unbounded(const struct lsi_rule *r)
+{
+	char msg[256];
+	bool pre;
+
+	/* 0 when Hyperscan refuses it: loading the rule reports that. */
+	return hs_probe(r->hs_pattern ? r->hs_pattern : r->pattern, &pre, msg, sizeof(msg)) ==
+	       UINT_MAX;
 }
 
 /* Whether Hyperscan can run path rule @cr; sets its mode. */

@@ -1350,6 +1350,36 @@ def slow_custom_rule_warns(d):
 
 
 @case
+def unbounded_custom_rule_warns(d):
+    """rules check warns, without failing, about a rule whose Hyperscan
+    expression has no length bound: its matches are cut, and it keeps every
+    large file on one thread. A bounded repeat, or a bounded hs_pattern in
+    front of the unbounded pattern, draws no warning."""
+    rule = ('rules:\n  - id: my-token\n    category: secret\n    severity: high\n'
+            "    pattern: 'mytoken=([A-Za-z0-9]%s)'\n%s"
+            "    examples: ['mytoken=Q7m2Zp9Lx4Rk8Vt1', 'mytoken=Z8Yx7Wv6Ut5Sr4Qp3']\n"
+            "    negative_examples: ['mytoken=', 'yourtoken']\n")
+    write(d, 'open/r.yml', (rule % ('+', '')).encode())
+    write(d, 'star/r.yml', (rule % ('{4,}', '')).encode())
+    write(d, 'shut/r.yml', (rule % ('{1,256}', '')).encode())
+    write(d, 'hs/r.yml', (rule % ('+', "    hs_pattern: 'mytoken=[A-Za-z0-9]{1,256}'\n")).encode())
+    for where in ('open', 'star'):
+        rc, out, err = run(['rules', 'check', where], d)
+        lines = err.splitlines()
+        expect(rc == 0 and len(lines) == 1 and
+               lines[0].startswith("leakscan: %s/r.yml:5: warning: rule 'my-token' has a "
+                                   "repeat with no upper bound" % where) and
+               'split between threads' in lines[0], (where, rc, err))
+    for where in ('shut', 'hs'):
+        rc, out, err = run(['rules', 'check', where], d)
+        expect(rc == 0 and err == '', (where, rc, err))
+    # A scan says nothing of it: the rule works, only slower on big files.
+    write(d, 'f.txt', b'mytoken=Q7m2Zp9Lx4Rk8Vt1Ny6B\n')
+    rc, fs, err = scan(d, '--rules', 'open', 'f.txt')
+    expect([f['rule'] for f in fs] == ['my-token'] and err == '', (fs, err))
+
+
+@case
 def unwritable_cache_says_so(d):
     """A cache directory that cannot be written costs a compile every run:
     one line on stderr names it, and the scan is otherwise the same."""
