@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,6 +172,7 @@ struct lsi_offload {
 	unsigned nworkers;
 	pthread_t *threads;
 	ls_scanner **shadows;
+	cpu_set_t *cpus;            /* each worker's CPUs while spread (spread()) */
 };
 
 /* The memory @j holds while it waits: its copies and its pinned blocks. */
@@ -609,6 +611,7 @@ void lsi_offload_free(struct lsi_offload *o)
 	pthread_mutex_destroy(&o->mu);
 	lsi_free(o->threads);
 	lsi_free(o->shadows);
+	lsi_free(o->cpus);
 	lsi_free(o);
 }
 
@@ -899,6 +902,59 @@ bool lsi_offload_pending(const ls_scanner *s)
 
 static void job_queue(ls_scanner *s, struct lsi_job *j);
 
+/* Bytes still to scan, in two jobs or more, for spread() to be worth its
+ * three system calls a worker (a directory of files drains after each). */
+#define SPREAD_MIN (512u << 10)
+
+/*
+ * Gives each worker a CPU of its own while the last jobs of an input run;
+ * false when it did not. Without it the two workers of
+ * -j2 often shared one CPU for milliseconds at the end while the other,
+ * just left by the read-ahead thread, idled: on VMs that show the
+ * scheduler no shared cache, a waking thread is not moved to an idle
+ * CPU, only later by load balancing (typescript -j2, from the read-ahead
+ * thread's end to the report: median 4.4 ms, 2.8 ms spread).
+ */
+static bool spread(struct lsi_offload *o)
+{
+	cpu_set_t mine;
+	int cpu[CPU_SETSIZE], n = 0;
+
+	bool worth;
+
+	pthread_mutex_lock(&o->mu);
+	worth = o->queued_jobs >= 2 && o->queued_bytes >= SPREAD_MIN;
+	pthread_mutex_unlock(&o->mu);
+	if (!worth || o->nworkers < 2 || sched_getaffinity(0, sizeof(mine), &mine) != 0 ||
+	    CPU_COUNT(&mine) < 2 || (!o->cpus && !(o->cpus = lsi_calloc(o->nworkers,
+								       sizeof(*o->cpus)))))
+		return false;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &mine))
+			cpu[n++] = c;
+	for (unsigned k = 0; k < o->nworkers; k++) {
+		cpu_set_t one;
+
+		if (pthread_getaffinity_np(o->threads[k], sizeof(o->cpus[k]), &o->cpus[k]) != 0)
+			CPU_ZERO(&o->cpus[k]); /* not moved: nothing to give back */
+		else {
+			CPU_ZERO(&one);
+			CPU_SET(cpu[k % (unsigned)n], &one);
+			(void)pthread_setaffinity_np(o->threads[k], sizeof(one), &one);
+		}
+	}
+	return true;
+}
+
+/* Each worker's CPUs as before spread(). */
+static void unspread(struct lsi_offload *o)
+{
+	for (unsigned k = 0; k < o->nworkers; k++)
+		if (CPU_COUNT(&o->cpus[k]))
+			(void)pthread_setaffinity_np(o->threads[k], sizeof(o->cpus[k]),
+						     &o->cpus[k]);
+}
+
 ls_status lsi_offload_drain(ls_scanner *s)
 {
 	struct lsi_offload *o = s->offload;
@@ -911,8 +967,14 @@ ls_status lsi_offload_drain(ls_scanner *s)
 		o->filling = NULL;
 		job_queue(s, f);
 	}
-	while (o->head)
-		replay_oldest(s);
+	if (o->head) {
+		bool moved = spread(o);
+
+		while (o->head)
+			replay_oldest(s);
+		if (moved)
+			unspread(o);
+	}
 	if (s->nomem)
 		return LS_ERR_NOMEM;
 	return s->aborted ? LS_ERR_ABORTED : LS_OK;
