@@ -908,26 +908,28 @@ static void job_queue(ls_scanner *s, struct lsi_job *j);
 
 /*
  * Gives each worker a CPU of its own while the last jobs of an input run;
- * false when it did not. Without it the two workers of
- * -j2 often shared one CPU for milliseconds at the end while the other,
- * just left by the read-ahead thread, idled: on VMs that show the
- * scheduler no shared cache, a waking thread is not moved to an idle
- * CPU, only later by load balancing (typescript -j2, from the read-ahead
- * thread's end to the report: median 4.4 ms, 2.8 ms spread).
+ * false when it did not. Without it the two workers of -j2 often shared
+ * one CPU for milliseconds at the end while the other, just left by the
+ * read-ahead thread, idled: on VMs that show the scheduler no shared
+ * cache, a waking thread is not moved to an idle CPU, only later by load
+ * balancing (typescript -j2, from the read-ahead thread's end to the
+ * report: median 4.4 ms, 2.8 ms spread).
  */
 static bool spread(struct lsi_offload *o)
 {
 	cpu_set_t mine;
 	int cpu[CPU_SETSIZE], n = 0;
-
 	bool worth;
 
 	pthread_mutex_lock(&o->mu);
 	worth = o->queued_jobs >= 2 && o->queued_bytes >= SPREAD_MIN;
 	pthread_mutex_unlock(&o->mu);
+	/* Only where the workers are as many as the CPUs (the default): with
+	 * CPUs to spare the scheduler has idle ones to wake them on, and
+	 * pinning would only pick CPUs others may be using. */
 	if (!worth || o->nworkers < 2 || sched_getaffinity(0, sizeof(mine), &mine) != 0 ||
-	    CPU_COUNT(&mine) < 2 || (!o->cpus && !(o->cpus = lsi_calloc(o->nworkers,
-								       sizeof(*o->cpus)))))
+	    CPU_COUNT(&mine) < 2 || (unsigned)CPU_COUNT(&mine) > o->nworkers ||
+	    (!o->cpus && !(o->cpus = lsi_calloc(o->nworkers, sizeof(*o->cpus)))))
 		return false;
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &mine))
