@@ -19,6 +19,7 @@
 #include "core/core.h"
 #include "helpers/archive_writer.h"
 #include "helpers/finding_log.h"
+#include "helpers/thread_cpus.h"
 #include "leakscan.h"
 #include "util/alloc.h"
 
@@ -308,6 +309,54 @@ static void test_threads_order_and_abort(void **state)
 	}
 	lsi_buf_fini(&tar);
 	free(big);
+	ls_rules_free(r);
+}
+
+static void same_cpus(const cpu_set_t *cpus, void *user)
+{
+	assert_true(CPU_EQUAL(cpus, (const cpu_set_t *)user));
+}
+
+/*
+ * An input's last jobs run with each worker on a CPU of its own (offload.c
+ * spread()): when the scan returns, every worker may run on every CPU the
+ * caller may again. Twenty members of 256 KiB leave more than enough to
+ * scan when the walk ends for the workers to be spread.
+ */
+static void test_threads_cpus_given_back(void **state)
+{
+	ls_rules *r = make_rules();
+	struct lsi_buf tar;
+	size_t len = 256u << 10;
+	char *body = malloc(len);
+	cpu_set_t mine;
+	ls_scanner *s;
+	int calls = 0;
+
+	(void)state;
+	if (sched_getaffinity(0, sizeof(mine), &mine) != 0 || CPU_COUNT(&mine) < 2) {
+		free(body);
+		ls_rules_free(r);
+		skip(); /* one CPU: nothing to spread */
+	}
+	lsi_buf_init(&tar, SIZE_MAX / 2);
+	for (size_t i = 0; i < len; i++)
+		body[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 23);
+	for (int i = 0; i < 20; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "p/%02d.txt", i);
+		tw_add(&tar, name, '0', body, len, TW_USTAR);
+	}
+	tw_end(&tar);
+	assert_int_equal(ls_scanner_new(r, &s), LS_OK);
+	assert_int_equal(ls_scanner_set_param(s, LS_PARAM_THREADS, CPU_COUNT(&mine)), LS_OK);
+	ls_scanner_set_callback(s, count_cb, &calls);
+	assert_int_equal(ls_scanner_scan_mem(s, tar.data, tar.len, "t.tar"), LS_OK);
+	assert_int_equal(threads_cpus("leakscan-scan", same_cpus, &mine), CPU_COUNT(&mine));
+	ls_scanner_free(s);
+	lsi_buf_fini(&tar);
+	free(body);
 	ls_rules_free(r);
 }
 
@@ -901,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_reentry_and_abort),
 		cmocka_unit_test(test_threads_order_and_abort),
 		cmocka_unit_test(test_threads_streamed_members),
+		cmocka_unit_test(test_threads_cpus_given_back),
 		cmocka_unit_test(test_threads_queue_full),
 		cmocka_unit_test(test_prefetch),
 		cmocka_unit_test(test_scanners_share_cached_rules),

@@ -18,6 +18,7 @@
 #include "decode/decode.h"
 #include "decode/rawinflate.h"
 #include "helpers/archive_writer.h"
+#include "helpers/thread_cpus.h"
 #include "util/alloc.h"
 
 static const size_t blocks[] = { 1 << 20, 1, 7, 511, 513 };
@@ -533,6 +534,47 @@ static void test_async(void **state)
 	lsi_buf_fini(&gz);
 }
 
+static void same_cpus(const cpu_set_t *cpus, void *user)
+{
+	assert_true(CPU_EQUAL(cpus, (const cpu_set_t *)user));
+}
+
+/*
+ * The read-ahead thread is started off its maker's CPU (async.c start())
+ * and then allowed every CPU its maker is: it is not left narrowed.
+ */
+static void test_async_cpus(void **state)
+{
+	static uint8_t big[4 << 20]; /* more than the ring holds: the thread waits */
+	uint64_t total = 0;
+	struct lsi_guard g = { 0, 0, &total, 0, 0, 0 };
+	const struct lsi_decoder_ops *ops = gzips[sizeof(gzips) / sizeof(*gzips) - 1];
+	struct lsi_buf gz;
+	cpu_set_t mine;
+	const uint8_t *b;
+	size_t n;
+
+	(void)state;
+	if (sched_getaffinity(0, sizeof(mine), &mine) != 0 || CPU_COUNT(&mine) < 2)
+		skip(); /* one CPU: nothing to move off */
+	memset(big, 'a', sizeof(big));
+	lsi_buf_init(&gz, 1 << 20);
+	gz_member(&gz, big, sizeof(big));
+	for (int into = 0; into < 2; into++) {
+		__typeof__(ops->read_into) ri = into ? ops->read_into : NULL;
+		struct lsi_bstream *a;
+
+		if (into && !ri)
+			break;
+		a = lsi_bstream_async(ops->open(lsi_bstream_mem(gz.data, gz.len, 4096), &g), ri);
+		/* A block is out, so the thread has begun (and widened) already. */
+		assert_int_equal(lsi_bstream_read(a, &b, &n), LSI_RD_OK);
+		assert_int_equal(threads_cpus("leakscan-read", same_cpus, &mine), 1);
+		lsi_bstream_close(a);
+	}
+	lsi_buf_fini(&gz);
+}
+
 /*
  * Pinned read-ahead blocks keep their bytes while the stream goes on (the
  * slots they came from are refilled many times over) and after it closes;
@@ -817,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_async_pin),
+		cmocka_unit_test(test_async_cpus),
 		cmocka_unit_test(test_async_fd),
 		cmocka_unit_test(test_guarded),
 		cmocka_unit_test(test_raw_inflate_backends),
