@@ -43,6 +43,7 @@
  * less of the Hyperscan work than the prescan takes. */
 #define SPLIT_MIN (4u << 20)
 #define SPLIT_OVERLAP (64u << 10) /* the prescan starts this far before */
+#define FIRST_MIN (1u << 20)      /* a zip entry this large runs before older jobs */
 _Static_assert(ROOM_SLACK <= BATCH_SPARES * BATCH_CAP && ROOM_SLACK <= COPY_SPARES * COPY_CAP,
 	       "the spares hold a refill");
 
@@ -123,6 +124,7 @@ struct lsi_job {
 	bool input_stop;         /* an input-wide limit stopped the scan in it */
 	bool caller;             /* holds the caller's own deliveries: never run */
 	bool stream;             /* one streamed part */
+	bool first;              /* taken before older jobs (take_next()) */
 	struct lsi_hits *hits;   /* its member's prescan, for its runner */
 	struct lsi_hits *prescan; /* this job is that prescan: no findings */
 	ls_status st;
@@ -136,6 +138,7 @@ struct lsi_offload {
 	pthread_cond_t cv_stream;   /* a streamed part got bytes, or gave some back */
 	struct lsi_job *head, *tail; /* not yet replayed, in submission order */
 	struct lsi_job *next_queued; /* the first job nobody has taken */
+	size_t nfirst;              /* jobs with first set nobody has taken */
 	struct lsi_job *filling;    /* a batch the caller is still adding to */
 	/* Bytes of the jobs queued or running (a job that has run holds only
 	 * its records), and the jobs not yet replayed. */
@@ -535,6 +538,38 @@ static struct lsi_job *next_queued_after(struct lsi_job *j)
 	return j;
 }
 
+/* Under the lock: @j, still queued, is taken to run. */
+static void take(struct lsi_offload *o, struct lsi_job *j)
+{
+	if (j == o->next_queued)
+		o->next_queued = next_queued_after(j);
+	if (j->first)
+		o->nfirst--;
+	j->state = J_RUNNING;
+}
+
+/*
+ * Under the lock: the job a worker takes next, NULL when none waits. Jobs
+ * go in the order they came, except that a large zip entry (first) goes
+ * before them: started last, one such entry kept a worker busy for 16 ms
+ * after the other had run out of work (typescript's tree as a .zip, -j2).
+ * Replay keeps the order they came in, so output does not change.
+ */
+static struct lsi_job *take_next(struct lsi_offload *o)
+{
+	struct lsi_job *j = o->next_queued;
+
+	if (o->nfirst)
+		for (struct lsi_job *f = j; f; f = f->next)
+			if (f->state == J_QUEUED && f->first) {
+				j = f;
+				break;
+			}
+	if (j)
+		take(o, j);
+	return j;
+}
+
 static void *worker(void *arg)
 {
 	ls_scanner *sh = arg;
@@ -555,11 +590,9 @@ static void *worker(void *arg)
 		(void)setpriority(PRIO_PROCESS, 0, nice + WORKER_NICE > 19 ? 19 : nice + WORKER_NICE);
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		struct lsi_job *j = o->next_queued;
+		struct lsi_job *j = take_next(o);
 
 		if (j) {
-			o->next_queued = next_queued_after(j);
-			j->state = J_RUNNING;
 			pthread_mutex_unlock(&o->mu);
 			run_job(sh, j);
 			pthread_mutex_lock(&o->mu);
@@ -809,9 +842,8 @@ static void replay_oldest(ls_scanner *s)
 	pthread_mutex_lock(&o->mu);
 	j = o->head;
 	if (j->state == J_QUEUED) {
-		/* Only the head can be untaken here: jobs are taken in order. */
-		o->next_queued = next_queued_after(j);
-		j->state = J_RUNNING;
+		/* Nothing before the head: it is the first untaken job. */
+		take(o, j);
 		pthread_mutex_unlock(&o->mu);
 		run_job(o->own, j);
 		pthread_mutex_lock(&o->mu);
@@ -1049,6 +1081,7 @@ static void job_queue(ls_scanner *s, struct lsi_job *j)
 	append(o, j);
 	if (!o->next_queued)
 		o->next_queued = j;
+	o->nfirst += j->first;
 	pthread_cond_signal(&o->cv_work);
 	pthread_mutex_unlock(&o->mu);
 }
@@ -1251,6 +1284,8 @@ ls_status lsi_offload_submit_packed(ls_scanner *s, const struct lsi_packed *pk, 
 	p->packed = true;
 	p->pk = *pk;
 	p->pk.raw = NULL;
+	/* A job of its own that expands to a megabyte or more runs early. */
+	j->first = j != s->offload->filling && size_hint >= (int64_t)FIRST_MIN;
 	part_done(s, j);
 	return LS_OK;
 }

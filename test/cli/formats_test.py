@@ -9,6 +9,7 @@ small writers below, with a fake secret planted; findings are asserted
 with their full nested path. Hostile inputs also assert wall time and the
 scanner's own peak RSS (GNU time).
 Run as: formats_test.py BINARY --case NAME (or --list)."""
+import binascii
 import bz2
 import ctypes
 import ctypes.util
@@ -510,6 +511,34 @@ def zip_entries_inflated_by_workers(d):
     expect(got == want, got)
     expect(paths(outs[0], 'f-marker') == [('app.tar.gz', 'app/app.jar', 'notes/DEBUG.txt')],
            outs[0])
+    expect(outs[0] == outs[1] == outs[2], 'output differs between 1, 2 and 3 threads')
+
+
+@case
+def zip_large_entries_first_same_output(d):
+    """Zip entries that expand to a megabyte or more are taken by the
+    workers before the smaller entries queued ahead of them; findings still
+    come in the archive's order, the same at 1, 2 and 3 threads."""
+    def big(tag):
+        body = binascii.hexlify(os.urandom(320 << 10)) + b'\n'
+        return SECRET_LINE + body + b'# ' + tag + b'\n' + body + SECRET_LINE
+    # Enough small entries ahead (batches of them) that the workers are
+    # still busy with those when the large ones are queued.
+    small = [('src/m%03d.txt' % i, binascii.hexlify(os.urandom(1500)) + b'\n' +
+              (SECRET_LINE if i % 50 == 0 else b'')) for i in range(400)]
+    members = small[:200] + [('assets/a.txt', big(b'a'))] + small[200:] + \
+        [('assets/b.txt', big(b'b')), ('assets/c.txt', big(b'c'))]
+    write(d, 'app.zip', zip_bytes(members))
+    outs = []
+    for j in ('1', '2', '3'):
+        rc, fs, err, _, _ = scan(d, '--threads', j, 'app.zip')
+        expect(rc == 1, (j, rc, err))
+        outs.append([(f['path'][-1], f['line']) for f in fs if f['rule'] == 'f-aws-key-id'])
+    want = []
+    for name, data in members:
+        want += [(name, n + 1) for n, line in enumerate(data.split(b'\n'))
+                 if line + b'\n' == SECRET_LINE]
+    expect(outs[0] == want, (outs[0], want))
     expect(outs[0] == outs[1] == outs[2], 'output differs between 1, 2 and 3 threads')
 
 
