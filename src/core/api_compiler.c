@@ -420,8 +420,9 @@ ls_status ls_rules_test(const ls_rules *r, ls_diag_fn fn, void *user, size_t *fa
 		if (!rule->path_rule && rule->pattern && fn && lsi_rule_unbounded(rule)) {
 			snprintf(msg, sizeof(msg),
 				 "warning: rule '%s' has a repeat with no upper bound (+, * or "
-				 "{n,}): a match is cut after about %u KiB, and while the rule is loaded no "
-				 "large file is split between threads; bound it, e.g. {1,256}",
+				 "{n,}): a match is cut after about %u KiB, and while the rule "
+				 "is loaded no large file is split between threads; bound it, "
+				 "e.g. {1,256}",
 				 rule->id, LSI_WINDOW / 1024);
 			fn(rule->file, rule->pattern_line ? rule->pattern_line : rule->line, msg,
 			   user);

@@ -406,6 +406,11 @@ static int start(struct async_stream *s)
 	s->narrowed = pthread_attr_setaffinity_np(&attr, sizeof(others), &others) == 0;
 	rc = pthread_create(&s->worker, s->narrowed ? &attr : NULL, work, s);
 	pthread_attr_destroy(&attr);
+	if (rc != 0 && s->narrowed) {
+		/* Those CPUs refused (a cpuset changed meanwhile): anywhere will do. */
+		s->narrowed = false;
+		rc = pthread_create(&s->worker, NULL, work, s);
+	}
 	return rc;
 }
 

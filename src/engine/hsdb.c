@@ -6,10 +6,10 @@
  * mode: Hyperscan over-approximates and PCRE2 decides.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <limits.h>
 #include <string.h>
 
 #include "dbcache.h"
