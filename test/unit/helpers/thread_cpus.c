@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t threads_cpus(const char *name, void (*fn)(const cpu_set_t *cpus, void *user),
-		    void *user)
+size_t threads_on_cpus(const char *name, const cpu_set_t *want, size_t *found)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
 	size_t n = 0;
 
+	*found = 0;
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
@@ -32,8 +32,8 @@ size_t threads_cpus(const char *name, void (*fn)(const cpu_set_t *cpus, void *us
 		comm[strcspn(comm, "\n")] = '\0';
 		if (strcmp(comm, name) != 0 || sched_getaffinity((pid_t)tid, sizeof(cpus), &cpus) != 0)
 			continue;
-		fn(&cpus, user);
-		n++;
+		(*found)++;
+		n += CPU_EQUAL(&cpus, want) != 0;
 	}
 	closedir(d);
 	return n;

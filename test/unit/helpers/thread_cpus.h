@@ -4,14 +4,13 @@
 #define LS_TEST_THREAD_CPUS_H
 
 #include <sched.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
- * Calls @fn with the CPUs each live thread named @name may run on; the
- * number of such threads. Threads that end meanwhile are skipped.
+ * How many live threads named @name may run on exactly the CPUs @want;
+ * *found is how many threads of that name there are. Threads that end
+ * meanwhile are not counted.
  */
-size_t threads_cpus(const char *name, void (*fn)(const cpu_set_t *cpus, void *user),
-		    void *user);
+size_t threads_on_cpus(const char *name, const cpu_set_t *want, size_t *found);
 
 #endif
